@@ -1,0 +1,86 @@
+// Ed25519 keys and signatures (libsodium), always under a signing domain.
+//
+// Every signature covers  u8 len(domain) || domain || u8 len(chain_id) ||
+// chain_id || message , so a signature made for one purpose (a transaction,
+// a consensus vote, a p2p handshake) or one chain can never be replayed as
+// another. Secret keys are wiped from memory when destroyed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "replex/core/bytes.hpp"
+
+namespace replex {
+
+// Signing domains. A new use of signatures gets a new domain.
+namespace domain {
+inline constexpr std::string_view kTransaction = "replex/tx/v1";
+inline constexpr std::string_view kConsensus = "replex/consensus/v1";
+inline constexpr std::string_view kBlockHeader = "replex/block/v1";
+inline constexpr std::string_view kP2pHandshake = "replex/p2p-handshake/v1";
+}  // namespace domain
+
+inline constexpr std::size_t kMaxChainIdBytes = 64;
+
+struct PublicKey {
+  static constexpr std::size_t kSize = 32;
+  std::array<std::uint8_t, kSize> bytes{};
+
+  ByteView view() const { return {bytes.data(), bytes.size()}; }
+  std::string hex() const;
+  static Result<PublicKey> from_bytes(ByteView b);
+  static Result<PublicKey> from_hex(std::string_view hex);
+  friend auto operator<=>(const PublicKey&, const PublicKey&) = default;
+};
+
+struct Signature {
+  static constexpr std::size_t kSize = 64;
+  std::array<std::uint8_t, kSize> bytes{};
+
+  ByteView view() const { return {bytes.data(), bytes.size()}; }
+  std::string hex() const;
+  static Result<Signature> from_bytes(ByteView b);
+  friend auto operator<=>(const Signature&, const Signature&) = default;
+};
+
+// A key pair built from a 32-byte seed. Movable, not copyable; the secret is
+// zeroed on destruction.
+class KeyPair {
+ public:
+  static constexpr std::size_t kSeedSize = 32;
+
+  // Fresh key from the OS random generator (never inside replicated logic).
+  static KeyPair generate();
+  static Result<KeyPair> from_seed(ByteView seed);
+  // Deterministic key for tests and the simulator: seed = SHA-256(label).
+  static KeyPair from_label(std::string_view label);
+
+  KeyPair(KeyPair&& other) noexcept;
+  KeyPair& operator=(KeyPair&& other) noexcept;
+  KeyPair(const KeyPair&) = delete;
+  KeyPair& operator=(const KeyPair&) = delete;
+  ~KeyPair();
+
+  const PublicKey& public_key() const { return public_key_; }
+  // The 32-byte seed, for writing a key file. Handle with care.
+  std::array<std::uint8_t, kSeedSize> seed() const;
+
+  Signature sign(std::string_view domain, std::string_view chain_id, ByteView message) const;
+
+ private:
+  KeyPair() = default;
+  PublicKey public_key_;
+  std::array<std::uint8_t, 64> secret_{};  // libsodium layout: seed || public key
+};
+
+// True when `sig` is a valid signature by `key` of `message` under domain and chain id.
+bool verify(const PublicKey& key, std::string_view domain, std::string_view chain_id,
+            ByteView message, const Signature& sig);
+
+// The exact bytes that are signed; exposed for documentation tests and other languages.
+Bytes signing_bytes(std::string_view domain, std::string_view chain_id, ByteView message);
+
+}  // namespace replex

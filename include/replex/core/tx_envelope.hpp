@@ -1,0 +1,38 @@
+// The signed transaction envelope (proto replex.v1.SignedTransaction).
+//
+// Sign bytes, not objects: the signature covers the exact body bytes under
+// domain::kTransaction and the chain id; open_envelope checks sizes and the
+// signature over the bytes received before anything parses the body.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "replex/core/bytes.hpp"
+#include "replex/core/ed25519.hpp"
+
+namespace replex {
+
+inline constexpr std::size_t kDefaultMaxTxBytes = 4096;
+
+// A decoded envelope; `body` is a copy of the signed body bytes.
+struct OpenedEnvelope {
+  PublicKey signer;
+  Signature signature;
+  Bytes body;
+};
+
+// Serialized SignedTransaction over `body`, signed by `key`.
+Bytes seal_envelope(const KeyPair& key, std::string_view chain_id, ByteView body);
+
+// Decodes an envelope, checks its size and field lengths, and (unless
+// `verify_signature` is false, for bytes verified before) the signature.
+// Errors name the field: "envelope.signature: does not verify".
+Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_id,
+                                     bool verify_signature = true,
+                                     std::size_t max_tx_bytes = kDefaultMaxTxBytes);
+
+// Transaction id: SHA-256 of the envelope bytes as carried in blocks.
+Hash256 tx_hash(ByteView envelope);
+
+}  // namespace replex

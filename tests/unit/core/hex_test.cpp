@@ -1,0 +1,32 @@
+#include <gtest/gtest.h>
+
+#include "replex/core/bytes.hpp"
+
+namespace replex {
+namespace {
+
+TEST(Hex, RoundTrip) {
+  const Bytes raw = {0x00, 0x01, 0xab, 0xff};
+  EXPECT_EQ(to_hex(raw), "0001abff");
+  EXPECT_EQ(*from_hex("0001abff"), raw);
+  EXPECT_EQ(*from_hex("0x0001ABFF"), raw);
+  EXPECT_TRUE(from_hex("")->empty());
+}
+
+TEST(Hex, RejectsOddLengthAndBadDigits) {
+  EXPECT_NE(from_hex("abc").status().message().find("odd number"), std::string::npos);
+  EXPECT_NE(from_hex("zz").status().message().find("offset 0"), std::string::npos);
+  EXPECT_NE(from_hex("0g").status().message().find("offset 1"), std::string::npos);
+}
+
+TEST(Hash256, HexAndBytes) {
+  auto h = Hash256::from_hex(std::string(64, 'a'));
+  ASSERT_TRUE(h.is_ok());
+  EXPECT_EQ(h->hex(), std::string(64, 'a'));
+  EXPECT_FALSE(h->is_zero());
+  EXPECT_TRUE(Hash256{}.is_zero());
+  EXPECT_FALSE(Hash256::from_hex("abcd").is_ok());
+}
+
+}  // namespace
+}  // namespace replex
