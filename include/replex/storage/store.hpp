@@ -5,7 +5,7 @@
 // the simulator's real-disk seeds, and MemoryStore for the simulator, which
 // can lose unsynced writes on a simulated crash. The store is byte-oriented:
 // it never parses blocks, certificates or snapshots; callers encode them.
-// Every record on disk is framed (version, length, CRC32C); a record that
+// Every record on disk is framed (version, length, CRC-32 from zlib); a record that
 // fails its check is reported as kCorruption with its column and key.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
