@@ -7,6 +7,7 @@
 // it never parses blocks, certificates or snapshots; callers encode them.
 // Every record on disk is framed (version, length, CRC-32 from zlib); a record that
 // fails its check is reported as kCorruption with its column and key.
+// Layout, framing and durability: docs/storage.md, docs/wire-formats.md.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -69,25 +70,41 @@ class Store {
 
   // --- blocks --------------------------------------------------------------
   // Writes block, certificate, tx index entries and the new last height in one
-  // synced batch. Refuses (kFailedPrecondition) a height that does not extend
-  // the stored chain, and a block_hash already stored at another height.
+  // synced batch. Refuses (kFailedPrecondition) a height other than
+  // last_height() + 1, and a block_hash already stored at another height;
+  // refuses (kInvalidArgument) empty block bytes, a zero block_hash,
+  // tx_codes whose count differs from tx_hashes, and a block or certificate
+  // above StoreOptions::record_bytes_max. A refused write changes nothing.
   virtual Status put_block(const BlockRecord& record) = 0;
   virtual Result<StoredBlock> block_at(std::uint64_t height) const = 0;  // kNotFound if absent
-  virtual Result<std::uint64_t> height_of(const Hash256& block_hash) const = 0;
+  virtual Result<std::uint64_t> height_of(const Hash256& block_hash) const = 0;  // kNotFound if absent
+  // kNotFound if absent. A transaction hash seen more than once reports its
+  // applied occurrence (code 0) if it has one, otherwise its latest one.
   virtual Result<TxLocation> find_tx(const Hash256& tx_hash) const = 0;
-  // 0 when no block is stored.
+  // The chain tip: the newest stored block's height, or the height given to
+  // reset_chain_to if no block was stored since; 0 for a fresh store. The next
+  // put_block must be at last_height() + 1.
   virtual std::uint64_t last_height() const = 0;
   // The lowest stored block height (> 1 after state transfer), 0 when none.
   virtual std::uint64_t first_height() const = 0;
 
   // --- snapshots -----------------------------------------------------------
-  // Synced. Keeps the newest `keep` snapshots (>= 1) and deletes older ones.
+  // Synced. Keeps the newest `keep` snapshots (>= 1) by height and deletes
+  // older ones, so one older than all `keep` newest is not retained; a
+  // snapshot at an already stored height replaces it.
   virtual Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) = 0;
   virtual Result<SnapshotRecord> latest_snapshot() const = 0;  // kNotFound if none
-  virtual Result<SnapshotRecord> snapshot_at(std::uint64_t height) const = 0;
+  virtual Result<SnapshotRecord> snapshot_at(std::uint64_t height) const = 0;  // kNotFound if absent
+  // Heights of the stored snapshots, ascending, without loading their state.
+  virtual Result<std::vector<std::uint64_t>> snapshot_heights() const = 0;
 
   // After state transfer installs a snapshot at `height`, the block chain
-  // restarts there: later put_block calls start at height + 1.
+  // restarts there: later put_block calls start at height + 1. Synced.
+  // Requires a snapshot stored at `height` (put_snapshot first), so a restart
+  // can always rebuild state; refuses (kFailedPrecondition) a height below
+  // last_height(), since committed blocks are never discarded. Above
+  // last_height() every stored block, certificate and tx index entry is
+  // dropped and first_height() becomes 0 until block height + 1 arrives.
   virtual Status reset_chain_to(std::uint64_t height) = 0;
 
   // --- consensus write-ahead log --------------------------------------------
@@ -96,15 +113,19 @@ class Store {
   virtual Result<std::uint64_t> wal_append(std::uint64_t height, ByteView record, bool sync) = 0;
   // All records in sequence order.
   virtual Result<std::vector<WalEntry>> wal_read_all() const = 0;
-  // Deletes records whose height is below `height`.
+  // Deletes records whose height is below `height`. Synced. Sequences keep
+  // increasing across truncation and restarts.
   virtual Status wal_truncate_below(std::uint64_t height) = 0;
 
   // --- opaque key/value columns (meta, settlement) -----------------------------
+  // Keys are non-empty byte strings up to the store's key_bytes_max; the store
+  // reserves none of them.
   virtual Status put(Column column, std::string_view key, ByteView value, bool sync) = 0;
   virtual Result<Bytes> get(Column column, std::string_view key) const = 0;  // kNotFound if absent
   virtual Status erase(Column column, std::string_view key, bool sync) = 0;
 
-  // Flushes everything written so far to stable storage.
+  // Flushes everything written so far to stable storage. A synced write does
+  // the same for every write before it.
   virtual Status sync() = 0;
 };
 

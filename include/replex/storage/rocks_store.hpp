@@ -1,0 +1,88 @@
+// RocksStore: the node's Store on RocksDB, one database per node.
+//
+// open() creates missing column families, then verifies the metadata, the
+// newest blocks, the latest snapshot and the WAL, and refuses (kCorruption,
+// naming the column family and key) a database that fails; it never repairs.
+// Owns the database; closing happens in the destructor and writes nothing.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "replex/storage/store.hpp"
+#include "replex/storage/store_options.hpp"
+
+namespace replex::storage {
+
+class KvStore;
+
+// Defaults suit a 2-core node with a few GiB of memory.
+struct RocksStoreOptions {
+  StoreOptions store;
+  // Create the database (and its directory) when missing; an operator who
+  // wants a typo in the data path to fail sets this to false.
+  bool create_if_missing = true;
+  // LRU cache for table blocks, shared by all column families.
+  std::size_t block_cache_bytes = std::size_t{64} << 20;
+  // Table files kept open; -1 keeps every file open.
+  int open_files_max = 1024;
+  // Flush and compaction threads.
+  int background_jobs_max = 2;
+  // Memtable size of one column family before it is flushed.
+  std::size_t write_buffer_bytes = std::size_t{16} << 20;
+  // All memtables together; reaching it flushes the largest.
+  std::size_t db_write_buffer_bytes = std::size_t{128} << 20;
+  // RocksDB's own log across all column families; past it, column families
+  // holding the oldest log alive are flushed so the log can be recycled.
+  std::uint64_t rocksdb_log_bytes_max = std::uint64_t{256} << 20;
+  // RocksDB's informational LOG files in the database directory.
+  std::size_t info_log_file_bytes_max = std::size_t{8} << 20;
+  std::size_t info_log_files_kept = 4;
+
+  Status validate() const;
+};
+
+class RocksStore final : public Store {
+ public:
+  static Result<std::unique_ptr<RocksStore>> open(const std::string& path,
+                                                  const RocksStoreOptions& options = {});
+  ~RocksStore() override;
+  RocksStore(const RocksStore&) = delete;
+  RocksStore& operator=(const RocksStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  Status put_block(const BlockRecord& record) override;
+  Result<StoredBlock> block_at(std::uint64_t height) const override;
+  Result<std::uint64_t> height_of(const Hash256& block_hash) const override;
+  Result<TxLocation> find_tx(const Hash256& tx_hash) const override;
+  std::uint64_t last_height() const override;
+  std::uint64_t first_height() const override;
+
+  Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) override;
+  Result<SnapshotRecord> latest_snapshot() const override;
+  Result<SnapshotRecord> snapshot_at(std::uint64_t height) const override;
+  Result<std::vector<std::uint64_t>> snapshot_heights() const override;
+  Status reset_chain_to(std::uint64_t height) override;
+
+  Result<std::uint64_t> wal_append(std::uint64_t height, ByteView record, bool sync) override;
+  Result<std::vector<WalEntry>> wal_read_all() const override;
+  Status wal_truncate_below(std::uint64_t height) override;
+
+  Status put(Column column, std::string_view key, ByteView value, bool sync) override;
+  Result<Bytes> get(Column column, std::string_view key) const override;
+  Status erase(Column column, std::string_view key, bool sync) override;
+
+  Status sync() override;
+
+ private:
+  RocksStore(std::string path, std::unique_ptr<KvStore> store);
+
+  std::string path_;
+  std::unique_ptr<KvStore> store_;
+};
+
+}  // namespace replex::storage
