@@ -1,0 +1,108 @@
+// NetworkConfig: every knob of the p2p layer, each with its unit and default.
+//
+// A plain value type. validate() checks every field and names the first one
+// that is wrong; Network::create refuses a config that does not validate.
+// What happens when each limit is hit: docs/p2p.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "replex/core/ed25519.hpp"
+#include "replex/core/status.hpp"
+
+namespace replex::p2p {
+
+// A node is identified by its Ed25519 identity public key.
+using NodeId = PublicKey;
+
+// "<node_id_hex>@host:port" or "host:port"; host is a DNS name, an IPv4
+// literal or a bracketed IPv6 literal ("[::1]:26656").
+struct PeerAddress {
+  std::optional<NodeId> id;  // the identity the remote must prove, when known
+  std::string host;          // without brackets
+  std::uint16_t port = 0;    // never 0 once parsed
+
+  static Result<PeerAddress> parse(std::string_view text);
+  // "host:port" (IPv6 bracketed), prefixed by "<id_hex>@" when the id is known.
+  std::string to_string() const;
+  std::string endpoint() const;  // "host:port" only
+
+  friend bool operator==(const PeerAddress&, const PeerAddress&) = default;
+};
+
+inline constexpr std::uint32_t kMinFrameBytes = 1024;
+inline constexpr std::uint32_t kMaxFrameBytesLimit = 1u << 30;
+
+struct NetworkConfig {
+  // Where to accept connections. listen_port 0 lets the OS pick a free port;
+  // Network::listen_port() reports the bound one. Peers learn our address as
+  // the IP they see plus the port we advertise in the handshake.
+  std::string listen_host = "0.0.0.0";
+  std::uint16_t listen_port = 0;
+
+  // This node's identity key (required). Shared so the config stays copyable.
+  std::shared_ptr<const KeyPair> node_key;
+  // Part of the handshake transcript: nodes of different chains never connect.
+  std::string chain_id;
+
+  // Peers to stay connected to, "<node_id_hex>@host:port": the id is the
+  // identity the remote must prove. Redialled with exponential back-off. An
+  // entry with this node's own id is skipped, so every validator can share one list.
+  std::vector<std::string> persistent_peers;
+  // Entry points for discovery, "host:port" or "<node_id_hex>@host:port".
+  std::vector<std::string> seeds;
+  // Ask peers for addresses and dial them while below max_peers.
+  bool pex_enabled = true;
+
+  // Connected peers, inbound and outbound. Inbound connections beyond it are
+  // refused unless they come from a persistent peer.
+  std::uint32_t max_peers = 50;
+  // Accepted sockets still in the handshake; more are closed at once.
+  std::uint32_t max_pending_handshakes = 32;
+  // Upper bound of one frame's ciphertext (the 4-byte length prefix excluded).
+  std::uint32_t max_frame_bytes = 8u << 20;
+
+  std::uint32_t connect_timeout_ms = 5'000;
+  std::uint32_t handshake_timeout_ms = 5'000;
+  // A ping goes out every ping_interval_ms; a peer from which no frame at all
+  // arrived for pong_timeout_ms is dropped (pong_timeout_ms > ping_interval_ms).
+  std::uint32_t ping_interval_ms = 2'000;
+  std::uint32_t pong_timeout_ms = 10'000;
+  // Redial delay after the n-th consecutive failure: min * 2^n, capped at max, +-25% jitter.
+  std::uint32_t reconnect_backoff_min_ms = 250;
+  std::uint32_t reconnect_backoff_max_ms = 30'000;
+
+  // Inbound token buckets per peer. A peer that exceeds either is misbehaving:
+  // it is disconnected and banned. recv_burst_bytes >= max_frame_bytes + 4.
+  std::uint64_t recv_rate_bytes_per_s = 64u << 20;
+  std::uint64_t recv_burst_bytes = 64u << 20;
+  std::uint32_t recv_rate_messages_per_s = 20'000;
+  std::uint32_t recv_burst_messages = 40'000;
+
+  // Sealed frames waiting for a slow peer's socket. A peer whose queue would
+  // exceed it is disconnected (not banned). >= max_frame_bytes + 4.
+  std::uint64_t max_send_queue_bytes = 64u << 20;
+  // How long a misbehaving identity is refused and not redialled.
+  std::uint32_t ban_duration_ms = 60'000;
+  // Gossip payload digests remembered for de-duplication (oldest evicted first).
+  std::uint32_t max_seen_messages = 65'536;
+
+  // Peer exchange: how often to ask peers for addresses and dial new ones,
+  // how many addresses one answer may carry, and how many we remember.
+  std::uint32_t pex_interval_ms = 30'000;
+  std::uint32_t max_pex_addresses = 64;
+  std::uint32_t max_known_addresses = 1'024;
+
+  // Outbound requests awaiting a response, over all peers.
+  std::uint32_t max_pending_requests = 1'024;
+
+  // Ok, or kInvalidArgument naming the first bad field and what is wrong with it.
+  Status validate() const;
+};
+
+}  // namespace replex::p2p

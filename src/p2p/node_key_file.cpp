@@ -1,0 +1,108 @@
+#include "replex/p2p/node_key_file.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace replex::p2p {
+namespace {
+
+constexpr std::size_t kSeedHexBytes = 2 * KeyPair::kSeedSize;
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Closes the descriptor on every path out.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Status write_node_key_file(const std::string& path, const KeyPair& key) {
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
+    if (errno == EEXIST) return Status::already_exists(path + ": node key file exists, not overwritten");
+    return Status::io_error(path + ": cannot create node key file: " + errno_text());
+  }
+  // The umask may have narrowed the mode further but never widened it; pin it exactly.
+  if (::fchmod(fd.get(), 0600) != 0) return Status::io_error(path + ": chmod 0600: " + errno_text());
+  auto seed = key.seed();
+  std::string line = to_hex(seed) + "\n";
+  sodium_memzero(seed.data(), seed.size());
+  const ssize_t written = ::write(fd.get(), line.data(), line.size());
+  sodium_memzero(line.data(), line.size());
+  if (written != static_cast<ssize_t>(kSeedHexBytes + 1)) {
+    return Status::io_error(path + ": short write of node key file: " + errno_text());
+  }
+  if (::fsync(fd.get()) != 0) return Status::io_error(path + ": fsync: " + errno_text());
+  return Status::ok();
+}
+
+Result<KeyPair> read_node_key_file(const std::string& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return Status::not_found(path + ": no node key file");
+    return Status::io_error(path + ": cannot open node key file: " + errno_text());
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::io_error(path + ": stat: " + errno_text());
+  if (!S_ISREG(st.st_mode)) return Status::corruption(path + ": node key file is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::permission_denied(path + ": node key file has mode " + mode +
+                                     "; group and others must have no access (chmod 600)");
+  }
+  std::array<char, kSeedHexBytes + 2> buf{};
+  ssize_t total = 0;
+  while (total < static_cast<ssize_t>(buf.size())) {
+    const ssize_t n = ::read(fd.get(), buf.data() + total, buf.size() - static_cast<std::size_t>(total));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::io_error(path + ": read: " + errno_text());
+    if (n == 0) break;
+    total += n;
+  }
+  std::string_view text(buf.data(), static_cast<std::size_t>(total));
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  Status bad_format = Status::corruption(path + ": node key file must hold one line of " +
+                                         std::to_string(kSeedHexBytes) + " hex digits");
+  if (text.size() != kSeedHexBytes) {
+    sodium_memzero(buf.data(), buf.size());
+    return bad_format;
+  }
+  auto seed = from_hex(text);
+  sodium_memzero(buf.data(), buf.size());
+  if (!seed) return bad_format;
+  auto key = KeyPair::from_seed(*seed);
+  sodium_memzero(seed->data(), seed->size());
+  return key;
+}
+
+Result<KeyPair> load_or_create_node_key_file(const std::string& path) {
+  auto existing = read_node_key_file(path);
+  if (existing || existing.status().code() != StatusCode::kNotFound) return existing;
+  KeyPair fresh = KeyPair::generate();
+  const Status written = write_node_key_file(path, fresh);
+  // Another process may have created it between our read and write: use theirs.
+  if (written.code() == StatusCode::kAlreadyExists) return read_node_key_file(path);
+  if (!written) return written;
+  return fresh;
+}
+
+}  // namespace replex::p2p

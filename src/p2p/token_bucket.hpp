@@ -1,0 +1,31 @@
+// Private to p2p: a token bucket, the per-peer inbound rate limit.
+//
+// Starts full; refills at `rate_per_s` up to `burst`. Time is an input, so
+// tests drive it. Not thread-safe (one per peer, on the network thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace replex::p2p {
+
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TokenBucket(std::uint64_t rate_per_s, std::uint64_t burst, Clock::time_point now);
+
+  // Takes `n` tokens if the bucket holds them; otherwise takes none.
+  bool try_take(std::uint64_t n, Clock::time_point now);
+  double available(Clock::time_point now);
+
+ private:
+  void refill(Clock::time_point now);
+
+  double rate_per_ns_;
+  double burst_;
+  double tokens_;
+  Clock::time_point last_;
+};
+
+}  // namespace replex::p2p
