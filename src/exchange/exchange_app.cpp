@@ -1,0 +1,190 @@
+#include "replex/exchange/exchange_app.hpp"
+
+#include <algorithm>
+
+#include "executor.hpp"
+#include "replex/core/assert.hpp"
+#include "replex/core/hash.hpp"
+#include "replex/exchange/transaction.hpp"
+#include "state.hpp"
+
+namespace replex::exchange {
+
+Result<std::unique_ptr<ExchangeApp>> ExchangeApp::create(Genesis genesis) {
+  REPLEX_ASSIGN_OR_RETURN(auto rules, ChainRules::create(std::move(genesis)));
+  std::unique_ptr<ExchangeApp> app(new ExchangeApp(std::move(rules)));
+  // app_hash(0) is the digest of the genesis state (whose snapshot carries a zero app_hash).
+  app->state_->app_hash = app->state_digest();
+  return app;
+}
+
+ExchangeApp::ExchangeApp(std::shared_ptr<const ChainRules> rules)
+    : rules_(std::move(rules)), state_(genesis_state(rules_)) {}
+
+ExchangeApp::~ExchangeApp() = default;
+
+TxCheck ExchangeApp::verify_tx(ByteView tx) const {
+  Transaction decoded;
+  return decode_transaction(*rules_, tx, /*verify_signature=*/true, decoded);
+}
+
+TxCheck ExchangeApp::check_tx(ByteView tx, std::uint64_t height) const {
+  Transaction decoded;
+  TxCheck verdict = decode_transaction(*rules_, tx, /*verify_signature=*/false, decoded);
+  if (!verdict.ok()) return verdict;
+  return check_admission(*state_, decoded, height);
+}
+
+TxCheck ExchangeApp::full_check(ByteView tx, std::uint64_t height) const {
+  Transaction decoded;
+  TxCheck verdict = decode_transaction(*rules_, tx, /*verify_signature=*/true, decoded);
+  if (!verdict.ok()) return verdict;
+  return check_admission(*state_, decoded, height);
+}
+
+consensus::BlockOutcome ExchangeApp::execute_block(const consensus::BlockContext& ctx,
+                                                   std::span<const Bytes> txs) {
+  State& s = *state_;
+  REPLEX_ASSERT_MSG(ctx.height == s.height + 1, "execute_block at height " + std::to_string(ctx.height) +
+                                                    " after height " + std::to_string(s.height));
+  REPLEX_ASSERT(txs.size() <= UINT32_MAX);
+  events_.clear();
+  events_.reserve(txs.size() * 4);
+  prune_nonces(s, ctx.height);
+
+  // Decode everything first: the within-block order depends on the kinds.
+  // Signatures were checked by verify_tx before the block was accepted.
+  std::vector<Transaction> decoded(txs.size());
+  std::vector<TxCheck> verdicts(txs.size());
+  std::vector<std::uint32_t> first_phase;
+  std::vector<std::uint32_t> second_phase;
+  first_phase.reserve(txs.size());
+  second_phase.reserve(txs.size());
+  for (std::uint32_t i = 0; i < txs.size(); ++i) {
+    verdicts[i] = decode_transaction(*rules_, txs[i], /*verify_signature=*/false, decoded[i]);
+    (verdicts[i].ok() && runs_in_first_phase(decoded[i]) ? first_phase : second_phase).push_back(i);
+  }
+
+  consensus::BlockOutcome outcome;
+  outcome.tx_codes.assign(txs.size(), 0);
+  Executor executor(s, events_, ctx.height);
+  for (const auto* phase : {&first_phase, &second_phase}) {
+    for (const std::uint32_t i : *phase) {
+      if (!verdicts[i].ok()) {
+        executor.reject_undecodable(i, verdicts[i]);
+        outcome.tx_codes[i] = verdicts[i].code;
+      } else {
+        outcome.tx_codes[i] = executor.apply(decoded[i], i);
+      }
+    }
+  }
+
+  outcome.events = encode_events(events_);
+  s.app_hash = Sha256().update(s.app_hash).update_u64(ctx.height).update(sha256(outcome.events)).finish();
+  s.height = ctx.height;
+  outcome.app_hash = s.app_hash;
+  return outcome;
+}
+
+std::uint64_t ExchangeApp::last_height() const { return state_->height; }
+Hash256 ExchangeApp::app_hash() const { return state_->app_hash; }
+Bytes ExchangeApp::snapshot() const { return encode_state(*state_); }
+Hash256 ExchangeApp::state_digest() const { return sha256(snapshot()); }
+
+Status ExchangeApp::restore(ByteView snapshot) {
+  REPLEX_ASSIGN_OR_RETURN(auto restored, decode_state(rules_, snapshot));
+  state_ = std::move(restored);
+  events_.clear();
+  return Status::ok();
+}
+
+std::string_view ExchangeApp::reason_name(std::uint32_t c) const { return exchange::reason_name(c); }
+
+std::optional<OrderInfo> ExchangeApp::order(OrderId id) const {
+  const Slot slot = state_->ids.find(id);
+  if (slot == kNoSlot) return std::nullopt;
+  return state_->describe(slot);
+}
+
+std::optional<OrderInfo> ExchangeApp::order_by_client_id(const AccountId& account,
+                                                         std::string_view client_order_id) const {
+  const auto a = state_->find_account(account);
+  if (!a) return std::nullopt;
+  const auto& ids = state_->accounts[*a].client_ids;
+  const auto it = ids.find(client_order_id);
+  if (it == ids.end()) return std::nullopt;
+  return order(it->second);
+}
+
+std::vector<OrderInfo> ExchangeApp::open_orders(const AccountId& account,
+                                                std::optional<MarketIndex> market) const {
+  std::vector<OrderInfo> out;
+  const auto a = state_->find_account(account);
+  if (!a) return out;
+  for (const Slot slot : state_->accounts[*a].orders) {
+    if (!market || state_->pool[slot].market == *market) out.push_back(state_->describe(slot));
+  }
+  std::sort(out.begin(), out.end(), [](const OrderInfo& x, const OrderInfo& y) { return x.id < y.id; });
+  return out;
+}
+
+BookDepth ExchangeApp::depth(MarketIndex market, std::size_t levels) const {
+  REPLEX_ASSERT(market < state_->markets.size());
+  const Matcher& matcher = state_->markets[market]->matcher;
+  const MarketRules& m = matcher.rules();
+  BookDepth out;
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    auto& dst = side == Side::kBuy ? out.bids : out.asks;
+    const std::size_t n = std::min(levels, matcher.book().level_count(side));
+    dst.reserve(n);
+    for (std::size_t rank = 0; rank < n; ++rank) {
+      const PriceLevel& l = matcher.book().level(side, rank);
+      dst.push_back(DepthLevel{m.price_of(l.ticks), m.quantity_of(l.visible_lots), l.orders});
+    }
+  }
+  return out;
+}
+
+std::vector<BalanceInfo> ExchangeApp::balances(const AccountId& account) const {
+  std::vector<BalanceInfo> out;
+  const auto a = state_->find_account(account);
+  if (!a) return out;
+  const auto& cells = state_->accounts[*a].balances;
+  for (AssetIndex asset = 0; asset < cells.size(); ++asset) {
+    out.push_back(BalanceInfo{asset, cells[asset].available, cells[asset].locked});
+  }
+  return out;
+}
+
+bool ExchangeApp::has_account(const AccountId& account) const {
+  return state_->find_account(account).has_value();
+}
+
+std::optional<EthAddress> ExchangeApp::settlement_address(const AccountId& account) const {
+  const auto a = state_->find_account(account);
+  if (!a) return std::nullopt;
+  return state_->accounts[*a].settlement_address;
+}
+
+std::optional<std::uint64_t> ExchangeApp::last_price(MarketIndex market) const {
+  REPLEX_ASSERT(market < state_->markets.size());
+  const MarketState& ms = *state_->markets[market];
+  if (!ms.last_ticks) return std::nullopt;
+  return ms.matcher.rules().price_of(*ms.last_ticks);
+}
+
+std::vector<PendingWithdrawal> ExchangeApp::pending_withdrawals() const {
+  std::vector<PendingWithdrawal> out;
+  out.reserve(state_->withdrawals.size());
+  for (const auto& [id, w] : state_->withdrawals) out.push_back(w);
+  return out;
+}
+
+std::uint64_t ExchangeApp::withdrawn_total(AssetIndex asset) const {
+  REPLEX_ASSERT(asset < state_->withdrawn.size());
+  return state_->withdrawn[asset];
+}
+
+Status ExchangeApp::check_invariants() const { return audit_state(*state_); }
+
+}  // namespace replex::exchange

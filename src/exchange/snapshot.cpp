@@ -1,0 +1,436 @@
+// Snapshot encoding and decoding. Layout: docs/wire-formats.md.
+#include <algorithm>
+#include <numeric>
+
+#include "replex/core/codec.hpp"
+#include "replex/core/hash.hpp"
+#include "state.hpp"
+
+namespace replex::exchange {
+
+namespace {
+
+constexpr std::string_view kSnapshotTag = "replex/exchange-snapshot/v1";
+
+Status corrupt(std::string what) { return Status::corruption("snapshot: " + std::move(what)); }
+
+void put_order(ByteWriter& w, const State& s, const Order& o) {
+  const MarketRules& m = s.market_rules(o.market);
+  w.u64(o.id);
+  w.raw(s.accounts[o.account].key.view());
+  w.u8(static_cast<std::uint8_t>(o.side));
+  w.u8(static_cast<std::uint8_t>(o.type));
+  w.u8(static_cast<std::uint8_t>(o.tif));
+  w.boolean(o.post_only());
+  w.u8(static_cast<std::uint8_t>(o.stp));
+  w.u64(m.price_of(o.price_ticks));
+  w.u64(m.quantity_of(o.open_lots));
+  w.u64(m.quantity_of(o.visible_lots));
+  w.u64(m.quantity_of(o.display_lots));
+  w.u64(m.quantity_of(o.filled_lots));
+  w.u64(o.locked);
+  w.str(o.client_order_id());
+}
+
+}  // namespace
+
+Bytes encode_state(const State& s) {
+  const ChainRules& chain = s.chain();
+  ByteWriter w(4096 + s.pool.live() * 96 + s.accounts.size() * 96);
+  w.str(kSnapshotTag);
+  w.bytes(chain.genesis_bytes());
+  w.u64(s.height);
+  // app_hash(0) is defined as the digest of the genesis snapshot, so at height 0
+  // the field is zero and state_digest() == app_hash().
+  w.hash(s.height == 0 ? Hash256{} : s.app_hash);
+  w.u64(s.next_order_id);
+  w.u64(s.next_trade_id);
+  w.u64(s.next_withdrawal_id);
+  w.u32(static_cast<std::uint32_t>(s.withdrawn.size()));
+  for (const std::uint64_t v : s.withdrawn) w.u64(v);
+
+  std::vector<std::uint32_t> by_key(s.accounts.size());
+  std::iota(by_key.begin(), by_key.end(), 0u);
+  std::sort(by_key.begin(), by_key.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return s.accounts[a].key < s.accounts[b].key; });
+  w.u32(static_cast<std::uint32_t>(by_key.size()));
+  for (const std::uint32_t i : by_key) {
+    const AccountState& a = s.accounts[i];
+    w.raw(a.key.view());
+    const auto nonzero = static_cast<std::uint32_t>(std::count_if(
+        a.balances.begin(), a.balances.end(), [](const BalanceCell& c) { return c.available != 0 || c.locked != 0; }));
+    w.u32(nonzero);
+    for (AssetIndex asset = 0; asset < a.balances.size(); ++asset) {
+      const BalanceCell& c = a.balances[asset];
+      if (c.available == 0 && c.locked == 0) continue;
+      w.u32(asset);
+      w.u64(c.available);
+      w.u64(c.locked);
+    }
+    w.boolean(a.settlement_address.has_value());
+    if (a.settlement_address) w.raw(ByteView(a.settlement_address->data(), a.settlement_address->size()));
+    w.u32(static_cast<std::uint32_t>(a.nonces.size()));
+    for (const auto& [nonce, good_til] : a.nonces) {
+      w.u64(nonce);
+      w.u64(good_til);
+    }
+  }
+
+  std::vector<std::vector<OrderId>> stops_by_market(s.markets.size());
+  for (const auto& [id, trigger] : s.stops) stops_by_market[s.pool[s.ids.find(id)].market].push_back(id);
+  w.u32(static_cast<std::uint32_t>(s.markets.size()));
+  for (MarketIndex mi = 0; mi < s.markets.size(); ++mi) {
+    const MarketState& ms = *s.markets[mi];
+    const MarketRules& m = ms.matcher.rules();
+    const OrderBook& book = ms.matcher.book();
+    w.boolean(ms.last_ticks.has_value());
+    w.u64(ms.last_ticks ? m.price_of(*ms.last_ticks) : 0);
+    for (const Side side : {Side::kBuy, Side::kSell}) {
+      w.u32(static_cast<std::uint32_t>(book.level_count(side)));
+      for (std::size_t rank = 0; rank < book.level_count(side); ++rank) {
+        const PriceLevel& level = book.level(side, rank);
+        w.u64(m.price_of(level.ticks));
+        w.u32(level.orders);
+        for (Slot slot = level.head; slot != kNoSlot; slot = s.pool[slot].next) put_order(w, s, s.pool[slot]);
+      }
+    }
+    w.u32(static_cast<std::uint32_t>(stops_by_market[mi].size()));
+    for (const OrderId id : stops_by_market[mi]) {
+      put_order(w, s, s.pool[s.ids.find(id)]);
+      const StopTrigger& t = s.stops.at(id);
+      w.u64(m.price_of(t.stop_ticks));
+      w.u64(m.price_of(t.protection_ticks));
+      w.u64(t.quote_budget);
+    }
+  }
+
+  w.u32(static_cast<std::uint32_t>(s.withdrawals.size()));
+  for (const auto& [id, p] : s.withdrawals) {
+    w.u64(p.id);
+    w.raw(p.account.view());
+    w.u32(p.asset);
+    w.u64(p.amount);
+    w.raw(ByteView(p.eth_address.data(), p.eth_address.size()));
+    w.u64(p.height);
+  }
+  return w.take();
+}
+
+namespace {
+
+// Reads snapshot bytes into a fresh State, checking each value as it comes.
+class SnapshotDecoder {
+ public:
+  SnapshotDecoder(std::shared_ptr<const ChainRules> rules, ByteView bytes)
+      : rules_(std::move(rules)), bytes_(bytes), r_(bytes), s_(std::make_unique<State>(rules_)) {}
+
+  Result<std::unique_ptr<State>> run() {
+    if (r_.str("snapshot.tag") != kSnapshotTag) return corrupt("not a '" + std::string(kSnapshotTag) + "' encoding");
+    const Bytes genesis = r_.bytes("snapshot.genesis");
+    if (r_.ok() && genesis != rules_->genesis_bytes()) {
+      return corrupt("made for a different genesis (hash " + sha256(genesis).hex() + ", this chain " +
+                     rules_->genesis_hash().hex() + ")");
+    }
+    s_->height = r_.u64("snapshot.height");
+    s_->app_hash = r_.hash("snapshot.app_hash");
+    s_->next_order_id = r_.u64("snapshot.next_order_id");
+    s_->next_trade_id = r_.u64("snapshot.next_trade_id");
+    s_->next_withdrawal_id = r_.u64("snapshot.next_withdrawal_id");
+    if (r_.ok() && s_->height == 0) {
+      if (!s_->app_hash.is_zero()) return corrupt("app_hash must be zero at height 0");
+      s_->app_hash = sha256(bytes_);
+    }
+    if (r_.ok() && (s_->next_order_id == 0 || s_->next_trade_id == 0 || s_->next_withdrawal_id == 0)) {
+      return corrupt("id counters start at 1");
+    }
+    const std::uint32_t assets = r_.u32("snapshot.withdrawn.count");
+    if (r_.ok() && assets != rules_->asset_count()) return corrupt("withdrawn totals for the wrong number of assets");
+    for (std::uint32_t i = 0; i < assets && r_.ok(); ++i) s_->withdrawn[i] = r_.u64("snapshot.withdrawn");
+    REPLEX_RETURN_IF_ERROR(read_accounts());
+    REPLEX_RETURN_IF_ERROR(read_markets());
+    REPLEX_RETURN_IF_ERROR(read_withdrawals());
+    REPLEX_RETURN_IF_ERROR(r_.finish().with_context("snapshot: "));
+    REPLEX_RETURN_IF_ERROR(audit_state(*s_));
+    return std::move(s_);
+  }
+
+ private:
+  // A count read from the input may not promise more items than bytes left.
+  Status read_count(std::string_view field, std::size_t min_item_bytes, std::uint32_t& count) {
+    count = r_.u32(field);
+    if (!r_.ok()) return r_.status();
+    if (count > r_.remaining() / min_item_bytes) return corrupt(std::string(field) + " exceeds the bytes left");
+    return Status::ok();
+  }
+
+  AccountId read_key(std::string_view field) {
+    AccountId k;
+    const ByteView v = r_.raw(PublicKey::kSize, field);
+    if (r_.ok()) std::copy(v.begin(), v.end(), k.bytes.begin());
+    return k;
+  }
+
+  EthAddress read_address(std::string_view field) {
+    EthAddress a{};
+    const ByteView v = r_.raw(a.size(), field);
+    if (r_.ok()) std::copy(v.begin(), v.end(), a.begin());
+    return a;
+  }
+
+  Status read_accounts() {
+    std::uint32_t count = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.accounts.count", PublicKey::kSize + 9, count));
+    const std::uint64_t ttl = rules_->params().tx_ttl_blocks_max;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const AccountId key = read_key("snapshot.account.key");
+      if (!r_.ok()) return r_.status();
+      if (i > 0 && !(s_->accounts.back().key < key)) return corrupt("accounts not in strictly increasing key order");
+      const std::uint32_t index = s_->intern_account(key);
+      AccountState& a = s_->accounts[index];
+      std::uint32_t balances = 0;
+      REPLEX_RETURN_IF_ERROR(read_count("snapshot.account.balances.count", 20, balances));
+      std::int64_t previous = -1;
+      for (std::uint32_t b = 0; b < balances; ++b) {
+        const std::uint32_t asset = r_.u32("snapshot.account.balance.asset");
+        const std::uint64_t available = r_.u64("snapshot.account.balance.available");
+        const std::uint64_t locked = r_.u64("snapshot.account.balance.locked");
+        if (!r_.ok()) return r_.status();
+        if (asset >= rules_->asset_count() || static_cast<std::int64_t>(asset) <= previous) {
+          return corrupt("account " + key.hex() + ": balance assets out of range or order");
+        }
+        if (available == 0 && locked == 0) return corrupt("account " + key.hex() + ": zero balance entry");
+        previous = asset;
+        a.balances[asset] = BalanceCell{available, locked};
+      }
+      if (r_.boolean("snapshot.account.has_settlement_address")) {
+        a.settlement_address = read_address("snapshot.account.settlement_address");
+      }
+      std::uint32_t nonces = 0;
+      REPLEX_RETURN_IF_ERROR(read_count("snapshot.account.nonces.count", 16, nonces));
+      for (std::uint32_t n = 0; n < nonces; ++n) {
+        const std::uint64_t nonce = r_.u64("snapshot.account.nonce");
+        const std::uint64_t good_til = r_.u64("snapshot.account.nonce.good_til_height");
+        if (!r_.ok()) return r_.status();
+        if (!a.nonces.empty() && nonce <= a.nonces.rbegin()->first) {
+          return corrupt("account " + key.hex() + ": nonces not in strictly increasing order");
+        }
+        if (good_til < s_->height || good_til - s_->height > ttl) {
+          return corrupt("account " + key.hex() + ": nonce " + std::to_string(nonce) +
+                         " has good_til_height outside the window at height " + std::to_string(s_->height));
+        }
+        a.nonces.emplace(nonce, good_til);
+        s_->nonce_expiry[good_til].emplace_back(index, nonce);
+      }
+    }
+    const auto fee = s_->find_account(rules_->genesis().fee_account);
+    if (!fee) return corrupt("the fee account is missing");
+    s_->fee_account = *fee;
+    return r_.status();
+  }
+
+  Status ticks_of(const MarketRules& m, std::uint64_t price, std::string_view field, std::uint64_t& ticks) {
+    if (price % m.tick_size != 0) return corrupt(std::string(field) + " " + std::to_string(price) + " is off tick");
+    ticks = price / m.tick_size;
+    return Status::ok();
+  }
+
+  Status lots_of(const MarketRules& m, std::uint64_t quantity, std::string_view field, std::uint64_t& lots) {
+    if (quantity % m.lot_size != 0) return corrupt(std::string(field) + " " + std::to_string(quantity) + " is off lot");
+    lots = quantity / m.lot_size;
+    return Status::ok();
+  }
+
+  template <typename E>
+  Status read_enum(std::string_view field, std::uint8_t max, E& out) {
+    const std::uint8_t v = r_.u8(field);
+    if (!r_.ok()) return r_.status();
+    if (v < 1 || v > max) return corrupt(std::string(field) + " value " + std::to_string(v) + " out of range");
+    out = static_cast<E>(v);
+    return Status::ok();
+  }
+
+  // Reads one order record into a fresh slot registered with the id index,
+  // its account and its client id. Shape checks specific to resting orders
+  // and stops are the caller's.
+  Status read_order(MarketIndex market, Slot& slot_out) {
+    const MarketRules& m = rules_->market(market);
+    Order o;
+    o.market = market;
+    o.id = r_.u64("snapshot.order.id");
+    const AccountId key = read_key("snapshot.order.account");
+    REPLEX_RETURN_IF_ERROR(read_enum("snapshot.order.side", 2, o.side));
+    REPLEX_RETURN_IF_ERROR(read_enum("snapshot.order.type", 4, o.type));
+    REPLEX_RETURN_IF_ERROR(read_enum("snapshot.order.time_in_force", 3, o.tif));
+    if (r_.boolean("snapshot.order.post_only")) o.flags |= Order::kPostOnly;
+    REPLEX_RETURN_IF_ERROR(read_enum("snapshot.order.self_trade_prevention", 3, o.stp));
+    const std::uint64_t price = r_.u64("snapshot.order.price");
+    const std::uint64_t open = r_.u64("snapshot.order.open_quantity");
+    const std::uint64_t visible = r_.u64("snapshot.order.visible_quantity");
+    const std::uint64_t display = r_.u64("snapshot.order.display_quantity");
+    const std::uint64_t filled = r_.u64("snapshot.order.filled_quantity");
+    o.locked = r_.u64("snapshot.order.locked");
+    const std::string client_id = r_.str("snapshot.order.client_order_id");
+    if (!r_.ok()) return r_.status();
+    const std::string what = "order " + std::to_string(o.id);
+    if (o.id == 0 || o.id >= s_->next_order_id) return corrupt(what + ": id outside 1..next_order_id");
+    if (s_->ids.find(o.id) != kNoSlot) return corrupt(what + ": appears twice");
+    const auto account = s_->find_account(key);
+    if (!account) return corrupt(what + ": unknown account " + key.hex());
+    o.account = *account;
+    REPLEX_RETURN_IF_ERROR(ticks_of(m, price, what + " price", o.price_ticks));
+    REPLEX_RETURN_IF_ERROR(lots_of(m, open, what + " open_quantity", o.open_lots));
+    REPLEX_RETURN_IF_ERROR(lots_of(m, visible, what + " visible_quantity", o.visible_lots));
+    REPLEX_RETURN_IF_ERROR(lots_of(m, display, what + " display_quantity", o.display_lots));
+    REPLEX_RETURN_IF_ERROR(lots_of(m, filled, what + " filled_quantity", o.filled_lots));
+    if (o.open_lots == 0) return corrupt(what + ": nothing open");
+    if (client_id.size() > rules_->params().max_client_order_id_bytes) return corrupt(what + ": client id too long");
+    AccountState& a = s_->accounts[o.account];
+    if (!client_id.empty() && !a.client_ids.emplace(client_id, o.id).second) {
+      return corrupt(what + ": client id '" + client_id + "' used twice");
+    }
+    o.set_client_order_id(client_id);
+    const Slot slot = s_->pool.allocate();
+    o.account_pos = static_cast<std::uint32_t>(a.orders.size());
+    s_->pool[slot] = o;
+    a.orders.push_back(slot);
+    s_->ids.insert(o.id, slot);
+    slot_out = slot;
+    return Status::ok();
+  }
+
+  Status read_markets() {
+    std::uint32_t count = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.markets.count", 1, count));
+    if (count != rules_->market_count()) return corrupt("books for the wrong number of markets");
+    for (MarketIndex mi = 0; mi < count; ++mi) {
+      MarketState& ms = *s_->markets[mi];
+      const MarketRules& m = ms.matcher.rules();
+      const bool has_last = r_.boolean("snapshot.market.has_last_price");
+      const std::uint64_t last = r_.u64("snapshot.market.last_price");
+      if (!r_.ok()) return r_.status();
+      if (has_last) {
+        std::uint64_t ticks = 0;
+        REPLEX_RETURN_IF_ERROR(ticks_of(m, last, "last_price", ticks));
+        if (ticks == 0) return corrupt("last_price is zero");
+        ms.last_ticks = ticks;
+      } else if (last != 0) {
+        return corrupt("last_price set without a last trade");
+      }
+      for (const Side side : {Side::kBuy, Side::kSell}) REPLEX_RETURN_IF_ERROR(read_side(mi, side));
+      REPLEX_RETURN_IF_ERROR(read_stops(mi));
+    }
+    return Status::ok();
+  }
+
+  Status read_side(MarketIndex mi, Side side) {
+    MarketState& ms = *s_->markets[mi];
+    const MarketRules& m = ms.matcher.rules();
+    std::uint32_t levels = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.book.levels.count", 12, levels));
+    std::uint64_t previous = 0;
+    for (std::uint32_t l = 0; l < levels; ++l) {
+      std::uint64_t ticks = 0;
+      REPLEX_RETURN_IF_ERROR(ticks_of(m, r_.u64("snapshot.level.price"), "level price", ticks));
+      std::uint32_t orders = 0;
+      REPLEX_RETURN_IF_ERROR(read_count("snapshot.level.orders.count", 60, orders));
+      if (ticks == 0 || orders == 0) return corrupt("empty or zero-priced level");
+      // Best first: bids strictly descending, asks strictly ascending.
+      if (l > 0 && (side == Side::kBuy ? ticks >= previous : ticks <= previous)) {
+        return corrupt("levels out of price order");
+      }
+      previous = ticks;
+      for (std::uint32_t i = 0; i < orders; ++i) {
+        Slot slot = kNoSlot;
+        REPLEX_RETURN_IF_ERROR(read_order(mi, slot));
+        Order& o = s_->pool[slot];
+        const std::string what = "resting order " + std::to_string(o.id);
+        if (o.side != side || o.price_ticks != ticks) return corrupt(what + ": side or price differs from its level");
+        if (!Matcher::rests(o)) return corrupt(what + ": its kind never rests");
+        if (o.visible_lots == 0 || o.visible_lots > o.open_lots) return corrupt(what + ": bad visible quantity");
+        if (o.display_lots == 0 ? o.visible_lots != o.open_lots : o.visible_lots > o.display_lots) {
+          return corrupt(what + ": visible quantity does not match its display");
+        }
+        ms.matcher.mutable_book().append(slot);
+      }
+    }
+    return Status::ok();
+  }
+
+  Status read_stops(MarketIndex mi) {
+    MarketState& ms = *s_->markets[mi];
+    const MarketRules& m = ms.matcher.rules();
+    std::uint32_t count = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.stops.count", 84, count));
+    OrderId previous = 0;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      Slot slot = kNoSlot;
+      REPLEX_RETURN_IF_ERROR(read_order(mi, slot));
+      Order& o = s_->pool[slot];
+      StopTrigger t;
+      REPLEX_RETURN_IF_ERROR(ticks_of(m, r_.u64("snapshot.stop.stop_price"), "stop_price", t.stop_ticks));
+      REPLEX_RETURN_IF_ERROR(ticks_of(m, r_.u64("snapshot.stop.protection_price"), "protection_price", t.protection_ticks));
+      t.quote_budget = r_.u64("snapshot.stop.quote_budget");
+      if (!r_.ok()) return r_.status();
+      const std::string what = "stop order " + std::to_string(o.id);
+      if (o.id <= previous) return corrupt("stops not in increasing id order");
+      previous = o.id;
+      if (o.type != OrderType::kStopMarket && o.type != OrderType::kStopLimit) return corrupt(what + ": not a stop type");
+      if (o.visible_lots != 0 || t.stop_ticks == 0) return corrupt(what + ": shown in a book or without a stop price");
+      const bool market_kind = o.type == OrderType::kStopMarket;
+      if (market_kind ? (o.price_ticks != 0 || o.tif != TimeInForce::kIoc || o.post_only() || o.display_lots != 0)
+                      : (o.price_ticks == 0 || t.protection_ticks != 0 || t.quote_budget != 0)) {
+        return corrupt(what + ": fields inconsistent with its type");
+      }
+      if (market_kind && (o.side == Side::kSell ? (t.protection_ticks == 0 || t.quote_budget != 0)
+                                                : (t.protection_ticks == 0 && t.quote_budget == 0))) {
+        return corrupt(what + ": a stop-market needs its protection price or budget");
+      }
+      if (ms.last_ticks && (o.side == Side::kBuy ? *ms.last_ticks >= t.stop_ticks : *ms.last_ticks <= t.stop_ticks)) {
+        return corrupt(what + ": already triggered by the last price");
+      }
+      o.flags |= Order::kPendingStop;
+      s_->stops.emplace(o.id, t);
+      (o.side == Side::kBuy ? ms.buy_stops : ms.sell_stops).emplace(t.stop_ticks, o.id);
+    }
+    return Status::ok();
+  }
+
+  Status read_withdrawals() {
+    std::uint32_t count = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.withdrawals.count", 80, count));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      PendingWithdrawal p;
+      p.id = r_.u64("snapshot.withdrawal.id");
+      p.account = read_key("snapshot.withdrawal.account");
+      p.asset = r_.u32("snapshot.withdrawal.asset");
+      p.amount = r_.u64("snapshot.withdrawal.amount");
+      p.eth_address = read_address("snapshot.withdrawal.eth_address");
+      p.height = r_.u64("snapshot.withdrawal.height");
+      if (!r_.ok()) return r_.status();
+      const std::string what = "withdrawal " + std::to_string(p.id);
+      if (p.id == 0 || p.id >= s_->next_withdrawal_id) return corrupt(what + ": id outside 1..next_withdrawal_id");
+      if (!s_->withdrawals.empty() && p.id <= s_->withdrawals.rbegin()->first) {
+        return corrupt("withdrawals not in increasing id order");
+      }
+      if (!s_->find_account(p.account)) return corrupt(what + ": unknown account");
+      if (p.asset >= rules_->asset_count() || p.amount == 0 || p.height == 0 || p.height > s_->height) {
+        return corrupt(what + ": asset, amount or height out of range");
+      }
+      s_->withdrawals.emplace(p.id, p);
+    }
+    return Status::ok();
+  }
+
+  std::shared_ptr<const ChainRules> rules_;
+  ByteView bytes_;
+  ByteReader r_;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<State>> decode_state(std::shared_ptr<const ChainRules> rules, ByteView bytes) {
+  return SnapshotDecoder(std::move(rules), bytes).run();
+}
+
+}  // namespace replex::exchange

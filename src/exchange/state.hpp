@@ -1,0 +1,119 @@
+// The exchange's whole replicated state, as plain containers. Private to the
+// module: ExchangeApp owns one, the Executor mutates it one block at a time,
+// snapshot.cpp encodes, decodes and audits it.
+//
+// Dense indices (accounts, pool slots, levels) are internal: nothing hashed,
+// encoded or emitted depends on them. Whatever is observable is sorted by a
+// key (account public key, order id, asset/market index) at the point of use.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "replex/core/bytes.hpp"
+#include "replex/exchange/chain_rules.hpp"
+#include "replex/exchange/matcher.hpp"
+#include "replex/exchange/order.hpp"
+#include "replex/exchange/types.hpp"
+
+namespace replex::exchange {
+
+struct BalanceCell {
+  std::uint64_t available = 0;
+  std::uint64_t locked = 0;
+};
+
+struct AccountState {
+  AccountId key;
+  std::vector<BalanceCell> balances;  // one per asset, by asset index
+  // Open orders and pending stops, in no particular order (sorted wherever it
+  // matters); Order::account_pos is each one's position here.
+  std::vector<Slot> orders;
+  std::map<std::string, OrderId, std::less<>> client_ids;  // of open orders and pending stops
+  std::optional<EthAddress> settlement_address;
+  std::map<std::uint64_t, std::uint64_t> nonces;  // seen nonce -> its good_til_height
+};
+
+// What a pending stop needs besides its Order record.
+struct StopTrigger {
+  std::uint64_t stop_ticks = 0;
+  std::uint64_t protection_ticks = 0;  // 0 = none
+  std::uint64_t quote_budget = 0;      // 0 = none
+};
+
+struct MarketState {
+  MarketState(const MarketRules& r, OrderPool& pool) : matcher(r, pool) {}
+  Matcher matcher;
+  std::optional<std::uint64_t> last_ticks;  // price of the last trade
+  std::set<std::pair<std::uint64_t, OrderId>> buy_stops;   // trigger when last >= stop
+  std::set<std::pair<std::uint64_t, OrderId>> sell_stops;  // trigger when last <= stop
+};
+
+struct AccountIdHasher {
+  std::size_t operator()(const AccountId& a) const noexcept {
+    std::size_t v;
+    __builtin_memcpy(&v, a.bytes.data(), sizeof(v));
+    return v;
+  }
+};
+
+struct State {
+  explicit State(std::shared_ptr<const ChainRules> chain_rules);
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  const ChainRules& chain() const { return *rules; }
+  const MarketRules& market_rules(MarketIndex m) const { return rules->market(m); }
+
+  std::optional<std::uint32_t> find_account(const AccountId& key) const;
+  // The account's index, creating an empty account if needed.
+  std::uint32_t intern_account(const AccountId& key);
+
+  // Builds an OrderInfo for the read side.
+  OrderInfo describe(Slot slot) const;
+
+  std::shared_ptr<const ChainRules> rules;
+  std::uint64_t height = 0;
+  Hash256 app_hash;
+  std::uint64_t next_order_id = 1;
+  std::uint64_t next_trade_id = 1;
+  std::uint64_t next_withdrawal_id = 1;
+  std::vector<std::uint64_t> withdrawn;  // per asset, since genesis
+
+  OrderPool pool;
+  OrderIdIndex ids{pool};
+  std::vector<std::unique_ptr<MarketState>> markets;
+  // Grows only between transactions (genesis, restore; later deposits), so
+  // references into it stay valid while a transaction executes.
+  std::vector<AccountState> accounts;
+  std::unordered_map<AccountId, std::uint32_t, AccountIdHasher> account_index;  // lookup only
+  std::uint32_t fee_account = 0;
+  std::map<OrderId, StopTrigger> stops;
+  // good_til_height -> (account, nonce) recorded with it, for pruning.
+  std::map<std::uint64_t, std::vector<std::pair<std::uint32_t, std::uint64_t>>> nonce_expiry;
+  std::map<WithdrawalId, PendingWithdrawal> withdrawals;
+};
+
+// The height-0 state of a chain: genesis allocations credited, fee account created.
+std::unique_ptr<State> genesis_state(std::shared_ptr<const ChainRules> rules);
+
+// Forgets nonces whose good_til_height is below `height`; they can no longer
+// be replayed because such a transaction is expired.
+void prune_nonces(State& state, std::uint64_t height);
+
+// Canonical snapshot bytes (docs/wire-formats.md) and their inverse, which
+// checks everything it reads and audits the result.
+Bytes encode_state(const State& state);
+Result<std::unique_ptr<State>> decode_state(std::shared_ptr<const ChainRules> rules, ByteView bytes);
+
+// Invariants over the whole state: conservation, locks, books, indices.
+Status audit_state(const State& state);
+
+}  // namespace replex::exchange
