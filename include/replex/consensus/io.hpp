@@ -1,0 +1,245 @@
+// The consensus core's inputs and actions.
+//
+// The core has no sockets, threads, clocks, disks or randomness: a driver
+// feeds it Inputs (each stamped with the driver's clock, the only way time
+// moves) and performs the Actions it returns, in order. Ordering contract: a
+// PersistRecord must be durable before any later action of the same list is
+// performed (persist before send). Plain value types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "replex/consensus/certificates.hpp"
+#include "replex/consensus/signing.hpp"
+#include "replex/consensus/state_transfer.hpp"
+
+namespace replex::consensus {
+
+enum class TimerKind : std::uint8_t {
+  kBatch = 0,  // the primary's block-cut deadline (max_block_delay_ms)
+  kView = 1,   // view-change timeout
+  kFetch = 2,  // retry of request-blocks / request-state
+};
+inline constexpr std::size_t kTimerKinds = 3;
+std::string_view timer_kind_name(TimerKind kind);
+
+// ---------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------
+
+// A consensus message from validator `sender` (the authenticated peer it came
+// from). `signature_verified` may be set only after verify_message() accepted
+// these exact bytes; otherwise the core verifies.
+struct MessageReceived {
+  ValidatorIndex sender = 0;
+  Bytes bytes;
+  bool signature_verified = false;
+};
+
+// A transaction for the mempool; the driver has already run
+// Application::verify_tx on it. Answered by a TxStatusReport.
+struct TransactionReceived {
+  Bytes tx;
+};
+
+// A timer the core set has expired (stale expiries are ignored).
+struct TimerFired {
+  TimerKind kind = TimerKind::kView;
+};
+
+// The driver executed the committed block at `height`. `state_digest` is
+// required when height % checkpoint_interval == 0.
+struct BlockExecuted {
+  Height height = 0;
+  Hash256 block_hash;
+  Hash256 app_hash;
+  std::optional<Hash256> state_digest;
+};
+
+// Committed blocks with certificates, answering a RequestBlocks or pushed by
+// a peer. `from` names the validator that sent them, if it is one.
+struct BlocksReceived {
+  std::optional<ValidatorIndex> from;
+  std::vector<CertifiedBlockBytes> blocks;
+};
+
+// The answer to a RequestState: checkpoint proof, snapshot bytes, then the
+// anchor block at the proof's height and later blocks (up to
+// max_fetch_blocks of them are used), with certificates.
+struct StateReceived {
+  std::optional<ValidatorIndex> from;
+  Bytes checkpoint_proof;
+  Bytes snapshot;
+  std::vector<CertifiedBlockBytes> blocks;
+};
+
+// The driver performed an InstallState (Application::restore and the store's
+// reset); a non-ok status means it did not, and the state is unchanged.
+struct StateInstalled {
+  Height height = 0;
+  Hash256 block_hash;
+  Status status;
+};
+
+using Event = std::variant<MessageReceived, TransactionReceived, TimerFired, BlockExecuted,
+                           BlocksReceived, StateReceived, StateInstalled>;
+
+struct Input {
+  std::uint64_t now_ms = 0;  // the driver's clock (unix ms)
+  Event event;
+};
+
+// ---------------------------------------------------------------------------
+// Actions
+// ---------------------------------------------------------------------------
+
+struct SendMessage {
+  ValidatorIndex to = 0;
+  MessageType type = MessageType::kPrepare;
+  SharedBytes bytes;
+};
+
+// To every other validator.
+struct BroadcastMessage {
+  MessageType type = MessageType::kPrepare;
+  SharedBytes bytes;
+};
+
+// Append `record` (wal.hpp) to the WAL under `height`; durable before any
+// later action of the same list is performed.
+struct PersistRecord {
+  Height height = 0;
+  Bytes record;
+};
+
+// The block at the next height is final: execute it (Application::execute_block),
+// store it with its certificate, then report BlockExecuted. Emitted exactly
+// once per height, in height order.
+struct CommitBlock {
+  CertifiedBlock committed;
+};
+
+struct SetTimer {
+  TimerKind kind = TimerKind::kView;
+  std::uint64_t deadline_ms = 0;  // absolute, on the driver's clock
+};
+
+struct CancelTimer {
+  TimerKind kind = TimerKind::kView;
+};
+
+// Fetch committed blocks [from_height, to_height] with certificates and pass
+// them back as BlocksReceived. `peers` lists validators in the order to try:
+// those known to have the blocks first; an unanswered request is retried
+// (fetch timer) with another peer first. A partial answer is fine.
+struct RequestBlocks {
+  Height from_height = 0;
+  Height to_height = 0;
+  std::vector<ValidatorIndex> peers;
+};
+
+// Fetch a peer's latest stable checkpoint above `above_height` (proof,
+// snapshot, anchor block and later blocks) and pass it back as StateReceived.
+// `target`, when known, is a proof the answer should reach; `peers` is in
+// the order to try (its signers first).
+struct RequestState {
+  Height above_height = 0;
+  std::optional<CheckpointProof> target;
+  std::vector<ValidatorIndex> peers;
+};
+
+// Verified state to install: Application::restore(snapshot), store the
+// snapshot with its proof and reset the chain to the anchor, then report
+// StateInstalled. Blocks after the anchor follow as CommitBlock actions.
+struct InstallState {
+  CheckpointProof proof;
+  Bytes proof_bytes;
+  Bytes snapshot;
+  CertifiedBlock anchor;
+};
+
+// WAL records below `below_height` are no longer needed.
+struct TruncateWal {
+  Height below_height = 0;
+};
+
+// A quorum of matching CHECKPOINTs: the driver stores the proof beside the
+// snapshot at that height (the replica's own execution may not be there yet).
+struct CheckpointStable {
+  CheckpointProof proof;
+  Bytes proof_bytes;
+};
+
+enum class ViewPhase : std::uint8_t {
+  kViewChangeStarted,  // sent VIEW-CHANGE(to), stopped participating in `from`
+  kViewEntered,        // installed NEW-VIEW(to)
+};
+
+struct ViewChanged {
+  View from = 0;
+  View to = 0;
+  ViewPhase phase = ViewPhase::kViewChangeStarted;
+};
+
+enum class EvidenceKind : std::uint8_t {
+  kMalformedMessage,  // does not decode or breaks a structural rule
+  kBadSignature,      // a signature (outer or nested) does not verify
+  kSenderMismatch,    // signer is not the peer that delivered it
+  kWrongProposer,     // PRE-PREPARE / NEW-VIEW from a validator that is not primary
+  kEquivocation,      // two PRE-PREPAREs for one (view, height) from the primary
+  kDoubleVote,  // two different votes from one validator for one (view, height) / checkpoint / view
+  kInvalidProposal,        // a PRE-PREPARE whose block fails proposal validation
+  kOldView,                // a message for a view the replica has left (replay or late)
+  kInvalidViewChange,      // a VIEW-CHANGE whose content does not verify (lying)
+  kInvalidNewView,         // a NEW-VIEW whose re-proposals differ from the selection
+  kInvalidCertifiedBlock,  // a committed block or certificate from a peer that does not verify
+  kInvalidStateTransfer,   // a state transfer answer that does not verify
+  kStateDivergence,        // a checkpoint quorum disagrees with this replica's own state
+  kRefusedToSign,          // this replica refused to sign a message conflicting with its WAL
+  kSafetyViolation,        // proofs of two different committed blocks at one height
+};
+std::string_view evidence_kind_name(EvidenceKind kind);
+
+struct Evidence {
+  EvidenceKind kind = EvidenceKind::kMalformedMessage;
+  std::optional<ValidatorIndex> validator;  // who is accused (self for kRefusedToSign)
+  View view = 0;
+  Height height = 0;
+  std::string detail;
+  // Signed messages that prove the misbehaviour, when it is provable
+  // (equivocation, double votes): the first and the conflicting one.
+  std::vector<SharedBytes> messages;
+};
+
+struct EvidenceFound {
+  Evidence evidence;
+};
+
+enum class TxVerdict : std::uint8_t {
+  kAccepted,     // in the mempool
+  kDuplicate,    // already in the mempool
+  kMempoolFull,  // MEMPOOL_FULL: max_mempool_txs or max_mempool_bytes reached; retry later
+  kTooLarge,     // empty or above max_tx_bytes
+  kRejected,     // Application::check_tx refused it (app_code, message)
+  kEvicted,      // dropped from the mempool: no longer passes check_tx (app_code)
+};
+std::string_view tx_verdict_name(TxVerdict verdict);
+
+// The mempool's answer to a TransactionReceived, or a later eviction.
+struct TxStatusReport {
+  Hash256 tx_hash;
+  TxVerdict verdict = TxVerdict::kAccepted;
+  std::uint32_t app_code = 0;
+  std::string message;
+};
+
+using Action = std::variant<SendMessage, BroadcastMessage, PersistRecord, CommitBlock, SetTimer,
+                            CancelTimer, RequestBlocks, RequestState, InstallState, TruncateWal,
+                            CheckpointStable, ViewChanged, EvidenceFound, TxStatusReport>;
+
+}  // namespace replex::consensus

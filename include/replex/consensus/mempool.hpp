@@ -1,0 +1,80 @@
+// Mempool: the bounded, insertion-ordered, de-duplicating pool of
+// transactions waiting for a block.
+//
+// Limits are a transaction count and a byte total; a full pool refuses new
+// transactions with kFull (MEMPOOL_FULL) and never drops one silently.
+// Entries proposed in an uncommitted block are marked in flight so the
+// primary does not propose them twice; a committed block removes them.
+// Not thread-safe: owned and driven by one consensus core.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "replex/core/bytes.hpp"
+
+namespace replex::consensus {
+
+class Mempool {
+ public:
+  struct Limits {
+    std::uint64_t max_txs = 0;
+    std::uint64_t max_bytes = 0;
+    std::uint64_t max_tx_bytes = 0;
+  };
+
+  enum class AddResult : std::uint8_t { kAdded, kDuplicate, kFull, kTooLarge };
+
+  struct Entry {
+    Hash256 hash;
+    Bytes tx;
+    std::uint64_t arrival_ms = 0;
+    bool in_flight = false;
+  };
+
+  explicit Mempool(const Limits& limits);
+
+  // "ADDED", "DUPLICATE", "MEMPOOL_FULL", "TOO_LARGE".
+  static std::string_view result_name(AddResult result);
+
+  // `hash` must be tx_hash(tx). An empty or oversized transaction is kTooLarge.
+  AddResult add(Bytes tx, const Hash256& hash, std::uint64_t arrival_ms);
+  bool contains(const Hash256& hash) const { return index_.contains(hash); }
+  const Entry* find(const Hash256& hash) const;
+  // True when the transaction was present.
+  bool remove(const Hash256& hash);
+
+  void set_in_flight(const Hash256& hash, bool in_flight);
+  void clear_in_flight();
+
+  std::size_t size() const { return index_.size(); }
+  std::uint64_t bytes() const { return bytes_; }
+  bool empty() const { return index_.empty(); }
+  // Entries not in flight: what the primary may still propose.
+  std::size_t pending_count() const { return pending_count_; }
+  std::uint64_t pending_bytes() const { return pending_bytes_; }
+  std::optional<std::uint64_t> oldest_pending_arrival_ms() const;
+  const Limits& limits() const { return limits_; }
+
+  // Visits entries in insertion order until `fn` returns false.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [sequence, entry] : entries_) {
+      if (!fn(entry)) return;
+    }
+  }
+
+ private:
+  Limits limits_;
+  std::uint64_t next_sequence_ = 0;
+  std::map<std::uint64_t, Entry> entries_;                           // by insertion sequence
+  std::unordered_map<Hash256, std::uint64_t, Hash256Hasher> index_;  // lookup only, never iterated
+  std::uint64_t bytes_ = 0;
+  std::size_t pending_count_ = 0;
+  std::uint64_t pending_bytes_ = 0;
+};
+
+}  // namespace replex::consensus

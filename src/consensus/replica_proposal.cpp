@@ -1,0 +1,183 @@
+// Replica, proposals: the primary cuts blocks from its mempool; backups
+// validate fresh proposals before accepting them.
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "replex/core/tx_envelope.hpp"
+#include "replica_impl.hpp"
+
+namespace replex::consensus {
+
+Height Replica::Impl::next_proposal_height() const {
+  Height h = std::max(committed_height_, view_base_height_);
+  for (auto it = slots_.upper_bound(h); it != slots_.end() && it->first == h + 1; ++it) {
+    if (!it->second.accepted) break;
+    h = it->first;
+  }
+  return h + 1;
+}
+
+bool Replica::Impl::block_cut_due() const {
+  if (mempool_.pending_count() >= config_.max_block_txs) return true;
+  if (mempool_.pending_bytes() >= config_.max_block_bytes) return true;
+  const std::optional<std::uint64_t> oldest = mempool_.oldest_pending_arrival_ms();
+  return oldest && now_ms_ >= *oldest + config_.max_block_delay_ms;
+}
+
+bool Replica::Impl::propose() {
+  if (!is_primary() || in_view_change_ || installing_) return false;
+  bool changed = false;
+  for (;;) {
+    const Height height = next_proposal_height();
+    if (!in_window(height)) break;
+    const std::optional<detail::Parent> parent = parent_of(height);
+    if (!parent) break;  // behind the NEW-VIEW's base: catching up first
+    if (mempool_.pending_count() == 0 || !block_cut_due()) break;
+
+    // Oldest first; a transaction that no longer passes check_tx is evicted.
+    std::vector<Bytes> txs;
+    std::vector<Hash256> hashes;
+    std::vector<std::pair<Hash256, TxCheck>> evicted;
+    std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
+    mempool_.for_each([&](const Mempool::Entry& e) {
+      if (e.in_flight) return true;
+      if (txs.size() >= config_.max_block_txs) return false;
+      if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
+      TxCheck check = app_.check_tx(e.tx, height);
+      if (!check.ok()) {
+        evicted.emplace_back(e.hash, std::move(check));
+        return true;
+      }
+      bytes += encoded_tx_bytes(e.tx.size());
+      txs.push_back(e.tx);
+      hashes.push_back(e.hash);
+      return true;
+    });
+    for (auto& [hash, check] : evicted) {
+      mempool_.remove(hash);
+      emit(TxStatusReport{hash, TxVerdict::kEvicted, check.code,
+                          std::string(app_.reason_name(check.code)) + ": " + check.message});
+      changed = true;
+    }
+    if (txs.empty()) {
+      if (evicted.empty()) break;
+      continue;
+    }
+
+    const std::uint64_t time_ms = std::max(now_ms_, parent->time_ms);
+    auto block = std::make_shared<const Block>(
+        make_block(chain_.chain_id, height, time_ms, parent->hash, me_, std::move(txs)));
+    const Hash256 hash = block_hash(block->header);
+    const VoteBody vote{view_, height, hash};
+    const auto signed_proposal =
+        sign_own(MessageType::kPrePrepare, vote, {encode_block(*block)}, height);
+    if (!signed_proposal) break;
+    broadcast(MessageType::kPrePrepare, signed_proposal->wire);
+    Proposal p;
+    p.view = view_;
+    p.block_hash = hash;
+    p.signature = signed_proposal->signature;
+    p.block = std::move(block);
+    p.wire = signed_proposal->wire;
+    p.received_ms = now_ms_;
+    p.tx_hashes = std::move(hashes);
+    accept_proposal(height, std::move(p));
+    changed = true;
+  }
+  return changed;
+}
+
+Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
+                                              const detail::Parent& parent) const {
+  const BlockHeader& h = p.block->header;
+  if (h.height != height) {
+    return Status::invalid_argument("block.height: " + std::to_string(h.height) +
+                                    ", the PRE-PREPARE is for " + std::to_string(height));
+  }
+  const ValidatorIndex primary = validators_.primary_of(p.view);
+  if (h.proposer != primary) {
+    return Status::invalid_argument("block.proposer: " + std::to_string(h.proposer) +
+                                    ", the primary of view " + std::to_string(p.view) + " is " +
+                                    std::to_string(primary));
+  }
+  if (h.prev_block_hash != parent.hash) {
+    return Status::invalid_argument("block.prev_block_hash: " + h.prev_block_hash.hex() +
+                                    " is not the block this replica has at height " +
+                                    std::to_string(height - 1) + " (" + parent.hash.hex() + ")");
+  }
+  if (h.time_ms < parent.time_ms) {
+    return Status::invalid_argument("block.time_ms: " + std::to_string(h.time_ms) +
+                                    " is before the previous block's " +
+                                    std::to_string(parent.time_ms));
+  }
+  const std::uint64_t skew = config_.max_clock_skew_ms;
+  if (h.time_ms > p.received_ms + skew || h.time_ms + skew < p.received_ms) {
+    return Status::invalid_argument("block.time_ms: " + std::to_string(h.time_ms) +
+                                    " is more than max_clock_skew_ms " + std::to_string(skew) +
+                                    " from this replica's clock " + std::to_string(p.received_ms));
+  }
+  // Sizes, counts and tx_root were checked when the block was decoded.
+  std::set<Hash256> ancestors;
+  for (auto it = slots_.upper_bound(committed_height_); it != slots_.end() && it->first < height;
+       ++it) {
+    if (it->second.accepted) {
+      ancestors.insert(it->second.accepted->tx_hashes.begin(),
+                       it->second.accepted->tx_hashes.end());
+    }
+  }
+  std::set<Hash256> seen;
+  REPLEX_ASSERT(p.tx_hashes.size() == p.block->txs.size());
+  for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
+    const Bytes& tx = p.block->txs[i];
+    const Hash256& hash = p.tx_hashes[i];
+    const std::string where = "block.txs[" + std::to_string(i) + "]: ";
+    if (!seen.insert(hash).second) {
+      return Status::invalid_argument(where + "duplicate of an earlier transaction in the block");
+    }
+    if (ancestors.contains(hash)) {
+      return Status::invalid_argument(where + "already in an uncommitted block below this one");
+    }
+    // A transaction this replica's mempool holds passed verify_tx on admission.
+    if (!mempool_.contains(hash)) {
+      const TxCheck verified = app_.verify_tx(tx);
+      if (!verified.ok()) {
+        return Status::invalid_argument(
+            where + "verify_tx: " + std::string(app_.reason_name(verified.code)) + ": " +
+            verified.message);
+      }
+    }
+    const TxCheck checked = app_.check_tx(tx, height);
+    if (!checked.ok()) {
+      return Status::invalid_argument(where +
+                                      "check_tx: " + std::string(app_.reason_name(checked.code)) +
+                                      ": " + checked.message);
+    }
+  }
+  return Status::ok();
+}
+
+void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, const Status& reason) {
+  std::vector<SharedBytes> proof;
+  if (proposal.wire) proof.push_back(proposal.wire);
+  report(EvidenceKind::kInvalidProposal, validators_.primary_of(proposal.view), proposal.view,
+         height, "refused PRE-PREPARE: " + reason.message(), std::move(proof));
+  start_view_change(view_ + 1);
+}
+
+void Replica::Impl::recheck_mempool(Height next_height) {
+  std::vector<std::pair<Hash256, TxCheck>> evicted;
+  mempool_.for_each([&](const Mempool::Entry& e) {
+    if (e.in_flight) return true;
+    TxCheck check = app_.check_tx(e.tx, next_height);
+    if (!check.ok()) evicted.emplace_back(e.hash, std::move(check));
+    return true;
+  });
+  for (auto& [hash, check] : evicted) {
+    mempool_.remove(hash);
+    emit(TxStatusReport{hash, TxVerdict::kEvicted, check.code,
+                        std::string(app_.reason_name(check.code)) + ": " + check.message});
+  }
+}
+
+}  // namespace replex::consensus

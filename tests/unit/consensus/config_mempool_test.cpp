@@ -1,0 +1,178 @@
+// Config validation names the field; the mempool is bounded, ordered and
+// de-duplicating, and says MEMPOOL_FULL rather than dropping silently.
+#include <gtest/gtest.h>
+
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+TEST(ConfigTest, DefaultsAreValidUpToAHundredValidators) {
+  const Config c;
+  EXPECT_TRUE(c.validate().is_ok()) << c.validate().to_string();
+  EXPECT_TRUE(c.validate_for(4).is_ok());
+  EXPECT_TRUE(c.validate_for(100).is_ok()) << c.validate_for(100).to_string();
+}
+
+TEST(ConfigTest, EachInvalidFieldIsNamed) {
+  struct Case {
+    std::function<void(Config&)> mutate;
+    std::string field;
+  };
+  const std::vector<Case> cases{
+      {[](Config& c) { c.max_block_txs = 0; }, "max_block_txs"},
+      {[](Config& c) { c.max_block_bytes = 100; }, "max_block_bytes"},
+      {[](Config& c) { c.max_tx_bytes = 0; }, "max_tx_bytes"},
+      {[](Config& c) { c.max_block_delay_ms = 0; }, "max_block_delay_ms"},
+      {[](Config& c) { c.max_inflight_heights = 0; }, "max_inflight_heights"},
+      {[](Config& c) { c.view_timeout_ms = 0; }, "view_timeout_ms"},
+      {[](Config& c) { c.view_timeout_max_ms = 10; }, "view_timeout_max_ms"},
+      {[](Config& c) { c.max_future_views = 0; }, "max_future_views"},
+      {[](Config& c) { c.checkpoint_interval = 0; }, "checkpoint_interval"},
+      {[](Config& c) { c.checkpoint_interval = 2; }, "checkpoint_interval"},
+      {[](Config& c) { c.max_mempool_txs = 0; }, "max_mempool_txs"},
+      {[](Config& c) { c.max_mempool_bytes = 10; }, "max_mempool_bytes"},
+      {[](Config& c) { c.max_message_bytes = 1000; }, "max_message_bytes"},
+      {[](Config& c) { c.max_fetch_blocks = 0; }, "max_fetch_blocks"},
+      {[](Config& c) { c.fetch_timeout_ms = 0; }, "fetch_timeout_ms"},
+      {[](Config& c) { c.max_clock_skew_ms = ~0ull; }, "max_clock_skew_ms"},
+  };
+  for (const Case& k : cases) {
+    Config c;
+    k.mutate(c);
+    const Status s = c.validate();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << k.field;
+    EXPECT_NE(s.message().find("consensus." + k.field), std::string::npos) << s.to_string();
+  }
+  Config c;
+  c.max_message_bytes = (c.max_block_bytes + (1 << 16));
+  EXPECT_TRUE(c.validate().is_ok());
+  EXPECT_NE(c.validate_for(4).message().find("largest NEW-VIEW"), std::string::npos);
+}
+
+TEST(ValidatorSetTest, QuorumsAndPrimaries) {
+  for (std::size_t n : {1u, 4u, 5u, 7u, 10u, 100u}) {
+    const ValidatorSet v = make_validators(n);
+    EXPECT_EQ(v.max_faulty(), (n - 1) / 3);
+    EXPECT_EQ(v.quorum(), n - (n - 1) / 3);
+    EXPECT_EQ(v.primary_of(n + 2), 2 % n);
+  }
+  EXPECT_EQ(make_validators(4).quorum(), 3u);
+  EXPECT_EQ(make_validators(7).quorum(), 5u);
+  std::vector<PublicKey> dup{validator_key(0).public_key(), validator_key(0).public_key()};
+  EXPECT_NE(ValidatorSet::create(dup).status().message().find("validators[1]: duplicate"),
+            std::string::npos);
+  EXPECT_FALSE(ValidatorSet::create({}).is_ok());
+}
+
+Mempool::Limits limits(std::uint64_t txs, std::uint64_t bytes) { return {txs, bytes, 100}; }
+
+TEST(MempoolTest, OrderedDeduplicatedAndBounded) {
+  Mempool m(limits(3, 1000));
+  const Bytes a = to_bytes("a"), b = to_bytes("b"), c = to_bytes("c"), d = to_bytes("d");
+  EXPECT_EQ(m.add(a, sha256(a), 10), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(a, sha256(a), 11), Mempool::AddResult::kDuplicate);
+  EXPECT_EQ(m.add(b, sha256(b), 12), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(c, sha256(c), 13), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(d, sha256(d), 14), Mempool::AddResult::kFull);
+  EXPECT_EQ(Mempool::result_name(Mempool::AddResult::kFull), "MEMPOOL_FULL");
+  EXPECT_EQ(m.size(), 3u);
+  std::vector<Bytes> order;
+  m.for_each([&](const Mempool::Entry& e) {
+    order.push_back(e.tx);
+    return true;
+  });
+  EXPECT_EQ(order, (std::vector<Bytes>{a, b, c}));
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 10u);
+  m.set_in_flight(sha256(a), true);
+  EXPECT_EQ(m.pending_count(), 2u);
+  EXPECT_EQ(m.pending_bytes(), 2u);
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);
+  EXPECT_TRUE(m.remove(sha256(a)));
+  EXPECT_FALSE(m.remove(sha256(a)));
+  EXPECT_EQ(m.add(d, sha256(d), 15), Mempool::AddResult::kAdded);
+  m.clear_in_flight();
+  EXPECT_EQ(m.pending_count(), 3u);
+  EXPECT_EQ(m.bytes(), 3u);
+}
+
+TEST(MempoolTest, ByteLimitAndOversizedTransactions) {
+  Mempool m(limits(100, 10));
+  EXPECT_EQ(m.add(Bytes(6, 1), sha256(Bytes(6, 1)), 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(Bytes(5, 2), sha256(Bytes(5, 2)), 0), Mempool::AddResult::kFull);
+  EXPECT_EQ(m.add(Bytes(4, 3), sha256(Bytes(4, 3)), 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(Bytes(101, 4), sha256(Bytes(101, 4)), 0), Mempool::AddResult::kTooLarge);
+  EXPECT_EQ(m.add(Bytes{}, sha256(Bytes{}), 0), Mempool::AddResult::kTooLarge);
+}
+
+TEST(MempoolTest, TheReplicaAnswersEveryTransaction) {
+  Config config = test_config();
+  config.max_mempool_txs = 2;
+  Cluster c(4, config);
+  c.drop = [](const Envelope&) { return true; };
+  c.submit(1, "a");
+  c.submit(1, "a");
+  c.submit(1, "stale-b");
+  c.submit(1, "c");
+  c.submit(1, "d");
+  c.submit(1, std::string(5000, 'x'));
+  const auto& r = c.node(1).tx_reports;
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].verdict, TxVerdict::kAccepted);
+  EXPECT_EQ(r[1].verdict, TxVerdict::kDuplicate);
+  EXPECT_EQ(r[2].verdict, TxVerdict::kRejected);
+  EXPECT_EQ(r[2].app_code, TestApp::kStale);
+  EXPECT_NE(r[2].message.find("STALE"), std::string::npos);
+  EXPECT_EQ(r[3].verdict, TxVerdict::kAccepted);
+  EXPECT_EQ(r[4].verdict, TxVerdict::kMempoolFull);
+  EXPECT_NE(r[4].message.find("MEMPOOL_FULL"), std::string::npos);
+  EXPECT_NE(r[4].message.find("max_mempool_txs"), std::string::npos);
+  EXPECT_EQ(r[5].verdict, TxVerdict::kTooLarge);
+  EXPECT_EQ(r[0].tx_hash, sha256("a"));
+}
+
+TEST(MempoolTest, CommittedTransactionsLeaveEveryMempool) {
+  Cluster c(4);
+  for (int i = 0; i < 5; ++i) c.submit_all(std::string("t").append(std::to_string(i)));
+  EXPECT_EQ(c.replica(2).mempool().size(), 5u);
+  c.advance(100);
+  for (ValidatorIndex i = 0; i < 4; ++i) EXPECT_TRUE(c.replica(i).mempool().empty());
+  // A replayed transaction no longer passes check_tx.
+  c.submit(2, "t1");
+  EXPECT_EQ(c.node(2).tx_reports.back().verdict, TxVerdict::kRejected);
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing
+
+namespace replex::consensus::testing {
+namespace {
+
+// Pins a fixed bug: when a height committed with another block than the
+// proposal a replica had accepted (committed through fetched blocks after a
+// view it missed), that proposal's transactions stayed marked in flight
+// forever: never proposed again, never re-checked.
+TEST(MempoolTest, InFlightMarksOfAReplacedProposalAreReleased) {
+  Cluster c(4);
+  c.drop = [](const Envelope&) { return true; };
+  c.submit(1, "a");
+  c.inject(0, 1, pre_prepare(0, 0, test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"})));
+  ASSERT_EQ(c.replica(1).mempool().pending_count(), 0u);  // "a" is in flight
+
+  const Block other = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"b"});
+  const VoteBody vote{0, 1, block_hash(other.header)};
+  CommitCertificate cert{0, 1, vote.block_hash, {}};
+  for (ValidatorIndex i : {0u, 2u, 3u}) {
+    cert.signatures.push_back(
+        {i, sign_consensus(validator_key(i), kChainId,
+                           vote_signed_bytes(MessageType::kCommit, i, vote))});
+  }
+  c.feed(1, BlocksReceived{2, {{encode_block(other), encode_commit_certificate(cert)}}});
+  c.deliver_all();
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  EXPECT_EQ(c.replica(1).mempool().size(), 1u);
+  EXPECT_EQ(c.replica(1).mempool().pending_count(), 1u);  // "a" is pending again
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing

@@ -1,0 +1,113 @@
+// Normal case: commit with 4 and 7 validators, batching by size and delay,
+// pipelining with in-order commit.
+#include <gtest/gtest.h>
+
+#include "replex/core/tx_envelope.hpp"
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+std::string tx(int i) { return "tx-" + std::to_string(i); }
+
+class NormalCase : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(NormalCase, EveryValidatorCommitsTheSameBlocks) {
+  Cluster c(GetParam());
+  for (int i = 0; i < 25; ++i) c.submit_all(tx(i));
+  c.advance(200);
+  for (ValidatorIndex i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(c.replica(i).committed_height(), 3u) << "node " << i;  // 10 + 10 + 5
+    EXPECT_EQ(c.replica(i).view(), 0u);
+    EXPECT_TRUE(c.replica(i).mempool().empty());
+    EXPECT_TRUE(c.node(i).evidence.empty()) << evidence_kind_name(c.node(i).evidence[0].kind);
+  }
+  c.expect_consistent();
+  // Every transaction landed exactly once, in submission order.
+  std::vector<std::string> seen;
+  for (const auto& [h, block] : c.node(1).blocks) {
+    for (const Bytes& t : block.block->txs) seen.emplace_back(as_chars(t));
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(seen[i], tx(i));
+  // Certificates verify offline, against the validator set alone.
+  for (const auto& [h, block] : c.node(2).blocks) {
+    auto verified = verify_certified_block({block.block_bytes, block.certificate_bytes},
+                                           {c.validators(), kChainId, {10, 1 << 20, 4096}, 5});
+    EXPECT_TRUE(verified.is_ok()) << verified.status().to_string();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Validators, NormalCase, ::testing::Values(4u, 7u));
+
+TEST(NormalCase, SingleValidatorChainCommitsAlone) {
+  Cluster c(1);
+  c.submit_all("only");
+  c.advance(100);
+  EXPECT_EQ(c.replica(0).committed_height(), 1u);
+}
+
+TEST(Batching, AFullBlockIsCutAtOnce) {
+  Cluster c(4);
+  for (int i = 0; i < 10; ++i) c.submit_all(tx(i));
+  // No time passed: the block was cut because it was full.
+  EXPECT_EQ(c.replica(0).committed_height(), 1u);
+  EXPECT_EQ(c.node(0).blocks.at(1).block->txs.size(), 10u);
+}
+
+TEST(Batching, APartialBlockWaitsForTheDelay) {
+  Cluster c(4);
+  for (int i = 0; i < 3; ++i) c.submit_all(tx(i));
+  EXPECT_EQ(c.replica(0).committed_height(), 0u);
+  ASSERT_TRUE(c.node(0).timers.contains(TimerKind::kBatch));
+  c.advance(49);
+  EXPECT_EQ(c.replica(0).committed_height(), 0u);
+  c.advance(1);
+  EXPECT_EQ(c.replica(0).committed_height(), 1u);
+  EXPECT_EQ(c.node(0).blocks.at(1).block->txs.size(), 3u);
+}
+
+TEST(Batching, NoEmptyBlocksWhenIdle) {
+  Cluster c(4);
+  c.advance(10'000);
+  EXPECT_EQ(c.replica(0).committed_height(), 0u);
+  EXPECT_TRUE(c.node(0).sent.empty());
+  EXPECT_TRUE(c.node(1).view_changes.empty());
+}
+
+TEST(Pipelining, PrimaryKeepsTheWindowFullAndCommitsInOrder) {
+  Cluster c(4);
+  // Hold every COMMIT so nothing commits: the primary still proposes the
+  // whole window (4 heights), and no further.
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit; };
+  for (int i = 0; i < 60; ++i) c.submit_all(tx(i));
+  std::size_t pre_prepares = 0;
+  for (const Envelope& e : c.node(0).sent)
+    pre_prepares += e.type == MessageType::kPrePrepare && e.to == 1;
+  EXPECT_EQ(pre_prepares, 4u);
+  EXPECT_EQ(c.replica(1).committed_height(), 0u);
+
+  // Release the commits of height 2..4 first: height 1 still gates them.
+  std::deque<Envelope> first_height;
+  std::deque<Envelope> later;
+  for (Envelope& e : c.held) {
+    auto m = decode_message(*e.bytes, c.validators(), message_limits(c.config())).value();
+    (m.vote().height == 1 ? first_height : later).push_back(std::move(e));
+  }
+  c.held = std::move(later);
+  c.release_held();
+  EXPECT_EQ(c.replica(1).committed_height(), 0u);
+  c.held = std::move(first_height);
+  c.release_held();
+  c.hold = nullptr;
+  c.advance(500);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.replica(i).committed_height(), 6u) << "node " << i;
+    const std::vector<Height> expected{1, 2, 3, 4, 5, 6};
+    EXPECT_EQ(c.node(i).commit_order, expected);
+  }
+  c.expect_consistent();
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing

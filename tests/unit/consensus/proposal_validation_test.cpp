@@ -1,0 +1,188 @@
+// Proposal validation: every refusal reports INVALID_PROPOSAL against the
+// primary and starts a view change; a valid proposal is prepared.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+struct Refusal {
+  std::string name;
+  std::string reason;  // a fragment of the evidence detail
+  // Builds the PRE-PREPARE bytes for height 1 given a valid block.
+  std::function<Bytes(Block valid, std::uint64_t now_ms)> make;
+};
+
+Bytes resign(Block b) { return pre_prepare(0, 0, b); }
+
+Block rebuilt(const Block& b, std::vector<std::string> txs) {
+  return test_block(b.header.height, b.header.prev_block_hash, b.header.proposer, b.header.time_ms,
+                    std::move(txs));
+}
+
+std::vector<Refusal> refusals() {
+  return {
+      {"WrongProposerField", "block.proposer",
+       [](Block b, std::uint64_t) {
+         b.header.proposer = 2;
+         return resign(b);
+       }},
+      {"HeightMismatch", "block.height",
+       [](Block b, std::uint64_t) {
+         b.header.height = 2;
+         return signed_message(0, MessageType::kPrePrepare, VoteBody{0, 1, block_hash(b.header)},
+                               {encode_block(b)});
+       }},
+      {"WrongParent", "block.prev_block_hash",
+       [](Block b, std::uint64_t) {
+         b.header.prev_block_hash = sha256("not the genesis");
+         return resign(b);
+       }},
+      {"TimeBeforeParent", "before the previous block",
+       [](Block b, std::uint64_t) {
+         b.header.time_ms = test_chain().genesis_time_ms - 1;
+         return resign(b);
+       }},
+      {"TimeTooFarAhead", "max_clock_skew_ms",
+       [](Block b, std::uint64_t now) {
+         b.header.time_ms = now + 2001;
+         return resign(b);
+       }},
+      {"TimeTooFarBehind", "max_clock_skew_ms",
+       [](Block b, std::uint64_t now) {
+         b.header.time_ms = now - 2001;
+         return resign(b);
+       }},
+      {"TxRootMismatch", "block.tx_root",
+       [](Block b, std::uint64_t) {
+         b.header.tx_root = sha256("wrong root");
+         return resign(b);
+       }},
+      {"TxCountMismatch", "block",
+       [](Block b, std::uint64_t) {
+         b.header.tx_count += 1;
+         Bytes bytes = encode_header(b.header);  // claims one transaction more than follows
+         for (const Bytes& tx : b.txs) {
+           ByteWriter w;
+           w.bytes(tx);
+           bytes.insert(bytes.end(), w.data().begin(), w.data().end());
+         }
+         return signed_message(0, MessageType::kPrePrepare, VoteBody{0, 1, block_hash(b.header)},
+                               {bytes});
+       }},
+      {"TooManyTransactions", "max_block_txs",
+       [](Block b, std::uint64_t) {
+         std::vector<std::string> txs;
+         for (int i = 0; i < 11; ++i) txs.push_back(std::string("t").append(std::to_string(i)));
+         return resign(rebuilt(b, txs));
+       }},
+      {"TooManyBytes", "max_block_bytes",
+       [](Block b, std::uint64_t) {
+         return resign(
+             rebuilt(b, {std::string(4000, 'x'), std::string(4000, 'y'), std::string(4000, 'z')}));
+       }},
+      {"DuplicateTransaction", "duplicate",
+       [](Block b, std::uint64_t) {
+         return resign(rebuilt(b, {"a", "b", "a"}));
+       }},
+      {"FailsVerifyTx", "verify_tx: BAD",
+       [](Block b, std::uint64_t) {
+         return resign(rebuilt(b, {"a", "bad-tx"}));
+       }},
+      {"FailsCheckTx", "check_tx: STALE",
+       [](Block b, std::uint64_t) { return resign(rebuilt(b, {"stale-tx"})); }},
+      {"SignedHashIsNotTheBlock", "hash differs",
+       [](Block b, std::uint64_t) {
+         return signed_message(0, MessageType::kPrePrepare, VoteBody{0, 1, sha256("other")},
+                               {encode_block(b)});
+       }},
+  };
+}
+
+Config small_blocks() {
+  Config c = test_config();
+  c.max_block_bytes = 8192;
+  c.max_message_bytes = 1 << 20;
+  return c;
+}
+
+class ProposalRefusal : public ::testing::TestWithParam<Refusal> {};
+
+TEST_P(ProposalRefusal, IsReportedAndStartsAViewChange) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };  // observe node 1 alone
+  const Block valid = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a", "b"});
+  c.inject(0, 1, GetParam().make(valid, c.now_ms()));
+  ASSERT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidProposal));
+  const Evidence& e = c.node(1).evidence.back();
+  EXPECT_EQ(e.validator, 0u);
+  EXPECT_NE(e.detail.find(GetParam().reason), std::string::npos) << e.detail;
+  EXPECT_EQ(c.replica(1).view(), 1u);
+  EXPECT_TRUE(c.replica(1).in_view_change());
+  // No PREPARE left node 1.
+  for (const Envelope& sent : c.node(1).sent) EXPECT_NE(sent.type, MessageType::kPrepare);
+}
+
+INSTANTIATE_TEST_SUITE_P(Every, ProposalRefusal, ::testing::ValuesIn(refusals()),
+                         [](const auto& p) { return p.param.name; });
+
+TEST(ProposalValidation, AValidProposalIsPrepared) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  c.inject(0, 1, pre_prepare(0, 0, test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"})));
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  ASSERT_FALSE(c.node(1).sent.empty());
+  EXPECT_EQ(c.node(1).sent.back().type, MessageType::kPrepare);
+  // The PREPARE was persisted before it was sent.
+  EXPECT_FALSE(c.node(1).wal.empty());
+}
+
+TEST(ProposalValidation, TransactionInAnUncommittedAncestorIsRefused) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  const Block first = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"});
+  c.inject(0, 1, pre_prepare(0, 0, first));
+  const Block second = test_block(2, block_hash(first.header), 0, c.now_ms(), {"b", "a"});
+  c.inject(0, 1, pre_prepare(0, 0, second));
+  ASSERT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidProposal));
+  EXPECT_NE(c.node(1).evidence.back().detail.find("uncommitted block"), std::string::npos);
+}
+
+TEST(ProposalValidation, AChildArrivingBeforeItsParentWaitsInsteadOfBeingRefused) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  const Block first = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"});
+  const Block second = test_block(2, block_hash(first.header), 0, c.now_ms(), {"b"});
+  c.inject(0, 1, pre_prepare(0, 0, second));
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  c.inject(0, 1, pre_prepare(0, 0, first));
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  EXPECT_FALSE(c.replica(1).in_view_change());
+}
+
+TEST(ProposalValidation, ATransactionVerifiedInTheMempoolIsNotVerifiedAgain) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  c.submit(1, "known");
+  const std::size_t before = c.node(1).app->verify_calls();
+  c.inject(
+      0, 1,
+      pre_prepare(0, 0,
+                  test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"known", "unknown"})));
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  EXPECT_EQ(c.node(1).app->verify_calls(), before + 1);  // "unknown" only
+}
+
+TEST(ProposalValidation, HeightsBeyondTheWindowAreIgnored) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  c.inject(0, 1, pre_prepare(0, 0, test_block(5, sha256("x"), 0, c.now_ms(), {"a"})));
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  EXPECT_FALSE(c.replica(1).in_view_change());
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing

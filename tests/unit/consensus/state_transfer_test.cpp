@@ -1,0 +1,160 @@
+// State transfer and catch-up: a lagging replica fetches blocks with
+// certificates, or a verified snapshot; tampered answers are refused.
+#include "replex/consensus/state_transfer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+void commit_heights(Cluster& c, int heights, int first_tx) {
+  for (int i = first_tx; i < first_tx + heights * 10; ++i) c.submit_all("tx-" + std::to_string(i));
+  c.advance(300);
+}
+
+ChainContext chain_of(const ValidatorSet& v) { return {v, kChainId, {10, 1 << 20, 4096}, 5}; }
+
+TEST(CatchUp, AReplicaLaggingByLessThanACheckpointFetchesCommittedBlocks) {
+  Cluster c(4);
+  c.crash(3);
+  commit_heights(c, 2, 0);
+  c.restart(3);
+  commit_heights(c, 2, 100);  // others at 4: within node 3's window, it cannot tell yet
+  EXPECT_EQ(c.replica(3).committed_height(), 0u);
+  // Its view timer expires with f+1 validators ahead: it lags, it fetches.
+  c.advance(3000);
+  EXPECT_EQ(c.replica(3).committed_height(), 4u);
+  ASSERT_FALSE(c.node(3).block_requests.empty());
+  EXPECT_EQ(c.node(3).block_requests.front().from_height, 1u);
+  EXPECT_EQ(c.node(3).installs, 0u);
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  // It did not blame the primary: no view change happened.
+  EXPECT_EQ(c.replica(0).view(), 0u);
+  c.submit_all("more");
+  c.advance(200);
+  EXPECT_EQ(c.replica(3).committed_height(), 5u);
+  c.expect_consistent();
+}
+
+TEST(StateTransfer, AReplicaFarBehindInstallsAVerifiedSnapshot) {
+  Cluster c(4);
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  c.serve_blocks = false;  // peers keep no old blocks: only state transfer helps
+  c.restart(3);
+  commit_heights(c, 5, 1000);  // a new checkpoint proof reaches node 3
+  c.serve_blocks = true;
+  commit_heights(c, 2, 2000);
+  EXPECT_GE(c.node(3).installs, 1u);
+  EXPECT_FALSE(c.node(3).state_requests.empty());
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
+TEST(StateTransfer, ATamperedSnapshotIsRefusedThenARetrySucceeds) {
+  Cluster c(4);
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  c.serve_blocks = false;
+  c.tamper_snapshots = true;
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  EXPECT_TRUE(c.node(3).has_evidence(EvidenceKind::kInvalidStateTransfer));
+  EXPECT_EQ(c.node(3).installs, 0u);
+  c.tamper_snapshots = false;
+  c.advance(1000);  // the fetch timer asks again
+  EXPECT_EQ(c.node(3).installs, 1u);
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+}
+
+TEST(StateTransfer, WhenPeersNoLongerHoldOldBlocksAReplicaAsksForState) {
+  Cluster c(4);
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  c.serve_blocks = false;  // peers that installed state lack old blocks
+  c.restart(3);
+  // Two more heights, no new checkpoint: node 3 only sees others ahead.
+  commit_heights(c, 2, 1000);
+  c.advance(5000);  // block requests go unanswered, then it asks for state
+  ASSERT_FALSE(c.node(3).state_requests.empty());
+  EXPECT_FALSE(c.node(3).state_requests.front().target.has_value());
+  EXPECT_EQ(c.node(3).installs, 1u);
+  EXPECT_GE(c.replica(3).committed_height(), 10u);  // the peers' stable checkpoint
+  c.serve_blocks = true;                            // the newest blocks are served again
+  c.advance(2000);
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
+class StateVerification : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    c_ = std::make_unique<Cluster>(4);
+    for (int i = 0; i < 70; ++i) c_->submit_all("tx-" + std::to_string(i));
+    c_->advance(300);
+    Node& n = c_->node(1);
+    proof_ = n.proofs.at(5);
+    snapshot_ = n.snapshots.at(5);
+    for (Height h = 5; h <= 7; ++h) {
+      blocks_.push_back({n.blocks.at(h).block_bytes, n.blocks.at(h).certificate_bytes});
+    }
+  }
+  std::unique_ptr<Cluster> c_;
+  Bytes proof_;
+  Bytes snapshot_;
+  std::vector<CertifiedBlockBytes> blocks_;
+};
+
+TEST_F(StateVerification, AcceptsAGenuineState) {
+  auto state = verify_state_transfer(proof_, snapshot_, blocks_, chain_of(c_->validators()));
+  ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+  EXPECT_EQ(state->anchor.height(), 5u);
+  EXPECT_EQ(state->later_blocks.size(), 2u);
+}
+
+TEST_F(StateVerification, RefusesATamperedSnapshot) {
+  snapshot_.back() ^= 0x01;
+  auto state = verify_state_transfer(proof_, snapshot_, blocks_, chain_of(c_->validators()));
+  EXPECT_NE(state.status().message().find("state_digest"), std::string::npos)
+      << state.status().to_string();
+}
+
+TEST_F(StateVerification, RefusesAProofWithoutAQuorum) {
+  auto proof = decode_checkpoint_proof(proof_).value();
+  proof.signatures.pop_back();
+  auto state = verify_state_transfer(encode_checkpoint_proof(proof), snapshot_, blocks_,
+                                     chain_of(c_->validators()));
+  EXPECT_NE(state.status().message().find("needs 3"), std::string::npos)
+      << state.status().to_string();
+}
+
+TEST_F(StateVerification, RefusesAnotherAnchorOrABrokenChain) {
+  std::vector<CertifiedBlockBytes> wrong_anchor(blocks_.begin() + 1, blocks_.end());
+  EXPECT_NE(verify_state_transfer(proof_, snapshot_, wrong_anchor, chain_of(c_->validators()))
+                .status()
+                .message()
+                .find("anchor"),
+            std::string::npos);
+  std::vector<CertifiedBlockBytes> gap{blocks_[0], blocks_[2]};
+  EXPECT_NE(verify_state_transfer(proof_, snapshot_, gap, chain_of(c_->validators()))
+                .status()
+                .message()
+                .find("block.height"),
+            std::string::npos);
+  std::vector<CertifiedBlockBytes> bad_cert = blocks_;
+  bad_cert[1].certificate.back() ^= 0x01;
+  EXPECT_FALSE(
+      verify_state_transfer(proof_, snapshot_, bad_cert, chain_of(c_->validators())).is_ok());
+  EXPECT_NE(verify_state_transfer(proof_, snapshot_, {}, chain_of(c_->validators()))
+                .status()
+                .message()
+                .find("missing"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing

@@ -1,0 +1,84 @@
+#include "unit/consensus/test_app.hpp"
+
+#include "replex/core/codec.hpp"
+#include "replex/core/hash.hpp"
+#include "replex/core/tx_envelope.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+bool starts_with(ByteView tx, std::string_view prefix) {
+  return tx.size() >= prefix.size() && as_chars(tx.first(prefix.size())) == prefix;
+}
+
+}  // namespace
+
+TxCheck TestApp::verify_tx(ByteView tx) const {
+  ++verify_calls_;
+  if (starts_with(tx, "bad")) return TxCheck::reject(kBad, "tx: marked bad");
+  return TxCheck::accept();
+}
+
+TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
+  if (starts_with(tx, "stale")) return TxCheck::reject(kStale, "tx: marked stale");
+  if (executed_.contains(tx_hash(tx))) return TxCheck::reject(kReplay, "tx: already executed");
+  return TxCheck::accept();
+}
+
+BlockOutcome TestApp::execute_block(const BlockContext& ctx, std::span<const Bytes> txs) {
+  REPLEX_ASSERT(ctx.height == height_ + 1);
+  BlockOutcome out;
+  Sha256 events;
+  for (const Bytes& tx : txs) {
+    const Hash256 h = tx_hash(tx);
+    const bool fresh = executed_.insert(h).second;
+    out.tx_codes.push_back(fresh ? 0 : kReplay);
+    events.update(h).update_u64(fresh ? 0 : kReplay);
+  }
+  const Hash256 events_hash = events.finish();
+  app_hash_ = Sha256().update(app_hash_).update_u64(ctx.height).update(events_hash).finish();
+  height_ = ctx.height;
+  out.app_hash = app_hash_;
+  return out;
+}
+
+Bytes TestApp::snapshot() const {
+  ByteWriter w;
+  w.u64(height_);
+  w.hash(app_hash_);
+  w.u32(static_cast<std::uint32_t>(executed_.size()));
+  for (const Hash256& h : executed_) w.hash(h);
+  return w.take();
+}
+
+Hash256 TestApp::state_digest() const { return sha256(snapshot()); }
+
+Status TestApp::restore(ByteView snapshot) {
+  ByteReader r(snapshot);
+  const std::uint64_t height = r.u64("snapshot.height");
+  const Hash256 app_hash = r.hash("snapshot.app_hash");
+  const std::uint32_t count = r.u32("snapshot.count");
+  std::set<Hash256> executed;
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) executed.insert(r.hash("snapshot.executed"));
+  REPLEX_RETURN_IF_ERROR(r.finish());
+  height_ = height;
+  app_hash_ = app_hash;
+  executed_ = std::move(executed);
+  return Status::ok();
+}
+
+std::string_view TestApp::reason_name(std::uint32_t code) const {
+  switch (code) {
+    case 0:
+      return "OK";
+    case kBad:
+      return "BAD";
+    case kStale:
+      return "STALE";
+    case kReplay:
+      return "REPLAY";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace replex::consensus::testing

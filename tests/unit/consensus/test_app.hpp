@@ -1,0 +1,42 @@
+// TestApp: a small deterministic Application for consensus tests.
+//
+// Transactions are arbitrary bytes. verify_tx refuses those starting with
+// "bad"; check_tx refuses those starting with "stale" and any transaction
+// already executed (replay). app_hash chains the executed transaction hashes;
+// the snapshot is the height, the app_hash and the sorted executed set.
+#pragma once
+
+#include <cstdint>
+#include <set>
+
+#include "replex/consensus/application.hpp"
+
+namespace replex::consensus::testing {
+
+class TestApp final : public Application {
+ public:
+  static constexpr std::uint32_t kBad = 1;
+  static constexpr std::uint32_t kStale = 2;
+  static constexpr std::uint32_t kReplay = 3;
+
+  TxCheck verify_tx(ByteView tx) const override;
+  TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
+  BlockOutcome execute_block(const BlockContext& ctx, std::span<const Bytes> txs) override;
+  std::uint64_t last_height() const override { return height_; }
+  Hash256 app_hash() const override { return app_hash_; }
+  Bytes snapshot() const override;
+  Hash256 state_digest() const override;
+  Status restore(ByteView snapshot) override;
+  std::string_view reason_name(std::uint32_t code) const override;
+
+  // How often verify_tx ran (a transaction verified once is not verified again).
+  std::size_t verify_calls() const { return verify_calls_; }
+
+ private:
+  std::uint64_t height_ = 0;
+  Hash256 app_hash_;
+  std::set<Hash256> executed_;
+  mutable std::size_t verify_calls_ = 0;
+};
+
+}  // namespace replex::consensus::testing

@@ -1,0 +1,234 @@
+// View change: a silent primary's prepared block carried over, exponential
+// back-off, the f+1 join rule, NEW-VIEW validation, lying VIEW-CHANGEs.
+#include <gtest/gtest.h>
+
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+Hash256 proposed_hash(const Node& primary, Height height) {
+  for (const Envelope& e : primary.sent) {
+    if (e.type != MessageType::kPrePrepare) continue;
+    auto m = decode_message(*e.bytes, make_validators(4), message_limits(test_config())).value();
+    if (m.vote().height == height) return m.vote().block_hash;
+  }
+  ADD_FAILURE() << "no PRE-PREPARE at height " << height;
+  return {};
+}
+
+ViewChangeBody genesis_view_change(View view) {
+  return ViewChangeBody{view, 0, test_chain().genesis_hash, std::nullopt, {}};
+}
+
+Bytes view_change(ValidatorIndex sender, const ViewChangeBody& body,
+                  std::vector<Bytes> blocks = {}) {
+  return signed_message(sender, MessageType::kViewChange, body, std::move(blocks));
+}
+
+TEST(ViewChange, SilentPrimaryPreparedBlockIsCommittedWithTheSameHash) {
+  Cluster c(4);
+  // Everyone prepares the block, but no COMMIT gets through.
+  c.drop = [](const Envelope& e) { return e.type == MessageType::kCommit; };
+  for (int i = 0; i < 3; ++i) c.submit_all("tx-" + std::to_string(i));
+  c.advance(50);
+  const Hash256 prepared = proposed_hash(c.node(0), 1);
+  EXPECT_EQ(c.min_committed_height(), 0u);
+
+  c.crash(0);  // the primary goes silent
+  c.drop = nullptr;
+  c.advance(3000);
+  for (ValidatorIndex i = 1; i < 4; ++i) {
+    EXPECT_EQ(c.replica(i).view(), 1u) << "node " << i;
+    EXPECT_FALSE(c.replica(i).in_view_change());
+    ASSERT_EQ(c.replica(i).committed_height(), 1u) << "node " << i;
+    EXPECT_EQ(c.node(i).blocks.at(1).block_hash, prepared) << "node " << i;
+    EXPECT_EQ(c.node(i).blocks.at(1).certificate.view, 1u);
+    ASSERT_FALSE(c.node(i).view_changes.empty());
+    EXPECT_EQ(c.node(i).view_changes.back().phase, ViewPhase::kViewEntered);
+  }
+  c.expect_consistent();
+
+  // The new primary keeps going.
+  c.submit_all("after");
+  c.advance(100);
+  for (ValidatorIndex i = 1; i < 4; ++i) EXPECT_EQ(c.replica(i).committed_height(), 2u);
+}
+
+TEST(ViewChange, ThePrimaryOfTheNewViewCanBeBehindTheBase) {
+  Cluster c(4);
+  // Node 1 (primary of view 1) misses everything of view 0.
+  c.drop = [](const Envelope& e) { return e.to == 1; };
+  for (int i = 0; i < 20; ++i) c.submit_all("tx-" + std::to_string(i));
+  c.advance(100);
+  EXPECT_EQ(c.replica(2).committed_height(), 2u);
+  EXPECT_EQ(c.replica(1).committed_height(), 0u);
+  c.drop = nullptr;
+  c.crash(0);
+  c.submit_all("more");
+  c.advance(5000);
+  for (ValidatorIndex i = 1; i < 4; ++i) EXPECT_EQ(c.replica(i).committed_height(), 3u) << i;
+  c.expect_consistent();
+}
+
+TEST(ViewChange, TimeoutDoublesPerViewChangeWithoutProgressAndIsCapped) {
+  Cluster c(4);
+  c.crash(1);
+  c.crash(2);
+  c.crash(3);
+  c.submit(0, "stuck");
+  ASSERT_TRUE(c.node(0).timers.contains(TimerKind::kView));
+  std::uint64_t last = c.node(0).timers.at(TimerKind::kView);
+  EXPECT_EQ(last, c.now_ms() + 1000);
+  std::vector<std::uint64_t> gaps;
+  for (View v = 1; v <= 4; ++v) {
+    c.advance(last - c.now_ms());  // the timer of view v-1 expires: VIEW-CHANGE(v)
+    ASSERT_EQ(c.replica(0).view(), v);
+    // A quorum moved to view v, but its primary (crashed) sends no NEW-VIEW.
+    for (ValidatorIndex i : {1u, 2u}) c.inject(i, 0, view_change(i, genesis_view_change(v)));
+    const std::uint64_t next = c.node(0).timers.at(TimerKind::kView);
+    gaps.push_back(next - last);
+    last = next;
+  }
+  const std::vector<std::uint64_t> expected{2000, 4000, 8000, 8000};
+  EXPECT_EQ(gaps, expected);
+  // Validator 0 is the primary of view 4: with the quorum it opens the view.
+  EXPECT_EQ(c.replica(0).view(), 4u);
+  EXPECT_FALSE(c.replica(0).in_view_change());
+}
+
+TEST(ViewChange, AReplicaAloneDoesNotClimbViewsItReSendsItsViewChange) {
+  Cluster c(4);
+  c.crash(1);
+  c.crash(2);
+  c.crash(3);
+  c.submit(0, "stuck");
+  c.advance(1000);
+  ASSERT_EQ(c.replica(0).view(), 1u);
+  const std::size_t sent = c.node(0).sent.size();
+  c.advance(20'000);
+  EXPECT_EQ(c.replica(0).view(), 1u);
+  EXPECT_TRUE(c.replica(0).in_view_change());
+  ASSERT_GT(c.node(0).sent.size(), sent);
+  EXPECT_EQ(c.node(0).sent.back().type, MessageType::kViewChange);
+}
+
+TEST(ViewChange, FPlusOneViewChangesMakeAReplicaJoinTheSmallestView) {
+  Cluster c(4);
+  c.inject(2, 1, view_change(2, genesis_view_change(2)));
+  EXPECT_EQ(c.replica(1).view(), 0u);  // one is not enough: it might be Byzantine
+  c.inject(3, 1, view_change(3, genesis_view_change(5)));
+  EXPECT_EQ(c.replica(1).view(), 2u);
+  EXPECT_TRUE(c.replica(1).in_view_change());
+}
+
+TEST(ViewChange, LyingViewChangesAreIgnoredAndReported) {
+  Cluster c(4);
+  // A committed height "proven" by a certificate with forged signatures.
+  const Hash256 fake = sha256("fake block");
+  CommitCertificate forged{0, 7, fake, {}};
+  for (ValidatorIndex i = 0; i < 3; ++i) {
+    Signature sig;
+    sig.bytes.fill(static_cast<std::uint8_t>(i + 1));
+    forged.signatures.push_back({i, sig});
+  }
+  c.inject(2, 1, view_change(2, ViewChangeBody{1, 7, fake, forged, {}}));
+  EXPECT_TRUE(c.node(1).has_evidence(EvidenceKind::kBadSignature));
+
+  // Height 0 with something other than the genesis hash.
+  c.inject(3, 1, view_change(3, ViewChangeBody{1, 0, fake, std::nullopt, {}}));
+  EXPECT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidViewChange));
+
+  // A genuine prepared certificate whose attached block is another block.
+  const Block real = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"});
+  const Block other = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"b"});
+  const VoteBody vote{0, 1, block_hash(real.header)};
+  PreparedCertificate cert{0,
+                           1,
+                           vote.block_hash,
+                           sign_consensus(validator_key(0), kChainId,
+                                          vote_signed_bytes(MessageType::kPrePrepare, 0, vote)),
+                           {}};
+  for (ValidatorIndex i : {1u, 2u}) {
+    cert.prepares.push_back({i, sign_consensus(validator_key(i), kChainId,
+                                               vote_signed_bytes(MessageType::kPrepare, i, vote))});
+  }
+  ViewChangeBody lying = genesis_view_change(1);
+  lying.prepared.push_back(cert);
+  c.inject(3, 1, view_change(3, lying, {encode_block(other)}));
+  EXPECT_EQ(c.node(1).count_evidence(EvidenceKind::kInvalidViewChange), 2u);
+
+  // None of them counted toward the f+1 join rule.
+  EXPECT_EQ(c.replica(1).view(), 0u);
+  EXPECT_FALSE(c.replica(1).in_view_change());
+  // The same certificate with its real block is accepted.
+  c.inject(3, 1, view_change(3, lying, {encode_block(real)}));
+  c.inject(2, 1, view_change(2, genesis_view_change(1)));
+  EXPECT_EQ(c.replica(1).view(), 1u);
+}
+
+TEST(ViewChange, NewViewThatDiffersFromTheSelectionIsRejectedAndTheNextViewStarts) {
+  Cluster c(4);
+  // Node 2 joins view 1 (f+1 VIEW-CHANGEs), then node 1 (its primary) sends a
+  // NEW-VIEW re-proposing a block no VIEW-CHANGE carries.
+  c.drop = [](const Envelope& e) { return e.to != 2; };
+  c.inject(1, 2, view_change(1, genesis_view_change(1)));
+  c.inject(3, 2, view_change(3, genesis_view_change(1)));
+  ASSERT_EQ(c.replica(2).view(), 1u);
+  ASSERT_TRUE(c.replica(2).in_view_change());
+
+  NewViewBody nv;
+  nv.view = 1;
+  for (ValidatorIndex i : {1u, 2u, 3u}) {
+    const ViewChangeBody body = genesis_view_change(1);
+    const Message m =
+        sign_message(MessageType::kViewChange, i, body, {}, validator_key(i), kChainId);
+    nv.view_changes.push_back({i, body, m.signature});
+  }
+  const Hash256 bogus = sha256("bogus");
+  nv.proposals.push_back(
+      {1, bogus,
+       sign_consensus(validator_key(1), kChainId,
+                      vote_signed_bytes(MessageType::kPrePrepare, 1, {1, 1, bogus}))});
+  c.inject(1, 2, signed_message(1, MessageType::kNewView, nv));
+  EXPECT_TRUE(c.node(2).has_evidence(EvidenceKind::kInvalidNewView));
+  EXPECT_EQ(c.replica(2).view(), 2u);
+  EXPECT_TRUE(c.replica(2).in_view_change());
+
+  // The honest NEW-VIEW (no re-proposals) is accepted by a replica in view change to 1.
+  Cluster d(4);
+  d.drop = [](const Envelope& e) { return e.to != 2; };
+  d.inject(1, 2, view_change(1, genesis_view_change(1)));
+  d.inject(3, 2, view_change(3, genesis_view_change(1)));
+  nv.proposals.clear();
+  d.inject(1, 2, signed_message(1, MessageType::kNewView, nv));
+  EXPECT_FALSE(d.node(2).has_evidence(EvidenceKind::kInvalidNewView));
+  EXPECT_EQ(d.replica(2).view(), 1u);
+  EXPECT_FALSE(d.replica(2).in_view_change());
+}
+
+TEST(ViewChange, ALateViewChangeSenderGetsTheNewViewAgain) {
+  Cluster c(4);
+  c.submit_all("x");
+  c.crash(0);
+  // Node 3 misses the NEW-VIEW of view 1.
+  c.drop = [](const Envelope& e) { return e.type == MessageType::kNewView && e.to == 3; };
+  c.advance(1000);
+  EXPECT_EQ(c.replica(1).view(), 1u);
+  EXPECT_TRUE(c.replica(3).in_view_change());
+  c.drop = nullptr;
+  // Its VIEW-CHANGE (re-sent when it restarts, here injected again) gets the NEW-VIEW back.
+  std::vector<Bytes> view_changes;
+  for (const Envelope& e : c.node(3).sent) {
+    if (e.type == MessageType::kViewChange && e.to == 1) view_changes.push_back(*e.bytes);
+  }
+  ASSERT_FALSE(view_changes.empty());
+  for (Bytes& vc : view_changes) c.inject(3, 1, std::move(vc));
+  EXPECT_EQ(c.replica(3).view(), 1u);
+  EXPECT_FALSE(c.replica(3).in_view_change());
+  c.advance(200);
+  c.expect_consistent();
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing
