@@ -4,14 +4,6 @@
 
 namespace replex {
 
-void ByteWriter::u32(std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-void ByteWriter::u64(std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
 void ByteWriter::bytes(ByteView b) {
   REPLEX_ASSERT_MSG(b.size() <= UINT32_MAX, "field longer than a u32 length prefix");
   u32(static_cast<std::uint32_t>(b.size()));

@@ -1,33 +1,36 @@
 #include "replex/core/hash.hpp"
 
-#include <sodium.h>
+#include <crypto++/sha.h>
 
 #include <bit>
-#include <cstring>
-
-#include "sodium_init.hpp"
+#include <new>
 
 namespace replex {
+namespace {
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 208, "Sha256::state_ too small");
-static_assert(crypto_hash_sha256_BYTES == Hash256::kSize);
+static_assert(sizeof(CryptoPP::SHA256) <= 256, "Sha256::state_ too small");
+static_assert(alignof(CryptoPP::SHA256) <= 16);
+static_assert(CryptoPP::SHA256::DIGESTSIZE == Hash256::kSize);
+
+CryptoPP::SHA256& state_of(unsigned char* storage) {
+  return *std::launder(reinterpret_cast<CryptoPP::SHA256*>(storage));
+}
+
+}  // namespace
 
 Hash256 sha256(ByteView data) {
-  detail::ensure_sodium();
   Hash256 h;
-  crypto_hash_sha256(h.bytes.data(), data.data(), data.size());
+  CryptoPP::SHA256().CalculateDigest(h.bytes.data(), data.data(), data.size());
   return h;
 }
 
-Sha256::Sha256() {
-  detail::ensure_sodium();
-  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
-}
+Sha256::Sha256() { new (state_) CryptoPP::SHA256(); }
+
+Sha256::~Sha256() { state_of(state_).~SHA256(); }
 
 Sha256& Sha256::update(ByteView data) {
   REPLEX_ASSERT(!finished_);
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), data.data(),
-                            data.size());
+  state_of(state_).Update(data.data(), data.size());
   return *this;
 }
 
@@ -41,7 +44,7 @@ Hash256 Sha256::finish() {
   REPLEX_ASSERT(!finished_);
   finished_ = true;
   Hash256 h;
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), h.bytes.data());
+  state_of(state_).Final(h.bytes.data());
   return h;
 }
 

@@ -5,7 +5,9 @@
 // Format: docs/wire-formats.md.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -21,8 +23,8 @@ class ByteWriter {
 
   void u8(std::uint8_t v) { out_.push_back(v); }
   void boolean(bool v) { out_.push_back(v ? 1 : 0); }
-  void u32(std::uint32_t v);
-  void u64(std::uint64_t v);
+  void u32(std::uint32_t v) { append_big_endian(__builtin_bswap32(v)); }
+  void u64(std::uint64_t v) { append_big_endian(__builtin_bswap64(v)); }
   void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
   void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
   void hash(const Hash256& h) { raw(h.view()); }
@@ -35,6 +37,15 @@ class ByteWriter {
   std::size_t size() const { return out_.size(); }
 
  private:
+  // Appends the bytes of an already byte-swapped integer (x86 is little-endian).
+  template <typename T>
+  void append_big_endian(T swapped) {
+    static_assert(std::endian::native == std::endian::little);
+    const std::size_t at = out_.size();
+    out_.resize(at + sizeof(T));
+    std::memcpy(out_.data() + at, &swapped, sizeof(T));
+  }
+
   Bytes out_;
 };
 
