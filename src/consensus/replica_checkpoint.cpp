@@ -181,10 +181,12 @@ void Replica::Impl::note_catch_up_target(Height height, std::vector<ValidatorInd
 }
 
 std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
-    const std::vector<ValidatorIndex>& likely) const {
+    const std::vector<ValidatorIndex>& likely, std::uint32_t rotation) const {
   // The validators known to have what is asked for first, then every other
-  // one (a hint can be stale), rotated by the retries so far so that each
-  // retry after an unanswered request starts with another peer.
+  // one (a hint can be stale), rotated by the requests of this kind so far so
+  // that each retry after an unanswered request starts with another peer.
+  // Counting retries of both kinds instead would skip, for good, the peers
+  // whose turn always falls on a request of the other kind.
   std::vector<ValidatorIndex> peers;
   std::vector<bool> listed(validators_.size(), false);
   listed[me_] = true;
@@ -197,7 +199,7 @@ std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
     if (!listed[i]) peers.push_back(i);
   }
   if (!peers.empty()) {
-    const auto shift = static_cast<std::ptrdiff_t>(fetch_retries_ % peers.size());
+    const auto shift = static_cast<std::ptrdiff_t>(rotation % peers.size());
     std::rotate(peers.begin(), peers.begin() + shift, peers.end());
   }
   return peers;
@@ -223,7 +225,7 @@ void Replica::Impl::update_catch_up() {
     if (height > committed_height_ && height - committed_height_ >= config_.checkpoint_interval) {
       std::vector<ValidatorIndex> signers;
       for (const SignerSignature& s : newest.signatures) signers.push_back(s.validator);
-      emit(RequestState{committed_height_, newest, peers_for_request(signers)});
+      emit(RequestState{committed_height_, newest, peers_for_request(signers, state_requests_++)});
       fetch_ = detail::OutstandingFetch{true, height, committed_height_};
       set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
       return;
@@ -240,7 +242,8 @@ void Replica::Impl::update_catch_up() {
   const bool ask_state =
       far_behind ? fetch_retries_ % 2 == 0 : fetch_retries_ > 0 && fetch_retries_ % peer_count == 0;
   if (ask_state) {
-    emit(RequestState{committed_height_, std::nullopt, peers_for_request(catch_up_peers_)});
+    emit(RequestState{committed_height_, std::nullopt,
+                      peers_for_request(catch_up_peers_, state_requests_++)});
     fetch_ = detail::OutstandingFetch{true, catch_up_target_, committed_height_};
     set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
     return;
@@ -248,7 +251,7 @@ void Replica::Impl::update_catch_up() {
   const Height from = committed_height_ + 1;
   const Height to =
       std::min<Height>(catch_up_target_, committed_height_ + config_.max_fetch_blocks);
-  emit(RequestBlocks{from, to, peers_for_request(catch_up_peers_)});
+  emit(RequestBlocks{from, to, peers_for_request(catch_up_peers_, block_requests_++)});
   fetch_ = detail::OutstandingFetch{false, to, committed_height_};
   set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
 }

@@ -181,7 +181,7 @@ class Replica::Impl {
   Status validate_view_change_blocks(const Message& m,
                                      std::vector<std::shared_ptr<const Block>>& blocks) const;
   void start_view_change(View target);
-  // A quorum of VIEW-CHANGEs (own included) for the view being changed to.
+  // A quorum of VIEW-CHANGEs (own included) for the view being changed to or later.
   bool view_change_quorum() const;
   void join_higher_view_if_needed();
   void send_new_view_if_ready();
@@ -211,7 +211,9 @@ class Replica::Impl {
   void refresh_catch_up_target();
   void note_catch_up_target(Height height, std::vector<ValidatorIndex> peers);
   void update_catch_up();
-  std::vector<ValidatorIndex> peers_for_request(const std::vector<ValidatorIndex>& likely) const;
+  // `rotation`: requests of the same kind made since the last commit.
+  std::vector<ValidatorIndex> peers_for_request(const std::vector<ValidatorIndex>& likely,
+                                                std::uint32_t rotation) const;
 
   // --- output (replica_output.cpp) ---------------------------------------------------------
   OwnSignature own_signature_state(MessageType type, const MessageBody& body) const;
@@ -298,6 +300,9 @@ class Replica::Impl {
   std::uint32_t fetch_retries_ = 0;           // unanswered requests since the last commit
   std::map<Height, CertifiedBlock> fetched_;  // verified committed blocks above committed + 1
   std::optional<VerifiedState> installing_;   // InstallState emitted, StateInstalled pending
+  // Requests of each kind since the last commit: each asks another peer first.
+  std::uint32_t block_requests_ = 0;
+  std::uint32_t state_requests_ = 0;
 
   // --- mempool, signatures, timers
   // -----------------------------------------------------------------

@@ -323,6 +323,8 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   restart_view_timer_ = true;
   lagging_ = false;
   fetch_retries_ = 0;
+  block_requests_ = 0;
+  state_requests_ = 0;
   CertifiedBlock committed{std::move(block), hash, cert, {}, encode_commit_certificate(cert)};
   committed.block_bytes = encode_block(*committed.block);
   emit(CommitBlock{std::move(committed)});

@@ -27,6 +27,10 @@ bool Replica::Impl::block_cut_due() const {
 
 bool Replica::Impl::propose() {
   if (!is_primary() || in_view_change_ || installing_) return false;
+  // Behind the NEW-VIEW's base, the mempool still holds transactions the
+  // blocks up to the base committed, and check_tx sees a stale state: cut
+  // nothing above the re-proposals until those blocks are fetched.
+  if (committed_height_ < view_base_height_) return false;
   bool changed = false;
   for (;;) {
     const Height height = next_proposal_height();

@@ -82,9 +82,12 @@ Status Replica::Impl::validate_view_change_blocks(
 }
 
 bool Replica::Impl::view_change_quorum() const {
+  // A validator whose latest VIEW-CHANGE is for a later view has left this
+  // one too: it still counts, or a quorum member timing out first would
+  // leave the others waiting here for good.
   std::size_t count = 0;
   for (const auto& vc : latest_view_change_) {
-    if (vc && vc->signed_view_change.body.new_view == view_) ++count;
+    if (vc && vc->signed_view_change.body.new_view >= view_) ++count;
   }
   return count >= validators_.quorum();
 }

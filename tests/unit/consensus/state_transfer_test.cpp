@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "unit/consensus/cluster.hpp"
 
 namespace replex::consensus::testing {
@@ -36,6 +38,26 @@ TEST(CatchUp, AReplicaLaggingByLessThanACheckpointFetchesCommittedBlocks) {
   c.advance(200);
   EXPECT_EQ(c.replica(3).committed_height(), 5u);
   c.expect_consistent();
+}
+
+// Found by the simulator (replex-sim --seed 41 --validators 7): with 7
+// validators every 6th unanswered request asks for state, and block requests
+// rotated their peers by all retries, so the peer whose turn always fell on a
+// state request (there the only one holding the blocks) was never asked for
+// them, and the replica never caught up.
+TEST(CatchUp, EveryPeerGetsItsTurnToBeAskedForBlocks) {
+  Cluster c(7);
+  c.serve_blocks = false;  // nobody answers: node 6 keeps retrying
+  // Node 6 misses the proposal; the COMMITs tell it block 1 is final.
+  c.drop = [](const Envelope& e) { return e.to == 6 && e.type == MessageType::kPrePrepare; };
+  c.submit_all("x");
+  c.advance(20 * c.config().fetch_timeout_ms);
+  // Retry after retry, every peer gets asked first again (not once only).
+  std::map<ValidatorIndex, int> asked_first;
+  for (const RequestBlocks& r : c.node(6).block_requests) ++asked_first[r.peers.front()];
+  ASSERT_GE(c.node(6).block_requests.size(), 12u);
+  ASSERT_EQ(asked_first.size(), 6u);
+  for (const auto& [peer, times] : asked_first) EXPECT_GE(times, 2) << "peer " << peer;
 }
 
 TEST(StateTransfer, AReplicaFarBehindInstallsAVerifiedSnapshot) {

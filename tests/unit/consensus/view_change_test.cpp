@@ -230,5 +230,77 @@ TEST(ViewChange, ALateViewChangeSenderGetsTheNewViewAgain) {
   c.expect_consistent();
 }
 
+// Found by the simulator (replex-sim --seed 5, a silent validator and a
+// crashed primary): replica 1 timed out in view 2 and moved to view 3, which
+// replaced its VIEW-CHANGE(2); replica 0, still in view 2, then no longer
+// counted a quorum there and only re-sent its VIEW-CHANGE, while view 3 never
+// reached f+1 senders: the cluster stalled for good.
+TEST(ViewChange, QuorumMemberMovingToALaterViewDoesNotStallTheOthers) {
+  Cluster c(4);
+  c.crash(1);
+  c.crash(2);
+  c.crash(3);
+  // Validators 1 and 2 want view 2 (f+1: replica 0 joins); the primary of
+  // view 2 never sends its NEW-VIEW.
+  c.inject(1, 0, view_change(1, genesis_view_change(2)));
+  c.inject(2, 0, view_change(2, genesis_view_change(2)));
+  ASSERT_EQ(c.replica(0).view(), 2u);
+  ASSERT_TRUE(c.replica(0).in_view_change());
+  // Validator 1 times out first and moves on to view 3.
+  c.inject(1, 0, view_change(1, genesis_view_change(3)));
+  c.advance(4 * c.config().view_timeout_ms);
+  EXPECT_EQ(c.replica(0).view(), 3u) << "a quorum left view 1; view 2 timed out";
+}
+
+// Found by the simulator (replex-sim --seed 31 --validators 7): the primary
+// of a new view was behind its NEW-VIEW's base but held a re-proposal above
+// it, so it cut fresh blocks from a mempool still holding transactions the
+// blocks up to the base had committed; replicas at the base refused the
+// honest primary's block (INVALID_PROPOSAL) and changed views for nothing.
+TEST(ViewChange, APrimaryBehindItsBaseCatchesUpBeforeProposing) {
+  Cluster c(4);
+  const auto height_of = [](const Envelope& e) {
+    return decode_message(*e.bytes, make_validators(4), message_limits(test_config()))
+        ->vote()
+        .height;
+  };
+  // Block 1 commits everywhere but at node 1 (the primary of view 1); block 2
+  // prepares everywhere and commits nowhere.
+  c.drop = [&](const Envelope& e) {
+    return e.type == MessageType::kCommit && (e.to == 1 || height_of(e) == 2);
+  };
+  c.submit_all("a");
+  c.advance(60);
+  c.submit_all("b");
+  c.advance(60);
+  ASSERT_EQ(c.replica(2).committed_height(), 1u);
+  ASSERT_EQ(c.replica(1).committed_height(), 0u);
+  c.drop = nullptr;
+  c.serve_blocks = false;  // node 1 cannot fetch block 1 yet
+  c.crash(0);
+  c.submit_all("c");
+  for (int step = 0; step < 300 && (c.replica(1).view() != 1 || c.replica(1).in_view_change());
+       ++step) {
+    c.advance(10);
+  }
+  // View 1: base 1 (nodes 2 and 3 committed it), block 2 re-proposed; node 1
+  // is behind the base and must not propose "a" (committed in block 1) again.
+  ASSERT_EQ(c.replica(1).view(), 1u);
+  ASSERT_FALSE(c.replica(1).in_view_change());
+  c.advance(50);
+  EXPECT_EQ(c.replica(1).committed_height(), 0u);
+  for (ValidatorIndex i = 2; i < 4; ++i) {
+    EXPECT_FALSE(c.node(i).has_evidence(EvidenceKind::kInvalidProposal)) << "node " << i;
+  }
+  c.serve_blocks = true;
+  c.advance(3000);
+  for (ValidatorIndex i = 1; i < 4; ++i) {
+    EXPECT_FALSE(c.node(i).has_evidence(EvidenceKind::kInvalidProposal)) << "node " << i;
+    EXPECT_EQ(c.replica(i).view(), 1u) << "node " << i;
+    EXPECT_EQ(c.replica(i).committed_height(), 3u) << "node " << i;
+  }
+  c.expect_consistent();
+}
+
 }  // namespace
 }  // namespace replex::consensus::testing

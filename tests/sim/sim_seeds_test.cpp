@@ -1,0 +1,104 @@
+// The seed suite run by `make test`: ranges of seeds across 4 and 7
+// validators, each seed with the fault mix its number selects (honest
+// faults, Byzantine behaviours, both). Every seed must keep every invariant;
+// every range must have exercised every fault kind, view changes,
+// crash-restarts, refused starts on damaged disks and state transfers.
+// Each range is its own CTest test, so ranges run in parallel.
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <ostream>
+#include <string>
+
+#include "sim/simulator.hpp"
+
+namespace replex::sim {
+namespace {
+
+struct SeedRange {
+  std::uint32_t validators = 4;
+  std::uint64_t first = 1;
+  std::uint64_t count = 25;
+};
+
+// How gtest (and so CTest's test list) shows a range.
+void PrintTo(const SeedRange& r, std::ostream* os) {
+  *os << r.validators << " validators, seeds " << r.first << ".." << r.first + r.count - 1;
+}
+
+constexpr std::uint64_t kHeights = 40;
+
+class SimSeeds : public ::testing::TestWithParam<SeedRange> {
+ protected:
+  static void SetUpTestSuite() { install_replay_on_abort(); }
+};
+
+TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
+  const SeedRange range = GetParam();
+  FaultCounts total;
+  std::uint64_t checks = 0;
+  std::uint64_t rocks_seeds = 0;
+  std::uint64_t deferred_seeds = 0;
+  for (std::uint64_t seed = range.first; seed < range.first + range.count; ++seed) {
+    SimOptions options;
+    options.seed = seed;
+    options.validators = range.validators;
+    options.heights = kHeights;
+    const SimPlan plan = resolve(options);
+    const SimReport report = run_simulation(plan);
+    EXPECT_TRUE(report.status.is_ok()) << report.summary();
+    EXPECT_GE(report.min_height, kHeights) << report.summary();
+    total += report.counts;
+    checks += report.invariant_checks;
+    rocks_seeds += plan.storage == StorageKind::kRocks;
+    deferred_seeds += plan.execution == ExecutionMode::kDeferred;
+  }
+
+  std::string injected;
+  for (std::size_t i = 0; i < kFaultKinds; ++i) {
+    const auto f = static_cast<Fault>(i);
+    injected += ' ';
+    injected += fault_name(f);
+    injected += '=';
+    injected += std::to_string(total[f]);
+    EXPECT_GT(total[f], 0u) << "no seed of this range injected " << fault_name(f);
+  }
+  std::printf("seeds %" PRIu64 "..%" PRIu64 " (%u validators, %" PRIu64 " on RocksDB, %" PRIu64
+              " with deferred execution): %" PRIu64 " invariant checks, view changes %" PRIu64
+              ", crash-restarts %" PRIu64 ", refused starts %" PRIu64 ", state transfers %" PRIu64
+              "\n  faults:%s\n",
+              range.first, range.first + range.count - 1, range.validators, rocks_seeds,
+              deferred_seeds, checks, total.view_changes, total.crash_restarts,
+              total.refused_starts, total.state_transfers, injected.c_str());
+  EXPECT_GT(total.view_changes, 0u);
+  EXPECT_GT(total.crash_restarts, 0u);
+  EXPECT_GT(total.refused_starts, 0u) << "no damaged disk was refused at restart";
+  EXPECT_GT(total.state_transfers, 0u) << "no replica caught up by state transfer";
+  EXPECT_GT(rocks_seeds, 0u);
+  EXPECT_GT(deferred_seeds, 0u);
+}
+
+std::vector<SeedRange> ranges(std::uint32_t validators, std::uint64_t first, std::size_t n) {
+  std::vector<SeedRange> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back({validators, first + i * 25, 25});
+  return out;
+}
+
+std::string range_name(const ::testing::TestParamInfo<SeedRange>& info) {
+  std::string name = std::to_string(info.param.validators);
+  name.insert(0, 1, 'n');
+  name += "_seeds_" + std::to_string(info.param.first);
+  name += '_';
+  name += std::to_string(info.param.first + info.param.count - 1);
+  return name;
+}
+
+// 300 seeds with 4 validators and 200 with 7: 500 in all.
+INSTANTIATE_TEST_SUITE_P(FourValidators, SimSeeds, ::testing::ValuesIn(ranges(4, 1, 12)),
+                         range_name);
+INSTANTIATE_TEST_SUITE_P(SevenValidators, SimSeeds, ::testing::ValuesIn(ranges(7, 1001, 8)),
+                         range_name);
+
+}  // namespace
+}  // namespace replex::sim

@@ -1,0 +1,55 @@
+// The deterministic simulator: N replica hosts, each with the real exchange
+// state machine and its own store, in one process, over a simulated network,
+// clock and disk driven by one seed (docs/simulator.md).
+//
+// run_simulation() runs one plan to completion and reports what happened and
+// the first invariant that failed, if any; the plan's replay command
+// reproduces the run exactly. No threads, no wall clock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "replex/core/status.hpp"
+#include "sim/faults.hpp"
+#include "sim/sim_options.hpp"
+
+namespace replex::sim {
+
+struct SimReport {
+  SimPlan plan;
+  Status status;          // ok, or the first invariant violated (liveness included)
+  std::string byzantine;  // "0:equivocate" ..., empty when all are honest
+
+  std::uint64_t min_height = 0;  // over honest replicas, at the end
+  std::uint64_t max_height = 0;
+  std::uint64_t sim_time_ms = 0;
+  std::uint64_t steps = 0;               // events processed
+  std::uint64_t consensus_messages = 0;  // point to point, as put on the network
+  std::uint64_t txs_submitted = 0;
+  std::uint64_t txs_committed = 0;
+  std::uint64_t latency_p50_ms = 0;  // submission -> first honest commit
+  std::uint64_t latency_p99_ms = 0;
+  std::uint64_t invariant_checks = 0;
+
+  // Liveness: when faults stopped, at which height, and how long until every
+  // honest replica committed above it.
+  std::uint64_t heal_at_ms = 0;
+  std::uint64_t heal_height = 0;
+  std::uint64_t recovered_after_ms = 0;
+
+  FaultCounts counts;
+  std::map<std::string, std::uint64_t> evidence;  // by kind, from honest replicas
+
+  double messages_per_block() const;
+  std::string summary() const;
+};
+
+SimReport run_simulation(const SimPlan& plan);
+
+// While a run is in progress, an abort (a broken assertion anywhere) prints
+// the run's replay command before the process dies.
+void install_replay_on_abort();
+
+}  // namespace replex::sim

@@ -1,0 +1,291 @@
+// Simulator: the private state of one run. Files: simulator.cpp (the event
+// loop, network, clients), sim_nodes.cpp (node lifecycle and the hosts'
+// ports), sim_faults.cpp (the fault schedule and the heal), report.cpp.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "replex/exchange/exchange_app.hpp"
+#include "replex/replica/host.hpp"
+#include "replex/storage/memory_store.hpp"
+#include "sim/byzantine.hpp"
+#include "sim/invariants.hpp"
+#include "sim/network.hpp"
+#include "sim/prng.hpp"
+#include "sim/simulator.hpp"
+#include "sim/workload.hpp"
+
+namespace replex::sim {
+
+using consensus::Height;
+using consensus::ValidatorIndex;
+using consensus::View;
+
+// Limits of a run, in simulated time.
+// Faults are injected until the cluster is 60% of the way to the target
+// height, but for at least the minimum and at most the maximum window.
+inline constexpr std::uint64_t kFaultWindowMinMs = 4'000;
+inline constexpr std::uint64_t kFaultWindowMaxMs = 20'000;
+inline constexpr std::uint64_t kFaultTickMs = 200;
+inline constexpr std::uint64_t kLivenessBoundMs =
+    60'000;  // heal -> every honest replica commits anew
+inline constexpr std::uint64_t kCompletionBoundMs =
+    180'000;  // heal -> every honest replica at the target
+inline constexpr std::uint64_t kMaxSteps = 50'000'000;
+inline constexpr std::int64_t kClockSkewMaxMs = 400;
+inline constexpr std::uint64_t kStartTimeMs = 1'750'000'000'000;
+
+namespace detail {
+
+// What travels between simulated nodes, and the events of the loop.
+enum class PacketKind : std::uint8_t {
+  kConsensus,
+  kTransaction,  // gossip of a client transaction
+  kBlocksRequest,
+  kStateRequest,
+  kBlocksAnswer,
+  kStateAnswer,
+};
+struct Packet {
+  PacketKind kind = PacketKind::kConsensus;
+  ValidatorIndex from = 0;
+  ValidatorIndex to = 0;
+  std::uint64_t to_incarnation = 0;     // dropped if the receiver restarted meanwhile
+  std::uint64_t reply_incarnation = 0;  // requests: the asker's incarnation
+  consensus::MessageType type = consensus::MessageType::kPrepare;
+  consensus::SharedBytes bytes;
+  Height from_height = 0;  // requests: [from, to]; state requests: above `from`
+  Height to_height = 0;
+  std::uint64_t link_sequence = 0;  // per (from, to), to observe reordering
+};
+
+struct Deliver {
+  Packet packet;
+};
+struct TimerDue {
+  ValidatorIndex node = 0;
+  consensus::TimerKind kind = consensus::TimerKind::kView;
+  std::uint64_t generation = 0;
+};
+struct ExecutionDue {
+  ValidatorIndex node = 0;
+  std::uint64_t incarnation = 0;
+};
+struct ClientSubmit {};
+struct FaultTick {};
+struct Restart {
+  ValidatorIndex node = 0;
+  std::uint64_t incarnation = 0;  // of the crashed process; stale if it restarted since
+};
+struct PartitionHeals {
+  std::uint64_t episode = 0;
+};
+struct LivenessDeadline {};
+using Event = std::variant<Deliver, TimerDue, ExecutionDue, ClientSubmit, FaultTick, Restart,
+                           PartitionHeals, LivenessDeadline>;
+// Events run in (time, scheduling order).
+using EventKey = std::pair<std::uint64_t, std::uint64_t>;
+
+}  // namespace detail
+
+class Simulator {
+ public:
+  explicit Simulator(const SimPlan& plan);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  SimReport run();
+
+ private:
+  using PacketKind = detail::PacketKind;
+  using Packet = detail::Packet;
+  using Event = detail::Event;
+  using Deliver = detail::Deliver;
+  using TimerDue = detail::TimerDue;
+  using ExecutionDue = detail::ExecutionDue;
+  using ClientSubmit = detail::ClientSubmit;
+  using FaultTick = detail::FaultTick;
+  using Restart = detail::Restart;
+  using PartitionHeals = detail::PartitionHeals;
+  using LivenessDeadline = detail::LivenessDeadline;
+
+  // --- nodes ------------------------------------------------------------------
+  class Ports;
+  struct Node {
+    ValidatorIndex index = 0;
+    std::unique_ptr<Ports> ports;
+    std::unique_ptr<ByzantineValidator> byzantine;  // null: honest
+    std::int64_t clock_offset_ms = 0;
+    // The durable medium: outlives the process.
+    std::shared_ptr<storage::MemoryDisk> disk;
+    std::filesystem::path rocks_path;
+    // The process, while up.
+    bool up = false;
+    std::uint64_t incarnation = 0;
+    std::unique_ptr<storage::Store> store;
+    std::unique_ptr<exchange::ExchangeApp> app;
+    std::unique_ptr<replica::ReplicaHost> host;
+    std::array<std::uint64_t, consensus::kTimerKinds> timer_generation{};
+    std::deque<replica::ExecutionTask> executions;
+    bool execution_scheduled = false;
+    Height executed = 0;  // the newest height executed and stored (or installed)
+    bool disk_fault_armed = false;
+    bool damaged = false;  // the last crash damaged a record: a refused start is expected
+    bool outage = false;   // down until the heal
+
+    bool honest() const { return byzantine == nullptr; }
+  };
+
+  // --- event loop (simulator.cpp) ------------------------------------------------
+  void schedule(std::uint64_t at, Event event);
+  void dispatch(Event& event);
+  void deliver(Packet& packet);
+  void transmit(Packet packet);
+  void submit_client_transaction();
+  bool finished() const;
+  std::uint64_t local_now(const Node& node) const;
+  Height max_honest_height() const;
+  Height min_honest_height() const;
+  void fail(Status status);
+  void trace(const std::string& line) const;
+  SimReport report();
+
+  // --- nodes (sim_nodes.cpp) ----------------------------------------------------
+  void setup_nodes();
+  void start_node(Node& node);
+  // Kills the process; `fault` is applied to the disk (power loss) unless
+  // the process just died on its own (kill -9 / an I/O error).
+  void crash(Node& node, std::optional<storage::CrashFault> fault);
+  void wipe(Node& node);
+  Result<std::unique_ptr<storage::Store>> open_store(Node& node);
+  // A host call's status: an injected disk error kills the node, anything else fails the run.
+  void check(Node& node, const Status& status, std::string_view what);
+  void on_send(Node& node, std::optional<ValidatorIndex> to, consensus::MessageType type,
+               const consensus::SharedBytes& bytes);
+  void trace_message(const Node& node, std::optional<ValidatorIndex> to,
+                     consensus::MessageType type, const Bytes& bytes) const;
+  void on_request(Node& node, PacketKind kind, const std::vector<ValidatorIndex>& peers,
+                  Height from, Height to);
+  void on_set_timer(Node& node, consensus::TimerKind kind, std::uint64_t deadline_ms);
+  void on_cancel_timer(Node& node, consensus::TimerKind kind);
+  void on_post(Node& node, replica::ExecutionTask task);
+  void run_execution(Node& node);
+  void on_committed(Node& node, const replica::CommittedBlock& block);
+  void on_installed(Node& node, const replica::InstalledState& state);
+  void on_view_changed(Node& node, const consensus::ViewChanged& change);
+  void on_evidence(Node& node, const consensus::Evidence& evidence);
+  void note_progress();
+
+  // --- faults (sim_faults.cpp) ---------------------------------------------------
+  void setup_faults();
+  void assign_byzantine();
+  void fault_tick();
+  void start_partition();
+  void crash_random_node();
+  void arm_disk_error();
+  void heal();
+  std::vector<ValidatorIndex> honest_up_nodes() const;
+
+  // --- configuration ---------------------------------------------------------------
+  const SimPlan plan_;
+  const exchange::Genesis genesis_;
+  const consensus::ChainInfo chain_;
+  const consensus::ValidatorSet validators_;
+  replica::HostOptions host_options_;
+  std::optional<std::filesystem::path> rocks_root_;  // removed at the end of the run
+
+  // --- randomness: one stream per concern ---------------------------------------------
+  Prng root_rng_;
+  Prng fault_rng_;
+  Prng client_rng_;
+  Prng execution_rng_;
+
+  // --- world state ---------------------------------------------------------------
+  std::uint64_t now_ = kStartTimeMs;
+  std::uint64_t sequence_ = 0;
+  std::map<detail::EventKey, Event> queue_;
+  NetworkModel network_;
+  std::vector<Node> nodes_;
+  Workload workload_;
+  InvariantChecker checker_;
+  Status status_;
+
+  // --- fault schedule ---------------------------------------------------------------
+  bool healed_ = false;
+  std::uint64_t heal_at_ = 0;
+  Height heal_height_ = 0;
+  std::optional<std::uint64_t> progress_at_;
+  std::optional<ValidatorIndex> outage_node_;
+  std::uint64_t outage_at_ = 0;
+  std::uint64_t partition_episode_ = 0;
+  std::uint64_t wipes_ = 0;
+
+  // --- statistics -----------------------------------------------------------------
+  std::uint64_t steps_ = 0;
+  std::uint64_t consensus_messages_ = 0;
+  std::uint64_t txs_submitted_ = 0;
+  std::vector<std::uint64_t> latencies_ms_;
+  std::map<Hash256, std::uint64_t> submitted_at_;  // awaiting their first honest commit
+  std::vector<std::uint64_t> link_sent_;           // per (from, to)
+  std::vector<std::uint64_t> link_delivered_;      // highest sequence delivered per (from, to)
+  View max_view_entered_ = 0;
+  FaultCounts counts_;
+  std::map<std::string, std::uint64_t> evidence_;
+};
+
+// The host's ports for one node: everything goes back to the simulator,
+// which turns it into scheduled events (never a call back into the host).
+class Simulator::Ports final : public replica::Transport,
+                               public replica::Timers,
+                               public replica::Listener,
+                               public replica::ExecutionQueue {
+ public:
+  Ports(Simulator& sim, ValidatorIndex index) : sim_(sim), index_(index) {}
+
+  void send(ValidatorIndex to, consensus::MessageType type,
+            const consensus::SharedBytes& bytes) override {
+    sim_.on_send(node(), to, type, bytes);
+  }
+  void broadcast(consensus::MessageType type, const consensus::SharedBytes& bytes) override {
+    sim_.on_send(node(), std::nullopt, type, bytes);
+  }
+  void request_blocks(const consensus::RequestBlocks& r) override {
+    sim_.on_request(node(), PacketKind::kBlocksRequest, r.peers, r.from_height, r.to_height);
+  }
+  void request_state(const consensus::RequestState& r) override {
+    sim_.on_request(node(), PacketKind::kStateRequest, r.peers, r.above_height, 0);
+  }
+  void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override {
+    sim_.on_set_timer(node(), kind, deadline_ms);
+  }
+  void cancel(consensus::TimerKind kind) override { sim_.on_cancel_timer(node(), kind); }
+  void on_block_committed(const replica::CommittedBlock& block) override {
+    sim_.on_committed(node(), block);
+  }
+  void on_state_installed(const replica::InstalledState& state) override {
+    sim_.on_installed(node(), state);
+  }
+  void on_view_changed(const consensus::ViewChanged& change) override {
+    sim_.on_view_changed(node(), change);
+  }
+  void on_evidence(const consensus::Evidence& evidence) override {
+    sim_.on_evidence(node(), evidence);
+  }
+  void post(replica::ExecutionTask task) override { sim_.on_post(node(), std::move(task)); }
+
+ private:
+  Node& node() { return sim_.nodes_[index_]; }
+  Simulator& sim_;
+  ValidatorIndex index_;
+};
+
+}  // namespace replex::sim
