@@ -3,6 +3,7 @@ BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= 2
 CMAKE_ARGS ?=
+RUN_DIR    ?= .run/testnet
 
 .PHONY: all bootstrap configure build test bench run stop soak clean
 
@@ -26,9 +27,18 @@ test: build
 bench: build
 	@./scripts/run-benchmarks $(BUILD_DIR)
 
+# A local 4-validator cluster in the background (RUN_DIR), then its endpoints.
 run: build
-	@echo "make run starts a local 4-validator cluster once the node lands (issue: the node)."
-	@echo "Until then: 'make test' builds and tests the core, exchange and consensus libraries."
+	@./scripts/run-testnet $(BUILD_DIR) $(RUN_DIR)
+
+stop:
+	@./scripts/stop-testnet $(RUN_DIR)
+
+# Thousands of simulator seeds (4 and 7 validators), beyond `make test`:
+# SOAK_SEEDS per validator count; failures print their replay command.
+SOAK_SEEDS ?= 2000
+soak: build
+	@./tests/sim/soak.sh $(BUILD_DIR) $(SOAK_SEEDS) $(JOBS)
 
 clean:
 	rm -rf $(BUILD_DIR)

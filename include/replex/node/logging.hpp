@@ -1,0 +1,15 @@
+// Logging setup: the process-wide spdlog default logger from the config's
+// logging section (level, pattern, optional file). Call before any thread starts.
+#pragma once
+
+#include <string>
+
+#include "replex/core/status.hpp"
+#include "replex/node/config.hpp"
+
+namespace replex::node {
+
+// `home` resolves a relative logging.file.
+Status setup_logging(const LoggingSection& logging, const std::string& home);
+
+}  // namespace replex::node

@@ -1,0 +1,82 @@
+// NodeServiceImpl: replex.v1.NodeService (proto/replex/v1/node.proto) over
+// the node's read views, store and admission path.
+//
+// Threads: gRPC's synchronous server threads call it concurrently. It reads
+// only thread-safe things (read views, the Store, the Network's peer list,
+// immutable genesis and identity) and never takes a lock the consensus or
+// execution thread holds; submissions wait on futures the consensus and
+// execution threads fulfil. Every wait is bounded (api.* limits).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "commit_waiters.hpp"
+#include "replex/consensus/block.hpp"
+#include "replex/node/config.hpp"
+#include "replex/node/genesis_file.hpp"
+#include "replex/node/read_views.hpp"
+#include "replex/p2p/network.hpp"
+#include "replex/storage/store.hpp"
+#include "replex/v1/node.grpc.pb.h"
+#include "tx_admission.hpp"
+
+namespace replex::node {
+
+// What GetStatus reports about the node itself; fixed once the node started.
+struct NodeIdentity {
+  std::string moniker;
+  NodeMode mode = NodeMode::kValidator;
+  p2p::NodeId node_id;
+  std::optional<std::uint32_t> validator_index;
+  std::string p2p_listen;
+  std::string grpc_listen;
+};
+
+struct ServiceContext {
+  const GenesisFile& genesis;
+  const ApiSection& api;
+  const storage::Store& store;
+  const ReadViews& views;
+  CommitWaiters& waiters;
+  TxAdmission& admission;
+  const p2p::Network* network = nullptr;
+  consensus::BlockLimits block_limits;
+};
+
+class NodeServiceImpl final : public v1::NodeService::Service {
+ public:
+  explicit NodeServiceImpl(ServiceContext context) : ctx_(context) {}
+
+  // Set before the server starts, and again once the bound port is known.
+  void set_identity(NodeIdentity identity) {
+    identity_.store(std::make_shared<const NodeIdentity>(std::move(identity)), std::memory_order_release);
+  }
+  // Refuse new calls and end waits (shutdown).
+  void stop_accepting() { accepting_.store(false, std::memory_order_release); }
+
+  grpc::Status SubmitTransaction(grpc::ServerContext* context, const v1::SubmitTransactionRequest* request,
+                                 v1::SubmitTransactionResponse* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
+                         v1::GetStatusResponse* response) override;
+  grpc::Status GetBlock(grpc::ServerContext* context, const v1::GetBlockRequest* request,
+                        v1::GetBlockResponse* response) override;
+  grpc::Status StreamBlocks(grpc::ServerContext* context, const v1::StreamBlocksRequest* request,
+                            grpc::ServerWriter<v1::StreamBlocksResponse>* writer) override;
+
+ private:
+  grpc::Status load_block(std::uint64_t height, v1::Block* out) const;
+  grpc::Status wait_for_commit(grpc::ServerContext* context, const std::shared_ptr<CommitWaiters::Waiter>& waiter,
+                               std::uint64_t timeout_ms, v1::SubmitTransactionResponse* response) const;
+
+  ServiceContext ctx_;
+  std::atomic<std::shared_ptr<const NodeIdentity>> identity_{std::make_shared<const NodeIdentity>()};
+  std::atomic<bool> accepting_{true};
+  std::atomic<std::uint32_t> pending_submissions_{0};
+  std::atomic<std::uint32_t> block_streams_{0};
+};
+
+}  // namespace replex::node

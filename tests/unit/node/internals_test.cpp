@@ -1,0 +1,120 @@
+// The node's private building blocks: peer requests, commit waiters, read
+// views, the worker pool.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "commit_waiters.hpp"
+#include "peer_request.hpp"
+#include "replex/core/ed25519.hpp"
+#include "replex/core/hash.hpp"
+#include "replex/node/read_views.hpp"
+#include "worker_pool.hpp"
+
+namespace replex::node {
+namespace {
+
+TEST(PeerRequest, RoundTripsAndRefusesJunk) {
+  const PeerRequest blocks{PeerRequestKind::kBlocks, 5, 9};
+  EXPECT_EQ(decode_peer_request(encode_peer_request(blocks)).value(), blocks);
+  const PeerRequest state{PeerRequestKind::kState, 100, 0};
+  EXPECT_EQ(decode_peer_request(encode_peer_request(state)).value(), state);
+  Bytes bad = encode_peer_request(blocks);
+  bad[0] = 3;
+  EXPECT_NE(decode_peer_request(bad).status().message().find("request.kind"), std::string::npos);
+  Bytes longer = encode_peer_request(blocks);
+  longer.push_back(0);
+  EXPECT_FALSE(decode_peer_request(longer).is_ok());
+  EXPECT_FALSE(decode_peer_request(Bytes{1, 0, 0}).is_ok());
+}
+
+TEST(CommitWaiters, AnswersWaitersOfTheBlocksTransactions) {
+  CommitWaiters waiters(4);
+  const Hash256 a = sha256("a"), b = sha256("b"), c = sha256("c");
+  auto wa = waiters.add(a);
+  auto wa2 = waiters.add(a);
+  auto wc = waiters.add(c);
+  ASSERT_TRUE(wa && wa2 && wc);
+  const Hash256 hashes[] = {b, a};
+  const std::uint32_t codes[] = {0, 14};
+  waiters.notify_block(7, hashes, codes);
+  for (auto* w : {&wa, &wa2}) {
+    auto answer = (*w)->promise.get_future().get();
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->height, 7u);
+    EXPECT_EQ(answer->index, 1u);
+    EXPECT_EQ(answer->code, 14u);
+  }
+  EXPECT_EQ(waiters.size(), 1u);
+  waiters.remove(wc);
+  EXPECT_EQ(waiters.size(), 0u);
+}
+
+TEST(CommitWaiters, IsBoundedAndClosesWithNoAnswer) {
+  CommitWaiters waiters(1);
+  auto first = waiters.add(sha256("x"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(waiters.add(sha256("y")), nullptr);
+  waiters.close();
+  EXPECT_FALSE(first->promise.get_future().get().has_value());
+  EXPECT_EQ(waiters.add(sha256("z")), nullptr);
+}
+
+TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {
+  ReadViews views;
+  auto held = views.chain();
+  EXPECT_EQ(held->height, 0u);
+  std::thread publisher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto next = std::make_shared<ChainView>();
+    next->height = 3;
+    views.publish_chain(std::move(next));
+  });
+  EXPECT_EQ(views.wait_for_height(3, std::chrono::seconds(10)), 3u);
+  publisher.join();
+  EXPECT_EQ(held->height, 0u) << "a reader's snapshot never changes under it";
+  EXPECT_EQ(views.wait_for_height(9, std::chrono::milliseconds(10)), 3u);
+  views.close();
+  EXPECT_TRUE(views.closed());
+  EXPECT_EQ(views.wait_for_height(9, std::chrono::seconds(10)), 3u);  // returns at once once closed
+}
+
+TEST(AccountIndex, CopiesOnWriteAndKeepsOldIndicesIntact) {
+  const KeyPair a = KeyPair::from_label("a"), b = KeyPair::from_label("b");
+  AccountIndex empty;
+  EXPECT_EQ(empty.find(a.public_key()), nullptr);
+  auto view_a = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 5, 1}}, {}});
+  const AccountIndex one = empty.with({view_a});
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(one.find(a.public_key()), view_a);
+  auto view_a2 = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 4, 2}}, {}});
+  auto view_b = std::make_shared<const AccountView>(AccountView{b.public_key(), {}, {}});
+  const AccountIndex two = one.with({view_a2, view_b});
+  EXPECT_EQ(two.size(), 2u);
+  EXPECT_EQ(two.find(a.public_key()), view_a2);
+  EXPECT_EQ(one.find(a.public_key()), view_a) << "the older index is untouched";
+  EXPECT_EQ(one.find(b.public_key()), nullptr);
+}
+
+TEST(WorkerPool, RefusesWorkBeyondItsBoundAndRunsTheRest) {
+  WorkerPool pool(1, 2);
+  std::atomic<bool> release{false};
+  std::atomic<int> ran{0};
+  auto job = [&] {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ran.fetch_add(1);
+  };
+  EXPECT_TRUE(pool.try_post(job));
+  EXPECT_TRUE(pool.try_post(job));
+  EXPECT_FALSE(pool.try_post(job));
+  EXPECT_EQ(pool.refused(), 1u);
+  release.store(true);
+  pool.stop();
+  EXPECT_EQ(ran.load(), 2);
+  EXPECT_FALSE(pool.try_post(job));
+}
+
+}  // namespace
+}  // namespace replex::node
