@@ -4,18 +4,12 @@
 
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
+#include "replex/core/overloaded.hpp"
 #include "replica_impl.hpp"
 
 namespace replex::consensus {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Status check_recovered(const RecoveredState& r, const ChainInfo& chain,
                        const ValidatorSet& validators, const Config& config) {

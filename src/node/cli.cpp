@@ -21,7 +21,6 @@
 #include "replex/node/logging.hpp"
 #include "replex/node/node.hpp"
 #include "replex/node/testnet.hpp"
-#include "replex/p2p/node_key_file.hpp"
 #include "replex/v1/node.grpc.pb.h"
 
 namespace replex::node {
@@ -85,7 +84,7 @@ int cmd_init(const InitOptions& o) {
   const std::string text = render_node_config(t);
   if (auto parsed = parse_node_config(text, "config.yaml"); !parsed) return fail(parsed.status());
 
-  auto node_key = p2p::load_or_create_node_key_file(o.home + "/keys/node_key.hex");
+  auto node_key = load_or_create_key_file(o.home + "/keys/node_key.hex", "node key");
   if (!node_key) return fail(node_key.status());
   std::cout << "node_id: " << node_key->public_key().hex() << "\n";
   if (t.mode == NodeMode::kValidator) {

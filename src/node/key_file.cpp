@@ -91,4 +91,15 @@ Result<KeyPair> read_key_file(const std::string& path, std::string_view kind) {
   return key;
 }
 
+Result<KeyPair> load_or_create_key_file(const std::string& path, std::string_view kind) {
+  auto existing = read_key_file(path, kind);
+  if (existing || existing.status().code() != StatusCode::kNotFound) return existing;
+  KeyPair fresh = KeyPair::generate();
+  const Status written = write_key_file(path, fresh, kind);
+  // Another process may have created it between our read and write: use theirs.
+  if (written.code() == StatusCode::kAlreadyExists) return read_key_file(path, kind);
+  if (!written) return written;
+  return fresh;
+}
+
 }  // namespace replex::node

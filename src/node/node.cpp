@@ -11,7 +11,6 @@
 #include "replex/node/key_file.hpp"
 #include "replex/p2p/frame.hpp"
 #include "replex/p2p/message.hpp"
-#include "replex/p2p/node_key_file.hpp"
 
 namespace replex::node {
 namespace {
@@ -77,7 +76,7 @@ Node::Impl::~Impl() { stop(); }
 Status Node::Impl::open() {
   const NodeSection& n = config_.node;
   // Keys first: a misconfigured node should fail before it touches the store.
-  REPLEX_ASSIGN_OR_RETURN(KeyPair node_key, p2p::read_node_key_file(resolve_path(home_, n.node_key_file)));
+  REPLEX_ASSIGN_OR_RETURN(KeyPair node_key, read_key_file(resolve_path(home_, n.node_key_file), "node key"));
   node_key_ = std::make_shared<const KeyPair>(std::move(node_key));
   node_id_hex_ = node_key_->public_key().hex();
   REPLEX_ASSIGN_OR_RETURN(consensus::ValidatorSet validators, genesis_.validator_set());

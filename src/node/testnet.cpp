@@ -14,7 +14,6 @@
 #include "files.hpp"
 #include "replex/core/decimal.hpp"
 #include "replex/node/key_file.hpp"
-#include "replex/p2p/node_key_file.hpp"
 
 namespace replex::node {
 namespace {
@@ -160,7 +159,7 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     REPLEX_RETURN_IF_ERROR(make_directories(node.home + "/keys", 0700));
     KeyPair node_key = KeyPair::generate();
     node.node_id = node_key.public_key();
-    REPLEX_RETURN_IF_ERROR(p2p::write_node_key_file(node.home + "/keys/node_key.hex", node_key));
+    REPLEX_RETURN_IF_ERROR(write_key_file(node.home + "/keys/node_key.hex", node_key, "node key"));
     if (node.mode == NodeMode::kValidator) {
       KeyPair validator_key = KeyPair::generate();
       REPLEX_RETURN_IF_ERROR(

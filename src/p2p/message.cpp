@@ -5,19 +5,13 @@
 #include <algorithm>
 
 #include "replex/core/codec.hpp"
+#include "replex/core/overloaded.hpp"
 
 namespace replex::p2p {
 namespace {
 
 constexpr std::uint8_t kFamilyIpv4 = 4;
 constexpr std::uint8_t kFamilyIpv6 = 6;
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 void put_u16(ByteWriter& w, std::uint16_t v) {
   w.u8(static_cast<std::uint8_t>(v >> 8));

@@ -8,17 +8,11 @@
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/replica/stored_snapshot.hpp"
+#include "replex/core/overloaded.hpp"
 
 namespace replex::replica {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 ExecutionResult failed(Status status) {
   ExecutionResult out;

@@ -6,19 +6,10 @@
 #include "replex/consensus/messages.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/replica/serving.hpp"
+#include "replex/core/overloaded.hpp"
 
 namespace replex::replica {
 
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
 
 Result<std::unique_ptr<ReplicaHost>> ReplicaHost::open(const HostOptions& options,
                                                        const consensus::ChainInfo& chain,

@@ -8,18 +8,12 @@
 
 #include "replex/core/tx_envelope.hpp"
 #include "replex/replica/serving.hpp"
+#include "replex/core/overloaded.hpp"
 #include "sim/simulator_impl.hpp"
 
 namespace replex::sim {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // The replay command of the run in progress, for the abort handler.
 char g_replay_command[1024] = {0};

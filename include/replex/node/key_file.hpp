@@ -1,7 +1,7 @@
-// Key files for the consensus (validator) key and trader account keys.
+// Key files for every Ed25519 key a node holds: the p2p node key, the
+// consensus (validator) key and trader account keys.
 //
-// Same format as the p2p node key file (p2p/node_key_file.hpp): one line of
-// the 64 lower-case hex digits of the Ed25519 seed and a newline, mode 0600.
+// Format: one line of the 64 lower-case hex digits of the seed and a newline, mode 0600.
 // A file that group or others may access is refused with a message saying
 // so; `kind` ("validator key") names the file in every error.
 #pragma once
@@ -20,5 +20,8 @@ Status write_key_file(const std::string& path, const KeyPair& key, std::string_v
 // kNotFound, kPermissionDenied (group/other access), or kCorruption (not one
 // line of 64 hex digits), each naming the path and the kind.
 Result<KeyPair> read_key_file(const std::string& path, std::string_view kind);
+
+// Reads `path`, or creates it with a fresh key when it does not exist.
+Result<KeyPair> load_or_create_key_file(const std::string& path, std::string_view kind);
 
 }  // namespace replex::node

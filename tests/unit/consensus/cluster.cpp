@@ -6,15 +6,9 @@
 
 #include "replex/consensus/wal.hpp"
 #include "replex/core/hash.hpp"
+#include "replex/core/overloaded.hpp"
 
 namespace replex::consensus::testing {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Config test_config() {
   Config c;

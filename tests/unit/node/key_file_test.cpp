@@ -64,5 +64,18 @@ TEST(KeyFile, RefusesMissingAndMalformedFiles) {
   EXPECT_NE(read.status().message().find("64 hex digits"), std::string::npos);
 }
 
+TEST(KeyFile, LoadOrCreateCreatesOnceThenReads) {
+  TempDir dir;
+  const std::string path = dir.file("node_key.hex");
+  auto first = load_or_create_key_file(path, "node key");
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  auto second = load_or_create_key_file(path, "node key");
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  EXPECT_EQ(first->public_key(), second->public_key());
+  // A broken file is reported, never silently replaced.
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  EXPECT_EQ(load_or_create_key_file(path, "node key").status().code(), StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace replex::node

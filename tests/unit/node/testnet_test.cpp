@@ -8,7 +8,6 @@
 #include "replex/node/genesis_file.hpp"
 #include "replex/node/key_file.hpp"
 #include "replex/node/testnet.hpp"
-#include "replex/p2p/node_key_file.hpp"
 #include "temp_dir.hpp"
 
 namespace replex::node {
@@ -48,7 +47,7 @@ TEST(Testnet, GeneratesKeysGenesisAndConfigs) {
     ports.insert(node.grpc_port);
     EXPECT_EQ(mode_of(node.home + "/keys"), 0700u);
     EXPECT_EQ(mode_of(node.home + "/keys/node_key.hex"), 0600u);
-    auto node_key = p2p::read_node_key_file(node.home + "/keys/node_key.hex");
+    auto node_key = read_key_file(node.home + "/keys/node_key.hex", "node key");
     ASSERT_TRUE(node_key.is_ok());
     EXPECT_EQ(node_key->public_key(), node.node_id);
 
