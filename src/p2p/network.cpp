@@ -81,6 +81,7 @@ Network::Impl::Impl(NetworkConfig config, Handlers handlers, std::vector<PeerAdd
       acceptor_(io_),
       accept_retry_timer_(io_),
       pex_timer_(io_),
+      seed_timer_(io_),
       rng_(std::random_device{}()),
       address_book_(config_.max_known_addresses),
       seen_(config_.max_seen_messages) {
@@ -175,6 +176,7 @@ void Network::Impl::shutdown() {
   acceptor_.close(ignored);
   accept_retry_timer_.cancel();
   pex_timer_.cancel();
+  seed_timer_.cancel();
   for (auto& [id, peer] : persistent_) peer.timer->cancel();
   for (auto& [dial_id, dial] : dials_) {
     dial->resolver.cancel();

@@ -119,6 +119,7 @@ class Network::Impl final : public ConnectionOwner {
   void schedule_pex();
   void pex_round();
   void dial_seeds();
+  void schedule_seed_redial(Clock::time_point when);
   void dial_known_addresses();
   void request_addresses(const std::shared_ptr<Connection>& connection);
   void on_addresses(const NodeId& from, Result<Bytes> response);
@@ -166,6 +167,7 @@ class Network::Impl final : public ConnectionOwner {
   tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_timer_;
   boost::asio::steady_timer pex_timer_;
+  boost::asio::steady_timer seed_timer_;  // redials seeds while there is no peer
   bool stopping_ = false;
   std::mt19937_64 rng_;
 

@@ -143,6 +143,7 @@ void Network::Impl::outbound_attempt_ended(const DialOrigin& origin, bool became
       } else {
         ++seed.failures;
         seed.retry_at = Clock::now() + backoff(seed.failures);
+        if (active_.empty()) dial_seeds();  // schedules the redial
       }
       break;
     }
@@ -186,9 +187,14 @@ void Network::Impl::dial_persistent(const NodeId& id) {
 
 void Network::Impl::dial_seeds() {
   const Clock::time_point now = Clock::now();
+  std::optional<Clock::time_point> next_retry;
   for (std::size_t i = 0; i < seeds_.size(); ++i) {
     Seed& seed = seeds_[i];
-    if (seed.dialing || now < seed.retry_at) continue;
+    if (seed.dialing) continue;
+    if (now < seed.retry_at) {
+      next_retry = std::min(next_retry.value_or(seed.retry_at), seed.retry_at);
+      continue;
+    }
     if (const auto& id = seed.address.id) {
       if (*id == self_id_ || active_.contains(*id) || outbound_targets_.contains(*id) || is_banned(*id))
         continue;
@@ -196,6 +202,16 @@ void Network::Impl::dial_seeds() {
     seed.dialing = true;
     dial(DialOrigin{DialSource::kSeed, seed.address.id, i}, seed.address);
   }
+  // With no peer at all the seeds are the only way in: retry as soon as one
+  // may be dialed again rather than at the next peer-exchange round.
+  if (next_retry && active_.empty()) schedule_seed_redial(*next_retry);
+}
+
+void Network::Impl::schedule_seed_redial(Clock::time_point when) {
+  seed_timer_.expires_at(when);
+  seed_timer_.async_wait([this](const error_code& ec) {
+    if (!ec && !stopping_ && active_.empty()) dial_seeds();
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -306,6 +322,7 @@ void Network::Impl::on_closed(Connection& connection, const Status& reason, Clos
     spdlog::warn("p2p: dropped peer {} ({}): {}", short_id(id), connection.remote_address(),
                  reason.to_string());
   }
+  if (active_.empty()) dial_seeds();  // the last peer is gone: back to the seeds
   switch (kind) {
     case CloseKind::kMisbehaved: ban(id, reason); break;
     case CloseKind::kSlow: ++stats_.peers_dropped_slow; break;

@@ -181,6 +181,23 @@ TEST(NetworkConnect, ReconnectsAfterTheRemoteRestarts) {
   EXPECT_TRUE(wait_until([&] { return b2->messages_on(Channel::kConsensus) == 1; }));
 }
 
+// A node whose only way in is a seed that is not up yet (an observer started
+// before the validators) keeps redialing it with back-off, not only at the
+// next peer-exchange round, which here is far beyond the wait.
+TEST(NetworkConnect, SeedThatStartsLaterIsReachedWithoutWaitingForPeerExchange) {
+  NetworkConfig cs = test_config("late seed");
+  cs.listen_port = pick_free_port();
+  NetworkConfig co = test_config("observer");
+  co.pex_interval_ms = 600'000;
+  co.seeds = {"127.0.0.1:" + std::to_string(cs.listen_port)};
+  auto observer = start_node(co);
+  ASSERT_TRUE(wait_until([&] { return !observer->recorder.refusals().empty(); }));
+
+  auto seed = start_node(cs);
+  ASSERT_NE(seed, nullptr);
+  EXPECT_TRUE(wait_until([&] { return has_peer(*observer, seed->id()); }));
+}
+
 TEST(NetworkConnect, BroadcastAndSendToReachTheRightPeers) {
   auto b = start_node(test_config("b"));
   auto c = start_node(test_config("c"));
