@@ -1,6 +1,5 @@
 #include "replex/node/cli.hpp"
 
-#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -14,14 +13,15 @@
 #include <iostream>
 #include <thread>
 
+#include "bench_command.hpp"
 #include "files.hpp"
 #include "replex/node/config.hpp"
 #include "replex/node/genesis_file.hpp"
 #include "replex/node/key_file.hpp"
 #include "replex/node/logging.hpp"
 #include "replex/node/node.hpp"
+#include "replex/node/node_client.hpp"
 #include "replex/node/testnet.hpp"
-#include "replex/v1/node.grpc.pb.h"
 
 namespace replex::node {
 namespace {
@@ -183,17 +183,9 @@ int cmd_keys_show(const std::string& path) {
 // --- status --------------------------------------------------------------------------
 
 int cmd_status(const std::string& target, std::uint32_t timeout_ms) {
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
-  auto stub = v1::NodeService::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
-  v1::GetStatusRequest request;
-  v1::GetStatusResponse response;
-  const grpc::Status s = stub->GetStatus(&context, request, &response);
-  if (!s.ok()) {
-    std::cerr << "error: " << target << ": " << s.error_message() << " (gRPC code " << s.error_code() << ")\n";
-    return kExitFailure;
-  }
+  auto status = NodeClient(target).status(std::chrono::milliseconds(timeout_ms));
+  if (!status) return fail(status.status());
+  const v1::GetStatusResponse& response = *status;
   auto hex = [](const std::string& b) { return to_hex(as_bytes(b)); };
   std::cout << "chain_id: " << response.chain_id() << "\n"
             << "moniker: " << response.moniker() << "\n"
@@ -306,6 +298,8 @@ int run_cli(int argc, char** argv) {
   auto* config_check = config_cmd->add_subcommand("check", "Validate a config (and its genesis) without starting");
   config_check->add_option("file", config_file, "config.yaml")->required();
   config_check->callback([&] { code = cmd_config_check(config_file); });
+
+  add_bench_command(app, code);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // The `replex` command line (CLI11): testnet, init, start, keys, status,
-// config check. Exit codes: 0 success, 1 failure (the reason is printed),
+// config check, bench. Exit codes: 0 success, 1 failure (the reason is printed),
 // 2 bad usage. Reference: docs/node.md, "Command line".
 #pragma once
 

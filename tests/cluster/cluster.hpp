@@ -1,0 +1,146 @@
+// Cluster: a real multi-process Replex cluster on 127.0.0.1 for the cluster
+// tests. It runs the real `replex testnet` into a fresh temporary folder,
+// adjusts the generated genesis and configs (faster heartbeats and redials;
+// optionally a small checkpoint interval, and validator links routed through
+// a FaultProxy), starts `replex start` processes (one log file each), talks
+// to them over gRPC, kills and restarts them, and checks what they agree on.
+//
+// Teardown (the destructor, so also after a failed assertion or an
+// exception) SIGKILLs every node and removes the folder. When the test has
+// failed, each node's log tail is printed and the logs are copied to
+// cluster-logs/<Suite.Test>/ in the working directory (the build tree);
+// REPLEX_CLUSTER_KEEP=1 keeps the whole folder instead. The binary is the
+// REPLEX_BINARY compile definition. Use from the test's thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "fault_proxy.hpp"
+#include "replex/node/config.hpp"
+#include "replex/node/node_client.hpp"
+#include "replex/node/order_flow.hpp"
+#include "replex/node/order_load.hpp"
+
+namespace replex::cluster {
+
+using namespace std::chrono_literals;
+using node::Ack;
+using node::LoadOptions;
+using node::NodeClient;
+using node::OrderLoad;
+
+struct ClusterOptions {
+  std::uint32_t validators = 4;
+  std::uint32_t observers = 0;
+  std::uint32_t accounts = 4;
+  // Genesis consensus.checkpoint_interval; 0 keeps the testnet's (100).
+  std::uint64_t checkpoint_interval = 0;
+  // Route every validator-to-validator connection through a FaultProxy link
+  // (and turn peer exchange off, so nodes never learn each other's real
+  // address), so isolate() / heal() can partition one validator.
+  bool proxied = false;
+};
+
+class Cluster {
+ public:
+  // Generous bounds for conditions on a loaded 2-core machine.
+  static constexpr std::chrono::milliseconds kStartTimeout = 60s;
+  static constexpr std::chrono::milliseconds kProgressTimeout = 90s;
+
+  static Result<std::unique_ptr<Cluster>> create(ClusterOptions options);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  std::size_t size() const { return nodes_.size(); }
+  std::size_t validator_count() const { return options_.validators; }
+  std::vector<std::size_t> all() const;
+  const std::string& dir() const { return dir_; }
+  const std::string& chain_id() const { return chain_id_; }
+  NodeClient& client(std::size_t node) { return *nodes_.at(node).client; }
+  std::vector<std::string> grpc_targets() const;
+  std::uint16_t p2p_port(std::size_t node) const { return nodes_.at(node).p2p_port; }
+  std::string log_path(std::size_t node) const;
+  // The node's config as the node reads it.
+  Result<node::NodeConfig> config(std::size_t node) const;
+
+  // Starts the process and waits until it answers GetStatus.
+  Status start(std::size_t node);
+  Status start_all();
+  // Waits until every running validator is connected to every other running
+  // one, and every running observer to at least one validator.
+  Status wait_connected(std::chrono::milliseconds timeout = kStartTimeout);
+  // kill -9: no shutdown, no flush.
+  void kill(std::size_t node);
+  // SIGTERM; the node must exit 0.
+  Status stop(std::size_t node);
+  bool running(std::size_t node);
+
+  // Cuts one validator off from every other validator (both directions) / reconnects it.
+  void isolate(std::size_t validator);
+  void heal(std::size_t validator);
+  // Waits until the isolated validator and the others have noticed (heartbeat
+  // timeouts): neither side lists the other as a connected peer.
+  Status wait_partitioned(std::size_t validator, std::chrono::milliseconds timeout = kStartTimeout);
+
+  // Signed crossing orders from the demo traders; each flow has its own nonces.
+  Result<node::CrossingOrderFlow> order_flow();
+  // An OrderLoad over every node's gRPC target.
+  Result<std::unique_ptr<OrderLoad>> make_load(LoadOptions options);
+
+  Result<v1::GetStatusResponse> status(std::size_t node) { return client(node).status(); }
+  Result<std::uint64_t> height(std::size_t node);
+  // The highest height any of `nodes` reports.
+  Result<std::uint64_t> max_height(const std::vector<std::size_t>& nodes);
+  Status wait_for_height(const std::vector<std::size_t>& nodes, std::uint64_t height,
+                         std::chrono::milliseconds timeout = kProgressTimeout);
+  // Waits until every one of `nodes` has executed the highest height any of
+  // them had when called; that height.
+  Result<std::uint64_t> wait_caught_up(const std::vector<std::size_t>& nodes,
+                                       std::chrono::milliseconds timeout = kProgressTimeout);
+
+  // Every block of 1..height (from each node's first held block, after a
+  // state transfer) is the same on every one of `nodes`: hash, parent,
+  // app_hash and transactions; and each ack names its transaction at its
+  // height and index there, with the acknowledged result.
+  Status check_agreement(const std::vector<std::size_t>& nodes, std::uint64_t height,
+                         const std::vector<Ack>& acks = {});
+
+  // True when the node's log contains `text`.
+  bool log_contains(std::size_t node, const std::string& text) const;
+
+ private:
+  struct Node {
+    std::string name;
+    std::string home;
+    bool validator = true;
+    std::uint16_t p2p_port = 0;
+    std::string grpc_target;
+    std::unique_ptr<NodeClient> client;
+    std::optional<ChildProcess> process;
+  };
+
+  explicit Cluster(ClusterOptions options) : options_(options) {}
+  Status generate();
+  Status tune_genesis();
+  Status tune_configs();
+  Status wait_ready(std::size_t node, std::chrono::milliseconds timeout);
+  void report_failure();
+
+  ClusterOptions options_;
+  std::string dir_;
+  std::string chain_id_;
+  std::vector<Node> nodes_;
+  std::unique_ptr<FaultProxy> proxy_;
+  // links_[i][j]: the proxy link that validator i dials to reach validator j.
+  std::vector<std::vector<FaultProxy::LinkId>> links_;
+  std::uint64_t flows_made_ = 0;
+};
+
+}  // namespace replex::cluster

@@ -1,0 +1,91 @@
+// A partition through the test's FaultProxy (every validator-to-validator
+// connection runs through it): one validator is cut off from all others
+// under load — first the primary, which forces a view change, then a backup
+// — and healed. The majority keeps committing, there is never a fork, and
+// the isolated node converges to the same chain and takes part again.
+#include <gtest/gtest.h>
+
+#include "cluster_test_util.hpp"
+
+namespace replex::cluster {
+namespace {
+
+constexpr std::uint64_t kBlocksWhileIsolated = 15;
+constexpr std::size_t kAcksWhileIsolated = 100;
+
+// Isolates `victim`, checks the others progress and the victim converges after the heal.
+void isolate_and_heal(Cluster& c, OrderLoad& orders, std::size_t victim, bool expect_view_change) {
+  std::vector<std::size_t> others;
+  for (const std::size_t node : c.all()) {
+    if (node != victim) others.push_back(node);
+  }
+  auto before = c.status(others[0]);
+  CLUSTER_ASSERT_OK(before);
+
+  c.isolate(victim);
+  orders.set_up(victim, false);
+  CLUSTER_ASSERT_OK(c.wait_partitioned(victim));
+  auto isolated_at = c.max_height(others);
+  CLUSTER_ASSERT_OK(isolated_at);
+  const std::size_t acks_at_isolation = orders.ack_count();
+  CLUSTER_ASSERT_OK(c.wait_for_height(others, *isolated_at + kBlocksWhileIsolated));
+  ASSERT_TRUE(eventually([&] { return orders.ack_count() >= acks_at_isolation + kAcksWhileIsolated; }))
+      << orders.failure_summary();
+  if (expect_view_change) {
+    auto after = c.status(others[0]);
+    CLUSTER_ASSERT_OK(after);
+    EXPECT_GT(after->view(), before->view()) << "the majority replaced the isolated primary";
+  }
+  // Cut off, the victim cannot have committed past what the others certified.
+  auto victim_height = c.height(victim);
+  CLUSTER_ASSERT_OK(victim_height);
+  auto majority_height = c.max_height(others);
+  CLUSTER_ASSERT_OK(majority_height);
+  EXPECT_LE(*victim_height, *majority_height);
+
+  c.heal(victim);
+  CLUSTER_ASSERT_OK(c.wait_connected());
+  auto healed_at = c.max_height(others);
+  CLUSTER_ASSERT_OK(healed_at);
+  CLUSTER_ASSERT_OK(c.wait_for_height({victim}, *healed_at));
+  const std::size_t victim_acks = acks_from(orders.acks(), victim);
+  orders.set_up(victim, true);
+  ASSERT_TRUE(eventually([&] { return acks_from(orders.acks(), victim) >= victim_acks + 20; }))
+      << orders.failure_summary();
+}
+
+TEST(ClusterPartition, IsolatedValidatorConvergesAfterTheHealWithoutAFork) {
+  auto cluster = Cluster::create({.validators = 4, .proxied = true});
+  CLUSTER_ASSERT_OK(cluster);
+  Cluster& c = **cluster;
+  CLUSTER_ASSERT_OK(c.start_all());
+  auto load = c.make_load({.max_in_flight = 48, .rate_per_s = 150, .commit_timeout = 10'000ms});
+  CLUSTER_ASSERT_OK(load);
+  OrderLoad& orders = **load;
+  orders.start(0);
+  ASSERT_TRUE(eventually([&] { return orders.ack_count() >= 100; })) << orders.failure_summary();
+
+  auto status = c.status(0);
+  CLUSTER_ASSERT_OK(status);
+  const std::size_t primary = status->primary();
+  {
+    SCOPED_TRACE("isolating the primary");
+    isolate_and_heal(c, orders, primary, true);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  auto next = c.status(0);
+  CLUSTER_ASSERT_OK(next);
+  {
+    SCOPED_TRACE("isolating a backup");
+    isolate_and_heal(c, orders, (next->primary() + 1) % c.size(), false);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+
+  orders.stop();
+  auto height = c.wait_caught_up(c.all());
+  CLUSTER_ASSERT_OK(height);
+  CLUSTER_ASSERT_OK(c.check_agreement(c.all(), *height, orders.acks()));
+}
+
+}  // namespace
+}  // namespace replex::cluster
