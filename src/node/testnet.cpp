@@ -218,7 +218,10 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     t.log_level = o.log_level;
     // Validators keep every other validator connected; observers find them as seeds.
     if (node.mode == NodeMode::kValidator) {
-      t.persistent_peers = validator_addresses;
+      const std::string self = node.node_id.hex() + "@";
+      for (const std::string& address : validator_addresses) {
+        if (address.rfind(self, 0) != 0) t.persistent_peers.push_back(address);
+      }
     } else {
       t.seeds = validator_addresses;
     }

@@ -61,7 +61,11 @@ TEST(Testnet, GeneratesKeysGenesisAndConfigs) {
 
     if (i < 4) {
       EXPECT_EQ(config->node.mode, NodeMode::kValidator);
-      EXPECT_EQ(config->p2p.network.persistent_peers.size(), 4u);
+      // Every other validator, never itself.
+      EXPECT_EQ(config->p2p.network.persistent_peers.size(), 3u);
+      for (const auto& peer : config->p2p.network.persistent_peers) {
+        EXPECT_EQ(peer.find(node.node_id.hex()), std::string::npos) << peer;
+      }
       auto validator_key = read_key_file(node.home + "/keys/validator_key.hex", "validator key");
       ASSERT_TRUE(validator_key.is_ok());
       EXPECT_EQ(genesis->index_of_key(validator_key->public_key()), i);
