@@ -238,6 +238,14 @@ std::vector<std::size_t> Cluster::all() const {
   return out;
 }
 
+std::vector<std::size_t> Cluster::all_except(std::size_t node) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i != node) out.push_back(i);
+  }
+  return out;
+}
+
 std::vector<std::string> Cluster::grpc_targets() const {
   std::vector<std::string> out;
   for (const auto& node : nodes_) out.push_back(node.grpc_target);

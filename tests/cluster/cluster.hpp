@@ -61,6 +61,7 @@ class Cluster {
   std::size_t size() const { return nodes_.size(); }
   std::size_t validator_count() const { return options_.validators; }
   std::vector<std::size_t> all() const;
+  std::vector<std::size_t> all_except(std::size_t node) const;
   const std::string& dir() const { return dir_; }
   const std::string& chain_id() const { return chain_id_; }
   NodeClient& client(std::size_t node) { return *nodes_.at(node).client; }

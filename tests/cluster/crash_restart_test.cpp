@@ -17,24 +17,16 @@ constexpr std::size_t kAcksAfterRestart = 20;
 enum class Victim { kBackup, kPrimary };
 
 void kill_under_load_and_restart(Victim which) {
-  auto cluster = Cluster::create({.validators = 4});
-  CLUSTER_ASSERT_OK(cluster);
-  Cluster& c = **cluster;
-  CLUSTER_ASSERT_OK(c.start_all());
-  auto load = c.make_load({.max_in_flight = 48, .rate_per_s = 150, .commit_timeout = 10'000ms});
-  CLUSTER_ASSERT_OK(load);
-  OrderLoad& orders = **load;
-  orders.start(0);
-  ASSERT_TRUE(eventually([&] { return orders.ack_count() >= 100; })) << orders.failure_summary();
+  auto setup = start_under_load({.validators = 4}, 100);
+  CLUSTER_ASSERT_OK(setup);
+  Cluster& c = *setup->cluster;
+  OrderLoad& orders = *setup->load;
 
   auto before = c.status(0);
   CLUSTER_ASSERT_OK(before);
   const std::size_t primary = before->primary();
   const std::size_t victim = which == Victim::kPrimary ? primary : (primary + 1) % c.size();
-  std::vector<std::size_t> survivors;
-  for (const std::size_t node : c.all()) {
-    if (node != victim) survivors.push_back(node);
-  }
+  const std::vector<std::size_t> survivors = c.all_except(victim);
 
   c.kill(victim);
   orders.set_up(victim, false);
@@ -58,17 +50,11 @@ void kill_under_load_and_restart(Victim which) {
   auto survivors_at_restart = c.max_height(survivors);
   CLUSTER_ASSERT_OK(survivors_at_restart);
   CLUSTER_ASSERT_OK(c.wait_for_height({victim}, *survivors_at_restart));
-  const std::size_t victim_acks = acks_from(orders.acks(), victim);
-  orders.set_up(victim, true);
-  ASSERT_TRUE(eventually([&] { return acks_from(orders.acks(), victim) >= victim_acks + kAcksAfterRestart; }))
-      << "the restarted node acknowledged " << acks_from(orders.acks(), victim) - victim_acks << "; "
-      << orders.failure_summary();
+  CLUSTER_ASSERT_OK(resume_submissions(orders, victim, kAcksAfterRestart));
   CLUSTER_ASSERT_OK(c.wait_connected());
 
   orders.stop();
-  auto height = c.wait_caught_up(c.all());
-  CLUSTER_ASSERT_OK(height);
-  CLUSTER_ASSERT_OK(c.check_agreement(c.all(), *height, orders.acks()));
+  CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, orders.acks()));
 }
 
 TEST(ClusterCrash, BackupKilledUnderLoadRestartsFromItsStoreAndAgrees) {

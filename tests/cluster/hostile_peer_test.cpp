@@ -100,9 +100,7 @@ TEST(ClusterHostilePeer, GarbageAndOversizedFramesAreDroppedAndTheClusterIsUnaff
   EXPECT_EQ(acks.size(), 400u) << (*load)->failure_summary();
   EXPECT_GT(acks_from(acks, kTarget), 0u);
   for (const std::size_t node : c.all()) EXPECT_TRUE(c.running(node)) << "node" << node;
-  auto height = c.wait_caught_up(c.all());
-  CLUSTER_ASSERT_OK(height);
-  CLUSTER_ASSERT_OK(c.check_agreement(c.all(), *height, acks));
+  CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, acks));
 }
 
 }  // namespace

@@ -15,10 +15,7 @@ constexpr std::size_t kAcksWhileIsolated = 100;
 
 // Isolates `victim`, checks the others progress and the victim converges after the heal.
 void isolate_and_heal(Cluster& c, OrderLoad& orders, std::size_t victim, bool expect_view_change) {
-  std::vector<std::size_t> others;
-  for (const std::size_t node : c.all()) {
-    if (node != victim) others.push_back(node);
-  }
+  const std::vector<std::size_t> others = c.all_except(victim);
   auto before = c.status(others[0]);
   CLUSTER_ASSERT_OK(before);
 
@@ -48,22 +45,14 @@ void isolate_and_heal(Cluster& c, OrderLoad& orders, std::size_t victim, bool ex
   auto healed_at = c.max_height(others);
   CLUSTER_ASSERT_OK(healed_at);
   CLUSTER_ASSERT_OK(c.wait_for_height({victim}, *healed_at));
-  const std::size_t victim_acks = acks_from(orders.acks(), victim);
-  orders.set_up(victim, true);
-  ASSERT_TRUE(eventually([&] { return acks_from(orders.acks(), victim) >= victim_acks + 20; }))
-      << orders.failure_summary();
+  CLUSTER_ASSERT_OK(resume_submissions(orders, victim, 20));
 }
 
 TEST(ClusterPartition, IsolatedValidatorConvergesAfterTheHealWithoutAFork) {
-  auto cluster = Cluster::create({.validators = 4, .proxied = true});
-  CLUSTER_ASSERT_OK(cluster);
-  Cluster& c = **cluster;
-  CLUSTER_ASSERT_OK(c.start_all());
-  auto load = c.make_load({.max_in_flight = 48, .rate_per_s = 150, .commit_timeout = 10'000ms});
-  CLUSTER_ASSERT_OK(load);
-  OrderLoad& orders = **load;
-  orders.start(0);
-  ASSERT_TRUE(eventually([&] { return orders.ack_count() >= 100; })) << orders.failure_summary();
+  auto setup = start_under_load({.validators = 4, .proxied = true}, 100);
+  CLUSTER_ASSERT_OK(setup);
+  Cluster& c = *setup->cluster;
+  OrderLoad& orders = *setup->load;
 
   auto status = c.status(0);
   CLUSTER_ASSERT_OK(status);
@@ -82,9 +71,7 @@ TEST(ClusterPartition, IsolatedValidatorConvergesAfterTheHealWithoutAFork) {
   }
 
   orders.stop();
-  auto height = c.wait_caught_up(c.all());
-  CLUSTER_ASSERT_OK(height);
-  CLUSTER_ASSERT_OK(c.check_agreement(c.all(), *height, orders.acks()));
+  CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, orders.acks()));
 }
 
 }  // namespace

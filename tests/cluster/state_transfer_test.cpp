@@ -14,23 +14,15 @@ constexpr std::uint64_t kCheckpointInterval = 10;
 constexpr std::uint64_t kIntervalsBehind = 5;
 
 TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTransfer) {
-  auto cluster = Cluster::create({.validators = 4, .checkpoint_interval = kCheckpointInterval});
-  CLUSTER_ASSERT_OK(cluster);
-  Cluster& c = **cluster;
-  CLUSTER_ASSERT_OK(c.start_all());
-  auto load = c.make_load({.max_in_flight = 48, .rate_per_s = 150, .commit_timeout = 10'000ms});
-  CLUSTER_ASSERT_OK(load);
-  OrderLoad& orders = **load;
-  orders.start(0);
-  ASSERT_TRUE(eventually([&] { return orders.ack_count() >= 50; })) << orders.failure_summary();
+  auto setup = start_under_load({.validators = 4, .checkpoint_interval = kCheckpointInterval}, 50);
+  CLUSTER_ASSERT_OK(setup);
+  Cluster& c = *setup->cluster;
+  OrderLoad& orders = *setup->load;
 
   auto status = c.status(0);
   CLUSTER_ASSERT_OK(status);
   const std::size_t victim = (status->primary() + 1) % c.size();  // a backup
-  std::vector<std::size_t> others;
-  for (const std::size_t node : c.all()) {
-    if (node != victim) others.push_back(node);
-  }
+  const std::vector<std::size_t> others = c.all_except(victim);
   orders.set_up(victim, false);
   CLUSTER_ASSERT_OK(c.stop(victim));
   auto stopped_at = c.height(others[0]);
@@ -49,15 +41,10 @@ TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTrans
       << "after installing a snapshot the node holds blocks from the snapshot on, not the ones it missed";
 
   // It takes part again: submissions through it commit.
-  const std::size_t victim_acks = acks_from(orders.acks(), victim);
-  orders.set_up(victim, true);
-  ASSERT_TRUE(eventually([&] { return acks_from(orders.acks(), victim) >= victim_acks + 20; }))
-      << orders.failure_summary();
+  CLUSTER_ASSERT_OK(resume_submissions(orders, victim, 20));
 
   orders.stop();
-  auto height = c.wait_caught_up(c.all());
-  CLUSTER_ASSERT_OK(height);
-  CLUSTER_ASSERT_OK(c.check_agreement(c.all(), *height, orders.acks()));
+  CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, orders.acks()));
 }
 
 }  // namespace
