@@ -1,13 +1,15 @@
 // CommitWaiters: SubmitTransaction calls waiting for their transaction's block.
 //
-// A waiter registers its transaction hash before the transaction reaches the
-// mempool (so a fast commit cannot be missed); the execution thread calls
-// notify_block() after each executed block, which answers every waiter of a
-// transaction in it. Bounded by max_waiters. Thread-safe.
+// A waiter registers its transaction hash and a callback before the
+// transaction reaches the mempool (so a fast commit cannot be missed); the
+// execution thread calls notify_block() after each executed block, which
+// answers every waiter of a transaction in it. Each callback runs at most
+// once, outside the lock, on the thread that answers. Bounded by max_waiters.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <future>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,16 +31,19 @@ class CommitWaiters {
   // The commit, or nullopt when the waiters were closed (shutdown).
   using Answer = std::optional<CommitInfo>;
 
+  using Callback = std::function<void(Answer)>;
+
   struct Waiter {
     Hash256 tx_hash;
-    std::promise<Answer> promise;
+    Callback on_answer;
   };
 
   explicit CommitWaiters(std::size_t max_waiters) : max_waiters_(max_waiters) {}
 
   // nullptr when max_waiters are registered or the waiters are closed.
-  std::shared_ptr<Waiter> add(const Hash256& tx_hash);
-  // Forgets a waiter that gave up (timeout); harmless if it was answered.
+  std::shared_ptr<Waiter> add(const Hash256& tx_hash, Callback on_answer);
+  // Forgets a waiter that gave up (timeout). Harmless if it was answered; an
+  // answer already taken out may still run its callback, once.
   void remove(const std::shared_ptr<Waiter>& waiter);
   void notify_block(std::uint64_t height, std::span<const Hash256> tx_hashes,
                     std::span<const std::uint32_t> tx_codes);

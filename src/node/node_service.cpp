@@ -1,7 +1,8 @@
 #include "node_service.hpp"
 
 #include <chrono>
-#include <future>
+
+#include "submit_call.hpp"
 
 #include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/reason.hpp"
@@ -34,142 +35,15 @@ class CounterSlot {
   bool acquired_ = false;
 };
 
-// Waits for `future` in slices, so a cancelled call or a passed deadline
-// ends the wait: OK when ready, else CANCELLED or DEADLINE_EXCEEDED.
-template <typename T>
-grpc::Status wait_ready(std::future<T>& future, Clock::time_point deadline, grpc::ServerContext* context) {
-  while (future.wait_for(kWaitSlice) != std::future_status::ready) {
-    if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled by the client"};
-    if (Clock::now() >= deadline) return {grpc::StatusCode::DEADLINE_EXCEEDED, "no answer before the deadline"};
-  }
-  return grpc::Status::OK;
-}
-
-// The admission verdict; kUnavailable when the consensus thread stopped
-// before answering (the promise was destroyed unset).
-Result<consensus::TxStatusReport> take_verdict(std::future<Result<consensus::TxStatusReport>>& answer) {
-  try {
-    return answer.get();
-  } catch (const std::future_error&) {
-    return Status::unavailable("the node is shutting down");
-  }
-}
-
 grpc::Status shutting_down() { return {grpc::StatusCode::UNAVAILABLE, "the node is shutting down"}; }
-
-void fill_commit(const CommitInfo& info, v1::SubmitTransactionResponse* response) {
-  response->set_status(v1::SUBMIT_STATUS_COMMITTED);
-  auto* commit = response->mutable_commit();
-  commit->set_height(info.height);
-  commit->set_index(info.index);
-  commit->set_result_code(info.code);
-  commit->set_result(std::string(exchange::reason_name(info.code)));
-}
-
-// The gRPC answer to a mempool verdict; OK for accepted and duplicate.
-grpc::Status verdict_status(const consensus::TxStatusReport& report) {
-  using consensus::TxVerdict;
-  switch (report.verdict) {
-    case TxVerdict::kAccepted:
-    case TxVerdict::kDuplicate:
-      return grpc::Status::OK;
-    case TxVerdict::kMempoolFull:
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "MEMPOOL_FULL: " + report.message + "; retry later"};
-    case TxVerdict::kTooLarge:
-      return {grpc::StatusCode::INVALID_ARGUMENT, "TX_TOO_LARGE: " + report.message};
-    case TxVerdict::kRejected:
-    case TxVerdict::kEvicted:
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              std::string(exchange::reason_name(report.app_code)) + ": " + report.message};
-  }
-  return {grpc::StatusCode::INTERNAL, "unknown mempool verdict"};
-}
 
 }  // namespace
 
-grpc::Status NodeServiceImpl::SubmitTransaction(grpc::ServerContext* context,
-                                                const v1::SubmitTransactionRequest* request,
-                                                v1::SubmitTransactionResponse* response) {
-  if (!accepting_.load(std::memory_order_acquire)) return shutting_down();
-  CounterSlot slot(pending_submissions_, ctx_.api.max_pending_submissions);
-  if (!slot.acquired()) {
-    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-            "too many submissions in flight (api.max_pending_submissions = " +
-                std::to_string(ctx_.api.max_pending_submissions) + "); retry later"};
-  }
-  Bytes tx(request->transaction().begin(), request->transaction().end());
-  const Hash256 hash = tx_hash(tx);
-  response->set_tx_hash(bytes_of(hash));
-  const std::uint64_t timeout_ms =
-      request->timeout_ms() == 0 ? ctx_.api.submit_wait_timeout_ms
-                                 : std::min<std::uint64_t>(request->timeout_ms(), ctx_.api.submit_wait_timeout_ms);
-  const auto deadline = Clock::now() + milliseconds(timeout_ms);
-
-  std::shared_ptr<CommitWaiters::Waiter> waiter;
-  if (request->wait_for_commit()) {
-    // Already committed (a client retrying after a lost answer): say where.
-    if (auto location = ctx_.store.find_tx(hash)) {
-      fill_commit({location->height, location->index, location->code}, response);
-      return grpc::Status::OK;
-    }
-    // Registered before admission, so a commit racing this call is not missed.
-    waiter = ctx_.waiters.add(hash);
-    if (!waiter) return shutting_down();
-  }
-  auto give_up = [&] {
-    if (waiter) ctx_.waiters.remove(waiter);
-  };
-
-  auto verdict = std::make_shared<std::promise<Result<consensus::TxStatusReport>>>();
-  auto answer = verdict->get_future();
-  ctx_.admission.submit(std::move(tx), std::nullopt,
-                        [verdict](Result<consensus::TxStatusReport> r) { verdict->set_value(std::move(r)); });
-  if (grpc::Status s = wait_ready(answer, deadline, context); !s.ok()) {
-    give_up();
-    return s;
-  }
-  const Result<consensus::TxStatusReport> report = take_verdict(answer);
-  if (!report) {
-    give_up();
-    const auto code = report.status().code() == StatusCode::kResourceExhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
-                                                                                : grpc::StatusCode::UNAVAILABLE;
-    return {code, report.status().message()};
-  }
-  if (grpc::Status s = verdict_status(*report); !s.ok()) {
-    give_up();
-    // It may have committed between the index lookup above and the admission
-    // (then refused as DUPLICATE_NONCE): a waiting caller learns where.
-    if (waiter) {
-      if (auto location = ctx_.store.find_tx(hash)) {
-        fill_commit({location->height, location->index, location->code}, response);
-        return grpc::Status::OK;
-      }
-    }
-    return s;
-  }
-  response->set_status(report->verdict == consensus::TxVerdict::kDuplicate ? v1::SUBMIT_STATUS_DUPLICATE
-                                                                           : v1::SUBMIT_STATUS_ACCEPTED);
-  if (!waiter) return grpc::Status::OK;
-  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  return wait_for_commit(context, waiter, left.count() > 0 ? static_cast<std::uint64_t>(left.count()) : 0,
-                         response);
-}
-
-grpc::Status NodeServiceImpl::wait_for_commit(grpc::ServerContext* context,
-                                              const std::shared_ptr<CommitWaiters::Waiter>& waiter,
-                                              std::uint64_t timeout_ms,
-                                              v1::SubmitTransactionResponse* response) const {
-  auto committed = waiter->promise.get_future();
-  if (grpc::Status s = wait_ready(committed, Clock::now() + milliseconds(timeout_ms), context); !s.ok()) {
-    ctx_.waiters.remove(waiter);
-    if (s.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) return s;
-    return {grpc::StatusCode::DEADLINE_EXCEEDED,
-            "not committed within " + std::to_string(timeout_ms) + " ms (it may still commit: look it up by hash)"};
-  }
-  const CommitWaiters::Answer answer = committed.get();
-  if (!answer) return shutting_down();
-  fill_commit(*answer, response);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* NodeServiceImpl::SubmitTransaction(grpc::CallbackServerContext*,
+                                                            const v1::SubmitTransactionRequest* request,
+                                                            v1::SubmitTransactionResponse* response) {
+  return SubmitCall::start(ctx_, pending_submissions_, accepting_.load(std::memory_order_acquire), *request,
+                           response);
 }
 
 grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,

@@ -1,11 +1,12 @@
 // NodeServiceImpl: replex.v1.NodeService (proto/replex/v1/node.proto) over
 // the node's read views, store and admission path.
 //
-// Threads: gRPC's synchronous server threads call it concurrently. It reads
-// only thread-safe things (read views, the Store, the Network's peer list,
+// Threads: gRPC's server threads call it concurrently. It reads only
+// thread-safe things (read views, the Store, the Network's peer list,
 // immutable genesis and identity) and never takes a lock the consensus or
-// execution thread holds; submissions wait on futures the consensus and
-// execution threads fulfil. Every wait is bounded (api.* limits).
+// execution thread holds. SubmitTransaction is on gRPC's callback API
+// (SubmitCall): a submission waiting for admission or its commit holds no
+// thread. Every wait is bounded (api.* limits).
 #pragma once
 
 #include <atomic>
@@ -47,7 +48,7 @@ struct ServiceContext {
   consensus::BlockLimits block_limits;
 };
 
-class NodeServiceImpl final : public v1::NodeService::Service {
+class NodeServiceImpl final : public v1::NodeService::WithCallbackMethod_SubmitTransaction<v1::NodeService::Service> {
  public:
   explicit NodeServiceImpl(ServiceContext context) : ctx_(context) {}
 
@@ -58,8 +59,9 @@ class NodeServiceImpl final : public v1::NodeService::Service {
   // Refuse new calls and end waits (shutdown).
   void stop_accepting() { accepting_.store(false, std::memory_order_release); }
 
-  grpc::Status SubmitTransaction(grpc::ServerContext* context, const v1::SubmitTransactionRequest* request,
-                                 v1::SubmitTransactionResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitTransaction(grpc::CallbackServerContext* context,
+                                              const v1::SubmitTransactionRequest* request,
+                                              v1::SubmitTransactionResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
   grpc::Status GetBlock(grpc::ServerContext* context, const v1::GetBlockRequest* request,
@@ -69,8 +71,6 @@ class NodeServiceImpl final : public v1::NodeService::Service {
 
  private:
   grpc::Status load_block(std::uint64_t height, v1::Block* out) const;
-  grpc::Status wait_for_commit(grpc::ServerContext* context, const std::shared_ptr<CommitWaiters::Waiter>& waiter,
-                               std::uint64_t timeout_ms, v1::SubmitTransactionResponse* response) const;
 
   ServiceContext ctx_;
   std::atomic<std::shared_ptr<const NodeIdentity>> identity_{std::make_shared<const NodeIdentity>()};

@@ -159,7 +159,7 @@ TEST(NodeConfig, LimitsAreValidated) {
   EXPECT_NE(error.find("p2p: pong_timeout_ms"), std::string::npos) << error;
   EXPECT_NE(parse_error("consensus:\n  view_timeout_ms: 5000\n  view_timeout_max_ms: 10\n").find("consensus:"),
             std::string::npos);
-  EXPECT_NE(parse_error("api:\n  max_threads: 100\n").find("api.max_threads: 100 must exceed"), std::string::npos);
+  EXPECT_NE(parse_error("api:\n  max_threads: 64\n").find("api.max_threads: 64 must exceed"), std::string::npos);
 }
 
 TEST(NodeConfig, AddressesAreChecked) {

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <thread>
+#include <vector>
 
 #include "node_harness.hpp"
 #include "replex/consensus/state_transfer.hpp"
@@ -239,6 +241,44 @@ TEST(NodeServiceLimits, WaitForCommitIsBoundedByTheTimeout) {
   v1::SubmitTransactionResponse response;
   const grpc::Status s = harness.submit(harness.limit_buy(0, 1), true, &response, 300);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << s.error_message();
+}
+
+TEST(NodeServiceLimits, WaitingSubmissionsHoldNoServerThread) {
+  spdlog::set_level(spdlog::level::warn);
+  constexpr std::uint32_t kThreads = 70;
+  constexpr int kWaiting = 150;  // more than the server has threads
+  NodeHarness harness([](NodeConfig& c) {
+    c.api.max_threads = kThreads;
+    c.api.max_pending_submissions = 2 * kWaiting;
+    c.consensus.local.max_block_delay_ms = 2'000;  // they all wait together
+  });
+  ASSERT_TRUE(harness.start().is_ok());
+  std::vector<grpc::Status> results(kWaiting);
+  std::vector<v1::SubmitTransactionResponse> responses(kWaiting);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kWaiting; ++i) {
+    clients.emplace_back([&, i] {
+      results[i] = harness.submit(harness.limit_buy(0, 1'000 + static_cast<std::uint64_t>(i)), true, &responses[i]);
+    });
+  }
+  for (auto& client : clients) client.join();
+  for (int i = 0; i < kWaiting; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].error_message();
+    EXPECT_EQ(responses[i].status(), v1::SUBMIT_STATUS_COMMITTED) << i;
+  }
+}
+
+TEST_F(NodeServiceTest, ResubmittingACommittedTransactionSaysWhereItCommitted) {
+  const Bytes tx = harness_.limit_buy(0, 7);
+  v1::SubmitTransactionResponse first;
+  ASSERT_TRUE(harness_.submit(tx, true, &first).ok());
+  ASSERT_EQ(first.status(), v1::SUBMIT_STATUS_COMMITTED);
+  v1::SubmitTransactionResponse again;
+  const grpc::Status s = harness_.submit(tx, true, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.status(), v1::SUBMIT_STATUS_COMMITTED);
+  EXPECT_EQ(again.commit().height(), first.commit().height());
+  EXPECT_EQ(again.commit().index(), first.commit().index());
 }
 
 }  // namespace
