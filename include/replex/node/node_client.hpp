@@ -1,7 +1,7 @@
 // NodeClient: blocking calls to one node's replex.v1.NodeService, each with
 // a deadline, errors as Status values naming the target; for `replex status`,
 // `replex bench` and the cluster tests. Its channel redials a restarted node
-// within a second. Thread-safe (gRPC stubs are).
+// within a second. Thread-safe (gRPC channels and generated clients are).
 #pragma once
 
 #include <grpcpp/grpcpp.h>

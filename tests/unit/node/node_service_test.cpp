@@ -176,7 +176,7 @@ TEST_F(NodeServiceTest, StreamBlocksSendsHeightsInOrderThenLive) {
   reader->Finish();
 }
 
-// Calls `method` with raw protobuf bytes (the test has no generated stubs
+// Calls `method` with raw protobuf bytes (the test has no generated client classes
 // for the health and reflection protos) and returns the raw answer.
 grpc::Status raw_call(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
                       const std::string& request_bytes, std::string* response_bytes) {
