@@ -1,9 +1,70 @@
 #include "replex/core/tx_envelope.hpp"
 
+#include <optional>
+
 #include "replex/core/hash.hpp"
 #include "replex/v1/tx.pb.h"
 
 namespace replex {
+
+namespace {
+
+// The fields of an envelope laid out exactly as seal_envelope (protobuf)
+// writes them: body (1), public_key (2), signature (3), each once, in that
+// order, with minimal length varints (bodies under 16 KiB) and nothing else.
+// Protobuf parses such bytes to these same fields, so they skip the parser
+// (and the copies into its strings); any other bytes, valid or not, take the
+// parser. Both paths then make the same checks (check_fields).
+struct CanonicalEnvelope {
+  ByteView body;
+  ByteView public_key;
+  ByteView signature;
+};
+
+// Reads a length-delimited field: `tag`, a minimal varint length of one or
+// two bytes, then that many bytes.
+bool take_field(ByteView in, std::size_t& at, std::uint8_t tag, ByteView& out) {
+  if (in.size() - at < 2 || in[at] != tag) return false;
+  std::size_t length = in[at + 1] & 0x7f;
+  at += 2;
+  if ((in[at - 1] & 0x80) != 0) {
+    if (at == in.size() || in[at] == 0 || (in[at] & 0x80) != 0) return false;
+    length |= static_cast<std::size_t>(in[at]) << 7;
+    ++at;
+  }
+  if (in.size() - at < length) return false;
+  out = in.subspan(at, length);
+  at += length;
+  return true;
+}
+
+std::optional<CanonicalEnvelope> parse_canonical(ByteView in) {
+  constexpr std::uint8_t kBodyTag = (1 << 3) | 2;  // field number << 3 | length-delimited
+  constexpr std::uint8_t kPublicKeyTag = (2 << 3) | 2;
+  constexpr std::uint8_t kSignatureTag = (3 << 3) | 2;
+  CanonicalEnvelope e;
+  std::size_t at = 0;
+  if (!take_field(in, at, kBodyTag, e.body) || !take_field(in, at, kPublicKeyTag, e.public_key) ||
+      !take_field(in, at, kSignatureTag, e.signature) || at != in.size()) {
+    return std::nullopt;
+  }
+  return e;
+}
+
+Result<EnvelopeView> check_fields(ByteView body, ByteView public_key, ByteView signature_bytes,
+                                  std::string_view chain_id, bool verify_signature) {
+  auto signer = PublicKey::from_bytes(public_key);
+  if (!signer) return signer.status().with_context("envelope.public_key: ");
+  auto signature = Signature::from_bytes(signature_bytes);
+  if (!signature) return signature.status().with_context("envelope.signature: ");
+  if (body.empty()) return Status::invalid_argument("envelope.body: empty");
+  if (verify_signature && !verify(*signer, domain::kTransaction, chain_id, body, *signature)) {
+    return Status::unauthenticated("envelope.signature: does not verify for this body, key and chain");
+  }
+  return EnvelopeView{*signer, *signature, body};
+}
+
+}  // namespace
 
 Bytes seal_envelope(const KeyPair& key, std::string_view chain_id, ByteView body) {
   replex::v1::SignedTransaction env;
@@ -15,28 +76,34 @@ Bytes seal_envelope(const KeyPair& key, std::string_view chain_id, ByteView body
   return out;
 }
 
-Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_id,
-                                     bool verify_signature, std::size_t max_tx_bytes) {
+EnvelopeReader::EnvelopeReader() : message_(std::make_unique<replex::v1::SignedTransaction>()) {}
+EnvelopeReader::~EnvelopeReader() = default;
+
+Result<EnvelopeView> EnvelopeReader::open(ByteView envelope, std::string_view chain_id, bool verify_signature,
+                                          std::size_t max_tx_bytes) {
   if (envelope.empty()) return Status::invalid_argument("envelope: empty");
   if (envelope.size() > max_tx_bytes) {
     return Status::invalid_argument("envelope: " + std::to_string(envelope.size()) +
                                     " bytes exceeds max_tx_bytes " + std::to_string(max_tx_bytes));
   }
-  replex::v1::SignedTransaction env;
+  if (const auto canonical = parse_canonical(envelope)) {
+    return check_fields(canonical->body, canonical->public_key, canonical->signature, chain_id, verify_signature);
+  }
+  // ParseFromArray clears the message first, so a reused message parses
+  // exactly as a fresh one would.
+  replex::v1::SignedTransaction& env = *message_;
   if (!env.ParseFromArray(envelope.data(), static_cast<int>(envelope.size()))) {
     return Status::invalid_argument("envelope: not a SignedTransaction protobuf");
   }
-  auto signer = PublicKey::from_bytes(as_bytes(env.public_key()));
-  if (!signer) return signer.status().with_context("envelope.public_key: ");
-  auto signature = Signature::from_bytes(as_bytes(env.signature()));
-  if (!signature) return signature.status().with_context("envelope.signature: ");
-  if (env.body().empty()) return Status::invalid_argument("envelope.body: empty");
-  if (verify_signature &&
-      !verify(*signer, domain::kTransaction, chain_id, as_bytes(env.body()), *signature)) {
-    return Status::unauthenticated("envelope.signature: does not verify for this body, key and chain");
-  }
-  OpenedEnvelope out{*signer, *signature, to_bytes(env.body())};
-  return out;
+  return check_fields(as_bytes(env.body()), as_bytes(env.public_key()), as_bytes(env.signature()), chain_id,
+                      verify_signature);
+}
+
+Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_id,
+                                     bool verify_signature, std::size_t max_tx_bytes) {
+  EnvelopeReader reader;
+  REPLEX_ASSIGN_OR_RETURN(const EnvelopeView view, reader.open(envelope, chain_id, verify_signature, max_tx_bytes));
+  return OpenedEnvelope{view.signer, view.signature, Bytes(view.body.begin(), view.body.end())};
 }
 
 Hash256 tx_hash(ByteView envelope) { return sha256(envelope); }

@@ -140,7 +140,12 @@ Status audit_state(const State& s) {
 
   std::size_t nonces = 0;
   std::size_t expiring = 0;
-  for (const AccountState& a : s.accounts) nonces += a.nonces.size();
+  for (const AccountState& a : s.accounts) {
+    if (!a.nonces.consistent(s.height)) {
+      return Status::internal("account " + a.key.hex() + ": nonce window inconsistent");
+    }
+    nonces += a.nonces.size();
+  }
   for (const auto& [good_til, entries] : s.nonce_expiry) expiring += entries.size();
   if (nonces != expiring) return Status::internal("nonce expiry index out of step");
   if (!s.find_account(chain.genesis().fee_account)) return Status::internal("fee account missing");

@@ -1,6 +1,10 @@
 #include "replex/exchange/events.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "replex/core/assert.hpp"
 
 namespace replex::exchange {
 
@@ -11,19 +15,25 @@ static_assert(std::variant_size_v<Event> == 13, "a new event needs a tag, encode
 // The tag of an event is its variant index + 1 (docs/wire-formats.md).
 std::uint8_t tag_of(const Event& e) { return static_cast<std::uint8_t>(e.index() + 1); }
 
-void account(ByteWriter& w, const AccountId& a) { w.raw(a.view()); }
+template <typename W>
+void account(W& w, const AccountId& a) {
+  w.raw(a.view());
+}
 
-void order_head(ByteWriter& w, OrderId id, MarketIndex market, const AccountId& a) {
+template <typename W>
+void order_head(W& w, OrderId id, MarketIndex market, const AccountId& a) {
   w.u64(id);
   w.u32(market);
   account(w, a);
 }
 
-void put(ByteWriter& w, const event::TxResult& e) {
+template <typename W>
+void put(W& w, const event::TxResult& e) {
   w.u32(e.tx_index);
   w.u32(e.code);
 }
-void put(ByteWriter& w, const event::OrderAccepted& e) {
+template <typename W>
+void put(W& w, const event::OrderAccepted& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u8(static_cast<std::uint8_t>(e.side));
   w.u8(static_cast<std::uint8_t>(e.type));
@@ -38,40 +48,48 @@ void put(ByteWriter& w, const event::OrderAccepted& e) {
   w.u64(e.quote_budget);
   w.str(e.client_order_id);
 }
-void put(ByteWriter& w, const event::OrderRejected& e) {
+template <typename W>
+void put(W& w, const event::OrderRejected& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u32(e.code);
 }
-void put(ByteWriter& w, const event::OrderTriggered& e) {
+template <typename W>
+void put(W& w, const event::OrderTriggered& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u64(e.last_price);
 }
-void put(ByteWriter& w, const event::OrderPartiallyFilled& e) {
+template <typename W>
+void put(W& w, const event::OrderPartiallyFilled& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u64(e.filled_quantity);
   w.u64(e.open_quantity);
 }
-void put(ByteWriter& w, const event::OrderFilled& e) {
+template <typename W>
+void put(W& w, const event::OrderFilled& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u64(e.filled_quantity);
 }
-void put(ByteWriter& w, const event::OrderCanceled& e) {
+template <typename W>
+void put(W& w, const event::OrderCanceled& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u8(static_cast<std::uint8_t>(e.cause));
   w.u64(e.open_quantity);
 }
-void put(ByteWriter& w, const event::OrderExpired& e) {
+template <typename W>
+void put(W& w, const event::OrderExpired& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u8(static_cast<std::uint8_t>(e.cause));
   w.u64(e.open_quantity);
 }
-void put(ByteWriter& w, const event::OrderAmended& e) {
+template <typename W>
+void put(W& w, const event::OrderAmended& e) {
   order_head(w, e.order_id, e.market, e.account);
   w.u64(e.price);
   w.u64(e.open_quantity);
   w.boolean(e.requeued);
 }
-void put(ByteWriter& w, const event::Trade& e) {
+template <typename W>
+void put(W& w, const event::Trade& e) {
   w.u64(e.trade_id);
   w.u32(e.market);
   w.u64(e.maker_order_id);
@@ -84,13 +102,15 @@ void put(ByteWriter& w, const event::Trade& e) {
   w.u64(e.taker_fee);
   w.u8(static_cast<std::uint8_t>(e.aggressor));
 }
-void put(ByteWriter& w, const event::BalanceChanged& e) {
+template <typename W>
+void put(W& w, const event::BalanceChanged& e) {
   account(w, e.account);
   w.u32(e.asset);
   w.u64(e.available);
   w.u64(e.locked);
 }
-void put(ByteWriter& w, const event::WithdrawalRecorded& e) {
+template <typename W>
+void put(W& w, const event::WithdrawalRecorded& e) {
   const PendingWithdrawal& p = e.withdrawal;
   w.u64(p.id);
   account(w, p.account);
@@ -99,9 +119,59 @@ void put(ByteWriter& w, const event::WithdrawalRecorded& e) {
   w.raw(ByteView(p.eth_address.data(), p.eth_address.size()));
   w.u64(p.height);
 }
-void put(ByteWriter& w, const event::SettlementAddressRegistered& e) {
+template <typename W>
+void put(W& w, const event::SettlementAddressRegistered& e) {
   account(w, e.account);
   w.raw(ByteView(e.eth_address.data(), e.eth_address.size()));
+}
+
+template <typename W>
+void put_event(W& w, const Event& e) {
+  w.u8(tag_of(e));
+  std::visit([&w](const auto& ev) { put(w, ev); }, e);
+}
+
+// ByteWriter's layout written straight into a buffer with room for the
+// event (see encode_events), without ByteWriter's capacity check and growth
+// per field, which cost more than the writes. Overrunning is a bug, and asserts.
+class SpanWriter {
+ public:
+  explicit SpanWriter(std::span<std::uint8_t> out) : at_(out.data()), end_(out.data() + out.size()) {}
+  void u8(std::uint8_t v) { put_raw(&v, 1); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void u32(std::uint32_t v) { put_big_endian(__builtin_bswap32(v)); }
+  void u64(std::uint64_t v) { put_big_endian(__builtin_bswap64(v)); }
+  void raw(ByteView b) { put_raw(b.data(), b.size()); }
+  void str(std::string_view s) {
+    REPLEX_ASSERT_MSG(s.size() <= UINT32_MAX, "field longer than a u32 length prefix");
+    u32(static_cast<std::uint32_t>(s.size()));
+    put_raw(s.data(), s.size());
+  }
+  std::uint8_t* at() const { return at_; }
+
+ private:
+  template <typename T>
+  void put_big_endian(T swapped) {
+    static_assert(std::endian::native == std::endian::little);
+    put_raw(&swapped, sizeof(T));
+  }
+  void put_raw(const void* p, std::size_t n) {
+    REPLEX_ASSERT(static_cast<std::size_t>(end_ - at_) >= n);
+    std::memcpy(at_, p, n);
+    at_ += n;
+  }
+
+  std::uint8_t* at_;
+  std::uint8_t* end_;
+};
+
+// An upper bound of an event's encoded size: the largest fixed layout (Trade,
+// 126 bytes) plus the only variable field; SpanWriter asserts if a layout
+// ever outgrows it.
+std::size_t max_encoded_size(const Event& e) {
+  constexpr std::size_t kMaxFixedEventBytes = 128;
+  const auto* accepted = std::get_if<event::OrderAccepted>(&e);
+  return kMaxFixedEventBytes + (accepted != nullptr ? accepted->client_order_id.size() : 0);
 }
 
 // ---- decoding ----
@@ -263,16 +333,24 @@ Event decode_one(ByteReader& r, std::uint8_t tag) {
 
 }  // namespace
 
-void encode_event(ByteWriter& out, const Event& e) {
-  out.u8(tag_of(e));
-  std::visit([&out](const auto& ev) { put(out, ev); }, e);
-}
+void encode_event(ByteWriter& out, const Event& e) { put_event(out, e); }
 
 Bytes encode_events(std::span<const Event> events) {
-  ByteWriter w(16 + events.size() * 96);
-  w.u32(static_cast<std::uint32_t>(events.size()));
-  for (const Event& e : events) encode_event(w, e);
-  return w.take();
+  REPLEX_ASSERT(events.size() <= UINT32_MAX);
+  // One pass: the buffer grows (geometrically) only when the next event might
+  // not fit, not per field; it is cut to the bytes written at the end.
+  Bytes out(16 + events.size() * 64);
+  std::size_t used = 0;
+  auto write = [&out, &used](std::size_t room, const auto& put_fields) {
+    if (out.size() - used < room) out.resize(std::max(2 * out.size(), used + room));
+    SpanWriter w(std::span<std::uint8_t>(out).subspan(used, room));
+    put_fields(w);
+    used = static_cast<std::size_t>(w.at() - out.data());
+  };
+  write(4, [&](SpanWriter& w) { w.u32(static_cast<std::uint32_t>(events.size())); });
+  for (const Event& e : events) write(max_encoded_size(e), [&e](SpanWriter& w) { put_event(w, e); });
+  out.resize(used);
+  return out;
 }
 
 Result<std::vector<Event>> decode_events(ByteView bytes) {

@@ -10,6 +10,20 @@
 
 namespace replex::exchange {
 
+// execute_block's per-block buffers. Kept between blocks so their memory is
+// reused; nothing in them outlives the block that filled them.
+struct BlockScratch {
+  std::vector<Transaction> decoded;
+  std::vector<TxCheck> verdicts;
+  // Transaction indices in execution order: the first phase, then the second.
+  std::vector<std::uint32_t> first_phase;
+  std::vector<std::uint32_t> second_phase;
+  // Each decoded transaction's signer account. Accounts are only created
+  // between blocks, so resolving them all up front, in one tight loop whose
+  // cache misses overlap, gives what resolving each before applying it would.
+  std::vector<std::optional<std::uint32_t>> signers;
+};
+
 Result<std::unique_ptr<ExchangeApp>> ExchangeApp::create(Genesis genesis) {
   REPLEX_ASSIGN_OR_RETURN(auto rules, ChainRules::create(std::move(genesis)));
   std::unique_ptr<ExchangeApp> app(new ExchangeApp(std::move(rules)));
@@ -19,7 +33,7 @@ Result<std::unique_ptr<ExchangeApp>> ExchangeApp::create(Genesis genesis) {
 }
 
 ExchangeApp::ExchangeApp(std::shared_ptr<const ChainRules> rules)
-    : rules_(std::move(rules)), state_(genesis_state(rules_)) {}
+    : rules_(std::move(rules)), state_(genesis_state(rules_)), scratch_(std::make_unique<BlockScratch>()) {}
 
 ExchangeApp::~ExchangeApp() = default;
 
@@ -54,15 +68,25 @@ consensus::BlockOutcome ExchangeApp::execute_block(const consensus::BlockContext
 
   // Decode everything first: the within-block order depends on the kinds.
   // Signatures were checked by verify_tx before the block was accepted.
-  std::vector<Transaction> decoded(txs.size());
-  std::vector<TxCheck> verdicts(txs.size());
-  std::vector<std::uint32_t> first_phase;
-  std::vector<std::uint32_t> second_phase;
-  first_phase.reserve(txs.size());
-  second_phase.reserve(txs.size());
+  // Every element used below is overwritten first: decode_transaction sets
+  // each field of a Transaction it accepts, and a rejected one is not read.
+  std::vector<Transaction>& decoded = scratch_->decoded;
+  std::vector<TxCheck>& verdicts = scratch_->verdicts;
+  std::vector<std::uint32_t>& first_phase = scratch_->first_phase;
+  std::vector<std::uint32_t>& second_phase = scratch_->second_phase;
+  std::vector<std::optional<std::uint32_t>>& signers = scratch_->signers;
+  if (decoded.size() < txs.size()) decoded.resize(txs.size());
+  if (verdicts.size() < txs.size()) verdicts.resize(txs.size());
+  if (signers.size() < txs.size()) signers.resize(txs.size());
+  first_phase.clear();
+  second_phase.clear();
   for (std::uint32_t i = 0; i < txs.size(); ++i) {
     verdicts[i] = decode_transaction(*rules_, txs[i], /*verify_signature=*/false, decoded[i]);
     (verdicts[i].ok() && runs_in_first_phase(decoded[i]) ? first_phase : second_phase).push_back(i);
+  }
+  // Signers resolved in a loop of their own (see BlockScratch::signers).
+  for (std::uint32_t i = 0; i < txs.size(); ++i) {
+    if (verdicts[i].ok()) signers[i] = s.find_account(decoded[i].signer);
   }
 
   consensus::BlockOutcome outcome;
@@ -74,7 +98,7 @@ consensus::BlockOutcome ExchangeApp::execute_block(const consensus::BlockContext
         executor.reject_undecodable(i, verdicts[i]);
         outcome.tx_codes[i] = verdicts[i].code;
       } else {
-        outcome.tx_codes[i] = executor.apply(decoded[i], i);
+        outcome.tx_codes[i] = executor.apply(decoded[i], i, signers[i]);
       }
     }
   }

@@ -30,15 +30,17 @@ TakerBounds bounds_of(OrderType type, std::uint64_t price_ticks, std::uint64_t p
   return b;
 }
 
+TxCheck duplicate_nonce(std::uint64_t nonce) {
+  return reject(Reason::kDuplicateNonce, "nonce " + std::to_string(nonce) + " already used");
+}
+
 }  // namespace
 
-TxCheck check_admission(const State& s, const Transaction& tx, std::uint64_t height,
-                        std::uint32_t* account) {
-  const auto a = s.find_account(tx.signer);
-  if (!a) {
+TxCheck check_header(const State& s, const Transaction& tx, std::uint64_t height,
+                     std::optional<std::uint32_t> account) {
+  if (!account) {
     return reject(Reason::kUnknownAccount, "signer " + tx.signer.hex() + " has no account (never funded)");
   }
-  if (account != nullptr) *account = *a;
   if (height > tx.good_til_height) {
     return reject(Reason::kExpired, "good_til_height " + std::to_string(tx.good_til_height) +
                                         " is below height " + std::to_string(height));
@@ -49,12 +51,16 @@ TxCheck check_admission(const State& s, const Transaction& tx, std::uint64_t hei
                                               " is more than tx_ttl_blocks_max " + std::to_string(ttl) +
                                               " above height " + std::to_string(height));
   }
-  const auto& nonces = s.accounts[*a].nonces;
-  const auto seen = nonces.find(tx.nonce);
-  // An entry whose good_til_height is below `height` is forgotten before that block runs.
-  if (seen != nonces.end() && seen->second >= height) {
-    return reject(Reason::kDuplicateNonce, "nonce " + std::to_string(tx.nonce) + " already used");
-  }
+  return TxCheck::accept();
+}
+
+TxCheck check_admission(const State& s, const Transaction& tx, std::uint64_t height) {
+  const auto account = s.find_account(tx.signer);
+  TxCheck verdict = check_header(s, tx, height, account);
+  if (!verdict.ok()) return verdict;
+  // A nonce whose good_til_height is below `height` is forgotten before that
+  // block runs; one below s.height already was (the windows' floor).
+  if (s.accounts[*account].nonces.contains(tx.nonce, std::max(height, s.height))) return duplicate_nonce(tx.nonce);
   return TxCheck::accept();
 }
 
@@ -63,15 +69,14 @@ void Executor::reject_undecodable(std::uint32_t tx_index, const TxCheck& verdict
   events_.push_back(event::TxResult{tx_index, verdict.code, verdict.message});
 }
 
-std::uint32_t Executor::apply(const Transaction& tx, std::uint32_t tx_index) {
+std::uint32_t Executor::apply(const Transaction& tx, std::uint32_t tx_index,
+                              std::optional<std::uint32_t> signer_account) {
   const std::size_t result_at = events_.size();
   events_.push_back(event::TxResult{tx_index, 0, {}});
-  std::uint32_t account = 0;
-  TxCheck verdict = check_admission(s_, tx, height_, &account);
+  TxCheck verdict = check_header(s_, tx, height_, signer_account);
+  const std::uint32_t account = signer_account.value_or(0);
+  if (verdict.ok()) verdict = record_nonce(account, tx);
   if (verdict.ok()) {
-    AccountState& a = s_.accounts[account];
-    a.nonces.emplace(tx.nonce, tx.good_til_height);
-    s_.nonce_expiry[tx.good_til_height].emplace_back(account, tx.nonce);
     verdict = std::visit(
         [&](const auto& kind) -> TxCheck {
           using K = std::decay_t<decltype(kind)>;
@@ -95,6 +100,15 @@ std::uint32_t Executor::apply(const Transaction& tx, std::uint32_t tx_index) {
   run_triggered_stops();
   flush_balance_changes();
   return 0;
+}
+
+TxCheck Executor::record_nonce(std::uint32_t account, const Transaction& tx) {
+  // Nonces were pruned up to this block's height before it ran: that is the floor.
+  NonceWindow& nonces = s_.accounts[account].nonces;
+  if (nonces.contains(tx.nonce, height_)) return duplicate_nonce(tx.nonce);
+  const NonceWindow::Entry entry = nonces.insert(tx.nonce, tx.good_til_height, height_);
+  s_.nonce_expiry[tx.good_til_height].push_back(NonceRef{account, entry});
+  return TxCheck::accept();
 }
 
 // ---- transaction kinds ----

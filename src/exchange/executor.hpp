@@ -22,9 +22,12 @@ namespace replex::exchange {
 
 // Admission against `state` for inclusion at `height`: the signer has an
 // account, height <= good_til_height <= height + tx_ttl_blocks_max, and the
-// nonce is unused. Sets `account` when the account exists.
-TxCheck check_admission(const State& state, const Transaction& tx, std::uint64_t height,
-                        std::uint32_t* account = nullptr);
+// nonce is unused.
+TxCheck check_admission(const State& state, const Transaction& tx, std::uint64_t height);
+// The same checks but the nonce's, which the Executor makes as it records it,
+// given the signer's account as state.find_account(tx.signer) returns it.
+TxCheck check_header(const State& state, const Transaction& tx, std::uint64_t height,
+                     std::optional<std::uint32_t> account);
 
 class Executor final : private MatchListener {
  public:
@@ -33,10 +36,13 @@ class Executor final : private MatchListener {
 
   // Emits a TxResult for a transaction that failed decoding.
   void reject_undecodable(std::uint32_t tx_index, const TxCheck& verdict);
-  // Applies one decoded transaction (and the stop orders it triggers); returns its code.
-  std::uint32_t apply(const Transaction& tx, std::uint32_t tx_index);
+  // Applies one decoded transaction (and the stop orders it triggers); returns
+  // its code. `account` is the signer's, as State::find_account returns it.
+  std::uint32_t apply(const Transaction& tx, std::uint32_t tx_index, std::optional<std::uint32_t> account);
 
  private:
+  // Rejects a nonce already used, else records it until its good_til_height.
+  TxCheck record_nonce(std::uint32_t account, const Transaction& tx);
   TxCheck place(std::uint32_t account, const PlaceOrderTx& p);
   TxCheck cancel(std::uint32_t account, const CancelOrderTx& c);
   TxCheck cancel_all(std::uint32_t account, const CancelAllTx& c);

@@ -50,12 +50,20 @@ void Executor::debit(std::uint32_t account, AssetIndex asset, std::uint64_t amou
 
 void Executor::flush_balance_changes() {
   if (touched_.empty()) return;
-  // Sorted by account key then asset: the dense account index is not canonical.
-  std::sort(touched_.begin(), touched_.end(), [this](const auto& x, const auto& y) {
-    if (x.first != y.first) return s_.accounts[x.first].key < s_.accounts[y.first].key;
-    return x.second < y.second;
-  });
+  // Drop repeats first, by the dense (account, asset) pair: integer compares,
+  // and most transactions touch the same cell more than once (lock, then
+  // spend or unlock).
+  std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  // Then the canonical order, by account key then asset: the dense account
+  // index is not canonical. Keys are unique, so this orders the same cells
+  // exactly as sorting by key before dropping repeats would.
+  if (touched_.size() > 1) {
+    std::sort(touched_.begin(), touched_.end(), [this](const auto& x, const auto& y) {
+      if (x.first != y.first) return s_.accounts[x.first].key < s_.accounts[y.first].key;
+      return x.second < y.second;
+    });
+  }
   for (const auto& [account, asset] : touched_) {
     const AccountState& a = s_.accounts[account];
     const BalanceCell& c = a.balances[asset];

@@ -70,10 +70,10 @@ Bytes encode_state(const State& s) {
     w.boolean(a.settlement_address.has_value());
     if (a.settlement_address) w.raw(ByteView(a.settlement_address->data(), a.settlement_address->size()));
     w.u32(static_cast<std::uint32_t>(a.nonces.size()));
-    for (const auto& [nonce, good_til] : a.nonces) {
+    a.nonces.for_each(s.height, [&w](std::uint64_t nonce, std::uint64_t good_til) {
       w.u64(nonce);
       w.u64(good_til);
-    }
+    });
   }
 
   std::vector<std::vector<OrderId>> stops_by_market(s.markets.size());
@@ -207,19 +207,21 @@ class SnapshotDecoder {
       }
       std::uint32_t nonces = 0;
       REPLEX_RETURN_IF_ERROR(read_count("snapshot.account.nonces.count", 16, nonces));
+      std::uint64_t previous_nonce = 0;
       for (std::uint32_t n = 0; n < nonces; ++n) {
         const std::uint64_t nonce = r_.u64("snapshot.account.nonce");
         const std::uint64_t good_til = r_.u64("snapshot.account.nonce.good_til_height");
         if (!r_.ok()) return r_.status();
-        if (!a.nonces.empty() && nonce <= a.nonces.rbegin()->first) {
+        if (n > 0 && nonce <= previous_nonce) {
           return corrupt("account " + key.hex() + ": nonces not in strictly increasing order");
         }
         if (good_til < s_->height || good_til - s_->height > ttl) {
           return corrupt("account " + key.hex() + ": nonce " + std::to_string(nonce) +
                          " has good_til_height outside the window at height " + std::to_string(s_->height));
         }
-        a.nonces.emplace(nonce, good_til);
-        s_->nonce_expiry[good_til].emplace_back(index, nonce);
+        previous_nonce = nonce;
+        const NonceWindow::Entry entry = a.nonces.insert(nonce, good_til, s_->height);
+        s_->nonce_expiry[good_til].push_back(NonceRef{index, entry});
       }
     }
     const auto fee = s_->find_account(rules_->genesis().fee_account);

@@ -75,14 +75,19 @@ std::unique_ptr<State> genesis_state(std::shared_ptr<const ChainRules> rules) {
 }
 
 void prune_nonces(State& state, std::uint64_t height) {
+  std::vector<std::uint32_t> touched;  // accounts with expired nonces, repeats allowed
   auto it = state.nonce_expiry.begin();
   while (it != state.nonce_expiry.end() && it->first < height) {
-    for (const auto& [account, nonce] : it->second) {
-      const auto erased = state.accounts[account].nonces.erase(nonce);
-      REPLEX_ASSERT_MSG(erased == 1, "nonce expiry index out of step with the account's nonces");
+    for (const NonceRef& ref : it->second) {
+      REPLEX_ASSERT_MSG(!ref.entry.in_map || ref.entry.at->second == it->first,
+                        "nonce expiry index out of step with the account's nonces");
+      state.accounts[ref.account].nonces.expire(ref.entry);
+      touched.push_back(ref.account);
     }
     it = state.nonce_expiry.erase(it);
   }
+  // Compaction needs the whole floor expired first, so it runs after the loop.
+  for (const std::uint32_t account : touched) state.accounts[account].nonces.compact(height);
 }
 
 }  // namespace replex::exchange

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "replex/exchange/matcher.hpp"
 #include "replex/exchange/order.hpp"
 #include "replex/exchange/types.hpp"
+#include "nonce_window.hpp"
 
 namespace replex::exchange {
 
@@ -38,7 +40,18 @@ struct AccountState {
   std::vector<Slot> orders;
   std::map<std::string, OrderId, std::less<>> client_ids;  // of open orders and pending stops
   std::optional<EthAddress> settlement_address;
-  std::map<std::uint64_t, std::uint64_t> nonces;  // seen nonce -> its good_til_height
+  NonceWindow nonces;  // of transactions not yet past good_til_height
+};
+// The nonce expiry index holds iterators into each NonceWindow's ordered map;
+// they stay valid when the accounts vector grows only because it moves its
+// elements rather than copying them.
+static_assert(std::is_nothrow_move_constructible_v<AccountState>);
+
+// An entry of the nonce expiry index: the account and where its nonce went,
+// so pruning expires it without searching the account's nonces again.
+struct NonceRef {
+  std::uint32_t account = 0;
+  NonceWindow::Entry entry;
 };
 
 // What a pending stop needs besides its Order record.
@@ -96,16 +109,17 @@ struct State {
   std::unordered_map<AccountId, std::uint32_t, AccountIdHasher> account_index;  // lookup only
   std::uint32_t fee_account = 0;
   std::map<OrderId, StopTrigger> stops;
-  // good_til_height -> (account, nonce) recorded with it, for pruning.
-  std::map<std::uint64_t, std::vector<std::pair<std::uint32_t, std::uint64_t>>> nonce_expiry;
+  // good_til_height -> the nonces recorded with it, for pruning.
+  std::map<std::uint64_t, std::vector<NonceRef>> nonce_expiry;
   std::map<WithdrawalId, PendingWithdrawal> withdrawals;
 };
 
 // The height-0 state of a chain: genesis allocations credited, fee account created.
 std::unique_ptr<State> genesis_state(std::shared_ptr<const ChainRules> rules);
 
-// Forgets nonces whose good_til_height is below `height`; they can no longer
-// be replayed because such a transaction is expired.
+// Forgets nonces whose good_til_height is below `height`, which becomes the
+// nonce windows' floor; they can no longer be replayed because such a
+// transaction is expired.
 void prune_nonces(State& state, std::uint64_t height);
 
 // Canonical snapshot bytes (docs/wire-formats.md) and their inverse, which

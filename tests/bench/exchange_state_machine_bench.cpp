@@ -3,9 +3,9 @@
 // that before a block is accepted). 1,000 funded accounts, a book of 20,000
 // resting orders, then blocks of 5,000 transactions: ~60% limit orders near
 // the touch, ~25% cancels, ~15% marketable IOC orders. Reports tx/s, the
-// cost split (decode, events hash), and heap bytes per resting order.
+// cost split (decode, events encoding, events hash), and heap bytes per
+// resting order.
 #include <benchmark/benchmark.h>
-#include <cryptopp/sha.h>
 
 #include <random>
 #include <unordered_map>
@@ -130,27 +130,41 @@ std::unique_ptr<ExchangeApp> prepared_app() {
   return app;
 }
 
+struct ReplayStats {
+  std::size_t event_bytes = 0;
+  std::size_t trades = 0;
+  std::size_t rejected = 0;
+};
+
+// The timed part of BM_ExecuteBlocks, kept out of line so an instruction
+// count can be scoped to it: valgrind --tool=callgrind
+// --toggle-collect='*replay_blocks*' bench_exchange_state_machine
+// --benchmark_filter=BM_ExecuteBlocks (docs/PERFORMANCE.md).
+[[gnu::noinline]] ReplayStats replay_blocks(ExchangeApp& app, const std::vector<std::vector<Bytes>>& blocks,
+                                            LatencySamples& per_block) {
+  ReplayStats stats;
+  for (const auto& block : blocks) {
+    const std::uint64_t t0 = CycleClock::now();
+    const auto outcome = app.execute_block({app.last_height() + 1, 0}, block);
+    per_block.add((CycleClock::now() - t0) / block.size());
+    stats.event_bytes += outcome.events.size();
+    for (const std::uint32_t c : outcome.tx_codes) stats.rejected += c != 0;
+    for (const auto& e : app.last_block_events()) stats.trades += std::holds_alternative<event::Trade>(e);
+  }
+  return stats;
+}
+
 void BM_ExecuteBlocks(benchmark::State& state) {
   const Workload& w = workload();
   std::size_t txs = 0;
   for (const auto& b : w.blocks) txs += b.size();
-  std::size_t event_bytes = 0;
-  std::size_t trades = 0;
-  std::size_t rejected = 0;
+  ReplayStats stats;
   LatencySamples per_block;
   for (auto _ : state) {
     state.PauseTiming();
     auto app = prepared_app();
-    event_bytes = trades = rejected = 0;
     state.ResumeTiming();
-    for (const auto& block : w.blocks) {
-      const std::uint64_t t0 = CycleClock::now();
-      const auto outcome = app->execute_block({app->last_height() + 1, 0}, block);
-      per_block.add((CycleClock::now() - t0) / block.size());
-      event_bytes += outcome.events.size();
-      for (const std::uint32_t c : outcome.tx_codes) rejected += c != 0;
-      for (const auto& e : app->last_block_events()) trades += std::holds_alternative<event::Trade>(e);
-    }
+    stats = replay_blocks(*app, w.blocks, per_block);
     state.PauseTiming();
     app.reset();
     state.ResumeTiming();
@@ -159,9 +173,9 @@ void BM_ExecuteBlocks(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(txs) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["block_ns_per_tx_p50"] = per_block.percentile_ns(50);
   state.counters["block_ns_per_tx_max"] = per_block.percentile_ns(100);
-  state.counters["event_bytes_per_tx"] = static_cast<double>(event_bytes) / static_cast<double>(txs);
-  state.counters["trades_per_tx"] = static_cast<double>(trades) / static_cast<double>(txs);
-  state.counters["rejected_share"] = static_cast<double>(rejected) / static_cast<double>(txs);
+  state.counters["event_bytes_per_tx"] = static_cast<double>(stats.event_bytes) / static_cast<double>(txs);
+  state.counters["trades_per_tx"] = static_cast<double>(stats.trades) / static_cast<double>(txs);
+  state.counters["rejected_share"] = static_cast<double>(stats.rejected) / static_cast<double>(txs);
 }
 BENCHMARK(BM_ExecuteBlocks)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
@@ -183,7 +197,8 @@ void BM_DecodeTransactions(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeTransactions)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// SHA-256 (core, libsodium) over event bytes: the app_hash's share.
+// SHA-256 (core: Crypto++, with SHA-NI instructions when the CPU has them)
+// over event bytes: the app_hash's share.
 void BM_HashEvents(benchmark::State& state) {
   const Bytes data(1 << 20, 0x5a);
   for (auto _ : state) benchmark::DoNotOptimize(sha256(data));
@@ -191,18 +206,25 @@ void BM_HashEvents(benchmark::State& state) {
 }
 BENCHMARK(BM_HashEvents)->Unit(benchmark::kMillisecond);
 
-// The same digest with SHA-NI instructions (Crypto++ picks them when the CPU
-// has them): what the events hash would cost if core's SHA-256 used them.
-void BM_HashEventsShaNi(benchmark::State& state) {
-  const Bytes data(1 << 20, 0x5a);
-  std::uint8_t digest[CryptoPP::SHA256::DIGESTSIZE];
-  for (auto _ : state) {
-    CryptoPP::SHA256().CalculateDigest(digest, data.data(), data.size());
-    benchmark::DoNotOptimize(digest);
+// The canonical encoding's share: encode_events over the typed events of the
+// workload's blocks (replayed once, untimed).
+void BM_EncodeEvents(benchmark::State& state) {
+  const Workload& w = workload();
+  auto app = prepared_app();
+  std::vector<std::vector<Event>> blocks;
+  std::size_t txs = 0;
+  for (const auto& block : w.blocks) {
+    app->execute_block({app->last_height() + 1, 0}, block);
+    blocks.push_back(app->last_block_events());
+    txs += block.size();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(data.size()) * state.iterations());
+  for (auto _ : state) {
+    for (const auto& events : blocks) benchmark::DoNotOptimize(encode_events(events));
+  }
+  state.counters["tx_per_s"] = benchmark::Counter(static_cast<double>(txs) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_HashEventsShaNi)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EncodeEvents)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Heap bytes per resting order for the whole state machine: the mallinfo2
 // delta of placing 100,000 non-crossing GTC orders (100 per account), after

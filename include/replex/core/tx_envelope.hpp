@@ -6,10 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "replex/core/bytes.hpp"
 #include "replex/core/ed25519.hpp"
+
+namespace replex::v1 {
+class SignedTransaction;
+}  // namespace replex::v1
 
 namespace replex {
 
@@ -31,6 +36,33 @@ Bytes seal_envelope(const KeyPair& key, std::string_view chain_id, ByteView body
 Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_id,
                                      bool verify_signature = true,
                                      std::size_t max_tx_bytes = kDefaultMaxTxBytes);
+
+// A decoded envelope whose body views the envelope bytes or the reader's buffer.
+struct EnvelopeView {
+  PublicKey signer;
+  Signature signature;
+  ByteView body;  // valid while the envelope bytes are, until the reader's next open()
+};
+
+// Opens envelopes one after another without a heap allocation or body copy
+// per envelope: bytes laid out exactly as seal_envelope writes them are read
+// in place; any others are parsed into a reused message (protobuf's Clear()
+// keeps string capacity). For hot loops (a block's transactions).
+// Not thread-safe: one reader per thread.
+class EnvelopeReader {
+ public:
+  EnvelopeReader();
+  ~EnvelopeReader();
+  EnvelopeReader(const EnvelopeReader&) = delete;
+  EnvelopeReader& operator=(const EnvelopeReader&) = delete;
+
+  // The same checks, verdicts and error messages as open_envelope().
+  Result<EnvelopeView> open(ByteView envelope, std::string_view chain_id, bool verify_signature = true,
+                            std::size_t max_tx_bytes = kDefaultMaxTxBytes);
+
+ private:
+  std::unique_ptr<v1::SignedTransaction> message_;
+};
 
 // Transaction id: SHA-256 of the envelope bytes as carried in blocks.
 Hash256 tx_hash(ByteView envelope);

@@ -25,6 +25,7 @@
 namespace replex::exchange {
 
 struct State;
+struct BlockScratch;
 using consensus::TxCheck;
 
 class ExchangeApp final : public consensus::Application {
@@ -84,6 +85,7 @@ class ExchangeApp final : public consensus::Application {
   std::shared_ptr<const ChainRules> rules_;
   std::unique_ptr<State> state_;
   std::vector<Event> events_;  // of the last executed block
+  std::unique_ptr<BlockScratch> scratch_;  // execute_block's buffers, kept to reuse their memory
 };
 
 }  // namespace replex::exchange

@@ -46,5 +46,50 @@ TEST(TxEnvelope, RejectsWrongChainTamperedBodyAndJunk) {
             std::string::npos);
 }
 
+// EnvelopeReader reads seal_envelope's layout in place and hands every other
+// layout to protobuf: the verdicts and fields must be the same either way.
+TEST(TxEnvelope, ReaderAgreesWithProtobufOnCanonicalAndOtherLayouts) {
+  const KeyPair kp = KeyPair::from_label("alice");
+  const Bytes body = to_bytes("body-bytes");
+  const Bytes env = seal_envelope(kp, kChain, body);
+  EnvelopeReader reader;
+
+  auto canonical = reader.open(env, kChain);
+  ASSERT_TRUE(canonical.is_ok()) << canonical.status().to_string();
+  EXPECT_EQ(canonical->signer, kp.public_key());
+  EXPECT_EQ(Bytes(canonical->body.begin(), canonical->body.end()), body);
+  EXPECT_TRUE(canonical->body.data() >= env.data() && canonical->body.data() < env.data() + env.size())
+      << "the canonical layout is read in place";
+
+  replex::v1::SignedTransaction parsed;
+  ASSERT_TRUE(parsed.ParseFromArray(env.data(), static_cast<int>(env.size())));
+  const std::string body_field = "\x0a\x01x";                  // body "x", overridden below
+  const std::string unknown_field = std::string("\x48\x01", 2);  // field 9, varint 1
+  // Fields repeated (the last wins), reordered, or followed by an unknown one.
+  const std::vector<std::string> layouts = {
+      body_field + std::string(env.begin(), env.end()),
+      parsed.SerializeAsString() + unknown_field,
+      std::string(env.begin() + static_cast<std::ptrdiff_t>(2 + body.size()), env.end()) +
+          std::string(env.begin(), env.begin() + static_cast<std::ptrdiff_t>(2 + body.size())),
+  };
+  for (const std::string& layout : layouts) {
+    auto opened = reader.open(as_bytes(layout), kChain);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    EXPECT_EQ(opened->signer, kp.public_key());
+    EXPECT_EQ(Bytes(opened->body.begin(), opened->body.end()), body);
+  }
+  // A canonical prefix that stops short is not an envelope.
+  const Bytes truncated(env.begin(), env.end() - 1);
+  EXPECT_NE(reader.open(truncated, kChain).status().message().find("not a SignedTransaction"), std::string::npos);
+  // An empty body field gets the same verdict on both paths.
+  replex::v1::SignedTransaction empty_body = parsed;
+  empty_body.set_body("");
+  const std::string no_body = std::string("\x0a\x00", 2) + empty_body.SerializeAsString();
+  EXPECT_NE(reader.open(as_bytes(no_body), kChain).status().message().find("envelope.body: empty"), std::string::npos);
+  const std::string protobuf_no_body = empty_body.SerializeAsString();
+  EXPECT_NE(open_envelope(as_bytes(protobuf_no_body), kChain).status().message().find("envelope.body: empty"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace replex
