@@ -6,6 +6,8 @@
 
 #include "network_impl.hpp"
 
+#include <pthread.h>
+
 namespace replex::p2p {
 
 namespace asio = boost::asio;
@@ -125,6 +127,7 @@ Status Network::Impl::start() {
 }
 
 void Network::Impl::run_loop() {
+  pthread_setname_np(pthread_self(), "replex-p2p");  // for top -H and perf
   // A handler that throws is a bug in it; the network keeps serving the other peers.
   for (;;) {
     try {
