@@ -1,7 +1,7 @@
 // KvStore: the Store contract over any KvEngine — record layout (keys.hpp),
 // framing (frame.hpp), the chain rules and the open-time checks. RocksStore
-// and MemoryStore are this class over RocksEngine and MemoryEngine, so both
-// obey the contract identically.
+// and MemoryStore forward to this class over RocksEngine and MemoryEngine, so
+// both obey the contract identically.
 //
 // Locking: chain_write_mutex_ serialises put_block, put_snapshot and
 // reset_chain_to (each reads then writes the chain); wal_mutex_ serialises

@@ -54,44 +54,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const std::string& path,
   return std::unique_ptr<RocksStore>(new RocksStore(path, std::move(store).value()));
 }
 
-RocksStore::RocksStore(std::string path, std::unique_ptr<KvStore> store)
-    : path_(std::move(path)), store_(std::move(store)) {}
+RocksStore::RocksStore(std::string path, std::unique_ptr<Store> store)
+    : ForwardingStore(std::move(store)), path_(std::move(path)) {}
 
 RocksStore::~RocksStore() = default;
-
-Status RocksStore::put_block(const BlockRecord& record) { return store_->put_block(record); }
-Result<StoredBlock> RocksStore::block_at(std::uint64_t height) const { return store_->block_at(height); }
-Result<std::uint64_t> RocksStore::height_of(const Hash256& block_hash) const {
-  return store_->height_of(block_hash);
-}
-Result<TxLocation> RocksStore::find_tx(const Hash256& tx_hash) const { return store_->find_tx(tx_hash); }
-std::uint64_t RocksStore::last_height() const { return store_->last_height(); }
-std::uint64_t RocksStore::first_height() const { return store_->first_height(); }
-
-Status RocksStore::put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) {
-  return store_->put_snapshot(snapshot, keep);
-}
-Result<SnapshotRecord> RocksStore::latest_snapshot() const { return store_->latest_snapshot(); }
-Result<SnapshotRecord> RocksStore::snapshot_at(std::uint64_t height) const {
-  return store_->snapshot_at(height);
-}
-Result<std::vector<std::uint64_t>> RocksStore::snapshot_heights() const { return store_->snapshot_heights(); }
-Status RocksStore::reset_chain_to(std::uint64_t height) { return store_->reset_chain_to(height); }
-
-Result<std::uint64_t> RocksStore::wal_append(std::uint64_t height, ByteView record, bool sync) {
-  return store_->wal_append(height, record, sync);
-}
-Result<std::vector<WalEntry>> RocksStore::wal_read_all() const { return store_->wal_read_all(); }
-Status RocksStore::wal_truncate_below(std::uint64_t height) { return store_->wal_truncate_below(height); }
-
-Status RocksStore::put(Column column, std::string_view key, ByteView value, bool sync) {
-  return store_->put(column, key, value, sync);
-}
-Result<Bytes> RocksStore::get(Column column, std::string_view key) const { return store_->get(column, key); }
-Status RocksStore::erase(Column column, std::string_view key, bool sync) {
-  return store_->erase(column, key, sync);
-}
-
-Status RocksStore::sync() { return store_->sync(); }
 
 }  // namespace replex::storage

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "replex/storage/forwarding_store.hpp"
 #include "replex/storage/store.hpp"
 #include "replex/storage/store_options.hpp"
 
@@ -45,7 +46,7 @@ struct RocksStoreOptions {
   Status validate() const;
 };
 
-class RocksStore final : public Store {
+class RocksStore final : public ForwardingStore {
  public:
   static Result<std::unique_ptr<RocksStore>> open(const std::string& path,
                                                   const RocksStoreOptions& options = {});
@@ -55,34 +56,10 @@ class RocksStore final : public Store {
 
   const std::string& path() const { return path_; }
 
-  Status put_block(const BlockRecord& record) override;
-  Result<StoredBlock> block_at(std::uint64_t height) const override;
-  Result<std::uint64_t> height_of(const Hash256& block_hash) const override;
-  Result<TxLocation> find_tx(const Hash256& tx_hash) const override;
-  std::uint64_t last_height() const override;
-  std::uint64_t first_height() const override;
-
-  Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) override;
-  Result<SnapshotRecord> latest_snapshot() const override;
-  Result<SnapshotRecord> snapshot_at(std::uint64_t height) const override;
-  Result<std::vector<std::uint64_t>> snapshot_heights() const override;
-  Status reset_chain_to(std::uint64_t height) override;
-
-  Result<std::uint64_t> wal_append(std::uint64_t height, ByteView record, bool sync) override;
-  Result<std::vector<WalEntry>> wal_read_all() const override;
-  Status wal_truncate_below(std::uint64_t height) override;
-
-  Status put(Column column, std::string_view key, ByteView value, bool sync) override;
-  Result<Bytes> get(Column column, std::string_view key) const override;
-  Status erase(Column column, std::string_view key, bool sync) override;
-
-  Status sync() override;
-
  private:
-  RocksStore(std::string path, std::unique_ptr<KvStore> store);
+  RocksStore(std::string path, std::unique_ptr<Store> store);
 
   std::string path_;
-  std::unique_ptr<KvStore> store_;
 };
 
 }  // namespace replex::storage
