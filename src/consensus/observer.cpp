@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "replex/core/assert.hpp"
+
 namespace replex::consensus {
 
 Result<Observer> Observer::create(const Config& config, const ChainInfo& chain,
@@ -27,6 +29,7 @@ Observer::Observer(const Config& config, const ChainInfo& chain, ValidatorSet va
       committed_height_(committed_height),
       committed_hash_(committed_hash),
       target_height_(committed_height) {
+  REPLEX_ASSERT(validators_.size() > 0);
   for (ValidatorIndex i = 0; i < validators_.size(); ++i) peers_.push_back(i);
 }
 
@@ -82,6 +85,7 @@ void Observer::on_blocks(const BlocksReceived& input, std::vector<Action>& out) 
     }
     const Height height = block->height();
     if (height <= committed_height_) continue;
+    REPLEX_ASSERT(height >= 1);
     target_height_ = std::max(target_height_, height);
     if (input.from && validators_.contains(*input.from)) {
       // The sender has it: ask it first, then the others.
@@ -111,14 +115,18 @@ void Observer::release(std::vector<Action>& out) {
                                               {}}});
       continue;
     }
+    REPLEX_ASSERT(block.height() == committed_height_ + 1);
     committed_height_ = block.height();
     committed_hash_ = block.block_hash;
     out.emplace_back(CommitBlock{std::move(block)});
   }
   pending_.erase(pending_.begin(), pending_.upper_bound(committed_height_));
+  // Nothing pending at or below the committed height, nothing beyond the window.
+  REPLEX_ASSERT(pending_.empty() || pending_.begin()->first > committed_height_ + 1);
 }
 
 void Observer::request(Height to, std::vector<Action>& out) {
+  REPLEX_ASSERT(to > committed_height_);
   out.emplace_back(RequestBlocks{committed_height_ + 1, to, peers_});
   fetching_to_ = to;
   fetch_deadline_ms_ = now_ms_ + config_.fetch_timeout_ms;

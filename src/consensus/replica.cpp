@@ -67,7 +67,7 @@ detail::SignKey sign_key_of(const Message& m) {
 // --- Replica (the public wrapper) ------------------------------------------------------
 
 Result<Replica> Replica::create(const Config& config, const ChainInfo& chain,
-                                ValidatorSet validators, KeyPair key, const Application& app,
+                                ValidatorSet validators, KeyPair key, const abci::Application& app,
                                 RecoveredState recovered) {
   REPLEX_RETURN_IF_ERROR(config.validate_for(validators.size()));
   if (chain.chain_id.empty() || chain.chain_id.size() > kMaxChainIdBytes) {
@@ -109,7 +109,7 @@ const Config& Replica::config() const { return impl_->config(); }
 // --- Impl: construction and recovery ---------------------------------------------------------
 
 Replica::Impl::Impl(const Config& config, const ChainInfo& chain, ValidatorSet validators,
-                    KeyPair key, ValidatorIndex index, const Application& app,
+                    KeyPair key, ValidatorIndex index, const abci::Application& app,
                     const RecoveredState& recovered)
     : config_(config),
       chain_(chain),
@@ -409,7 +409,7 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
     emit(std::move(status));
     return;
   }
-  const TxCheck check = app_.check_tx(input.tx, committed_height_ + 1);
+  const abci::TxCheck check = app_.check_tx(input.tx, committed_height_ + 1);
   if (!check.ok()) {
     status.verdict = TxVerdict::kRejected;
     status.app_code = check.code;

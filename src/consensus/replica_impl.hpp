@@ -101,7 +101,7 @@ struct OutstandingFetch {
 class Replica::Impl {
  public:
   Impl(const Config& config, const ChainInfo& chain, ValidatorSet validators, KeyPair key,
-       ValidatorIndex index, const Application& app, const RecoveredState& recovered);
+       ValidatorIndex index, const abci::Application& app, const RecoveredState& recovered);
 
   Status recover(const std::vector<Bytes>& wal_records);
   std::vector<Action> start(std::uint64_t now_ms);
@@ -244,7 +244,7 @@ class Replica::Impl {
   const ValidatorSet validators_;
   const KeyPair key_;
   const ValidatorIndex me_;
-  const Application& app_;
+  const abci::Application& app_;
   const MessageLimits limits_;
 
   // --- clock and output of the input being handled -------------------------------------------

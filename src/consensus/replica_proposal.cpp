@@ -42,13 +42,13 @@ bool Replica::Impl::propose() {
     // Oldest first; a transaction that no longer passes check_tx is evicted.
     std::vector<Bytes> txs;
     std::vector<Hash256> hashes;
-    std::vector<std::pair<Hash256, TxCheck>> evicted;
+    std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
     std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
     mempool_.for_each([&](const Mempool::Entry& e) {
       if (e.in_flight) return true;
       if (txs.size() >= config_.max_block_txs) return false;
       if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
-      TxCheck check = app_.check_tx(e.tx, height);
+      abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
         evicted.emplace_back(e.hash, std::move(check));
         return true;
@@ -144,14 +144,14 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
     }
     // A transaction this replica's mempool holds passed verify_tx on admission.
     if (!mempool_.contains(hash)) {
-      const TxCheck verified = app_.verify_tx(tx);
+      const abci::TxCheck verified = app_.verify_tx(tx);
       if (!verified.ok()) {
         return Status::invalid_argument(
             where + "verify_tx: " + std::string(app_.reason_name(verified.code)) + ": " +
             verified.message);
       }
     }
-    const TxCheck checked = app_.check_tx(tx, height);
+    const abci::TxCheck checked = app_.check_tx(tx, height);
     if (!checked.ok()) {
       return Status::invalid_argument(where +
                                       "check_tx: " + std::string(app_.reason_name(checked.code)) +
@@ -170,10 +170,10 @@ void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, con
 }
 
 void Replica::Impl::recheck_mempool(Height next_height) {
-  std::vector<std::pair<Hash256, TxCheck>> evicted;
+  std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
   mempool_.for_each([&](const Mempool::Entry& e) {
     if (e.in_flight) return true;
-    TxCheck check = app_.check_tx(e.tx, next_height);
+    abci::TxCheck check = app_.check_tx(e.tx, next_height);
     if (!check.ok()) evicted.emplace_back(e.hash, std::move(check));
     return true;
   });

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "replex/core/assert.hpp"
 #include "replex/core/hash.hpp"
 
 namespace replex::consensus {
@@ -26,11 +27,13 @@ Result<CertifiedBlock> verify_certified_block(const CertifiedBlockBytes& bytes,
   out.certificate = std::move(cert).value();
   out.block_bytes = bytes.block;
   out.certificate_bytes = bytes.certificate;
+  REPLEX_ASSERT(out.certificate.height == out.block->header.height && out.certificate.block_hash == out.block_hash);
   return out;
 }
 
 Status verify_chain_link(Height parent_height, const Hash256& parent_hash,
                          const BlockHeader& next) {
+  REPLEX_ASSERT(parent_height < UINT64_MAX);
   if (next.height != parent_height + 1) {
     return Status::invalid_argument("block.height: " + std::to_string(next.height) + ", expected " +
                                     std::to_string(parent_height + 1));
@@ -89,6 +92,13 @@ Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snaps
   }
   out.proof = std::move(proof).value();
   out.proof_bytes = Bytes(proof_bytes.begin(), proof_bytes.end());
+  // What the caller installs: the checkpointed block, then a gapless chain above it.
+  REPLEX_ASSERT(out.anchor.height() == out.proof.checkpoint.height &&
+                out.anchor.block_hash == out.proof.checkpoint.block_hash);
+  REPLEX_ASSERT(out.later_blocks.size() + 1 == blocks.size());
+  for (std::size_t i = 0; i < out.later_blocks.size(); ++i) {
+    REPLEX_ASSERT(out.later_blocks[i].height() == out.anchor.height() + 1 + i);
+  }
   return out;
 }
 

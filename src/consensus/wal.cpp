@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "replex/core/assert.hpp"
 #include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
 
@@ -21,6 +22,8 @@ std::array<std::uint8_t, kChecksumBytes> checksum(ByteView framed) {
 }  // namespace
 
 Bytes encode_prepared_record(const PreparedCertificate& certificate, ByteView block) {
+  // Only a block at a real height is recorded as prepared (a lone validator needs no prepares).
+  REPLEX_ASSERT(certificate.height > 0 && !block.empty());
   ByteWriter w(256 + certificate.prepares.size() * 68 + block.size());
   write_prepared_certificate(w, certificate);
   w.bytes(block);
@@ -37,12 +40,16 @@ Result<PreparedRecord> decode_prepared_record(ByteView payload) {
 }
 
 Bytes encode_wal_record(WalRecordKind kind, ByteView message) {
+  REPLEX_ASSERT(kind >= WalRecordKind::kOwnMessage && kind <= WalRecordKind::kPrepared);
+  REPLEX_ASSERT(!message.empty());
   ByteWriter w(1 + 1 + 4 + message.size() + kChecksumBytes);
   w.u8(kWalRecordVersion);
   w.u8(static_cast<std::uint8_t>(kind));
   w.bytes(message);
   const auto sum = checksum(w.data());
   w.raw(ByteView(sum.data(), sum.size()));
+  // The frame is exactly what decode_wal_record() takes apart.
+  REPLEX_ASSERT(w.size() == 1 + 1 + 4 + message.size() + kChecksumBytes);
   return w.take();
 }
 
@@ -71,6 +78,7 @@ Result<WalRecord> decode_wal_record(ByteView record) {
   out.kind = static_cast<WalRecordKind>(kind);
   out.message = r.bytes("wal record.message");
   REPLEX_RETURN_IF_ERROR(r.finish());
+  REPLEX_ASSERT(out.kind >= WalRecordKind::kOwnMessage && out.kind <= WalRecordKind::kPrepared);
   return out;
 }
 

@@ -39,15 +39,15 @@ bool ByteReader::boolean(std::string_view field) {
 
 std::uint32_t ByteReader::u32(std::string_view field) {
   if (!take(4, field)) return 0;
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | in_[pos_++];
+  const std::uint32_t v = load_be32(in_.data() + pos_);
+  pos_ += 4;
   return v;
 }
 
 std::uint64_t ByteReader::u64(std::string_view field) {
   if (!take(8, field)) return 0;
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | in_[pos_++];
+  const std::uint64_t v = load_be64(in_.data() + pos_);
+  pos_ += 8;
   return v;
 }
 

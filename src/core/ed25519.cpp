@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "replex/core/hash.hpp"
-#include "sodium_init.hpp"
+#include "replex/core/sodium.hpp"
 
 namespace replex {
 
@@ -17,7 +17,6 @@ static_assert(crypto_sign_BYTES == Signature::kSize);
 static_assert(crypto_sign_SEEDBYTES == KeyPair::kSeedSize);
 static_assert(crypto_sign_SECRETKEYBYTES == 64);
 
-namespace detail {
 void ensure_sodium() {
   static const bool ready = [] {
     if (sodium_init() < 0) {
@@ -28,7 +27,6 @@ void ensure_sodium() {
   }();
   (void)ready;
 }
-}  // namespace detail
 
 std::string PublicKey::hex() const { return to_hex(view()); }
 
@@ -59,7 +57,7 @@ Result<Signature> Signature::from_bytes(ByteView b) {
 }
 
 KeyPair KeyPair::generate() {
-  detail::ensure_sodium();
+  ensure_sodium();
   std::array<std::uint8_t, kSeedSize> seed;
   randombytes_buf(seed.data(), seed.size());
   auto kp = from_seed(seed);
@@ -71,7 +69,7 @@ Result<KeyPair> KeyPair::from_seed(ByteView seed) {
   if (seed.size() != kSeedSize) {
     return Status::invalid_argument("key seed: expected 32 bytes, got " + std::to_string(seed.size()));
   }
-  detail::ensure_sodium();
+  ensure_sodium();
   KeyPair kp;
   crypto_sign_seed_keypair(kp.public_key_.bytes.data(), kp.secret_.data(), seed.data());
   return kp;
@@ -126,7 +124,7 @@ Signature KeyPair::sign(std::string_view domain, std::string_view chain_id, Byte
 bool verify(const PublicKey& key, std::string_view domain, std::string_view chain_id,
             ByteView message, const Signature& sig) {
   if (domain.size() > 255 || chain_id.size() > kMaxChainIdBytes) return false;
-  detail::ensure_sodium();
+  ensure_sodium();
   const Bytes input = signing_bytes(domain, chain_id, message);
   return crypto_sign_verify_detached(sig.bytes.data(), input.data(), input.size(),
                                      key.bytes.data()) == 0;

@@ -56,7 +56,7 @@ TxCheck ExchangeApp::full_check(ByteView tx, std::uint64_t height) const {
   return check_admission(*state_, decoded, height);
 }
 
-consensus::BlockOutcome ExchangeApp::execute_block(const consensus::BlockContext& ctx,
+abci::BlockOutcome ExchangeApp::execute_block(const abci::BlockContext& ctx,
                                                    std::span<const Bytes> txs) {
   State& s = *state_;
   REPLEX_ASSERT_MSG(ctx.height == s.height + 1, "execute_block at height " + std::to_string(ctx.height) +
@@ -89,7 +89,7 @@ consensus::BlockOutcome ExchangeApp::execute_block(const consensus::BlockContext
     if (verdicts[i].ok()) signers[i] = s.find_account(decoded[i].signer);
   }
 
-  consensus::BlockOutcome outcome;
+  abci::BlockOutcome outcome;
   outcome.tx_codes.assign(txs.size(), 0);
   Executor executor(s, events_, ctx.height);
   for (const auto* phase : {&first_phase, &second_phase}) {

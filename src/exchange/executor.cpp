@@ -45,8 +45,10 @@ TxCheck check_header(const State& s, const Transaction& tx, std::uint64_t height
     return reject(Reason::kExpired, "good_til_height " + std::to_string(tx.good_til_height) +
                                         " is below height " + std::to_string(height));
   }
-  const std::uint64_t ttl = s.chain().params().tx_ttl_blocks_max;
+  const std::uint64_t ttl = s.chain().params().max_tx_ttl_blocks;
   if (tx.good_til_height - height > ttl) {
+    // The advisory text predates the key's rename (params.max_tx_ttl_blocks);
+    // it is kept as it was, since the golden test pins every message.
     return reject(Reason::kGoodTilTooFar, "good_til_height " + std::to_string(tx.good_til_height) +
                                               " is more than tx_ttl_blocks_max " + std::to_string(ttl) +
                                               " above height " + std::to_string(height));

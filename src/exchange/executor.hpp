@@ -21,7 +21,7 @@
 namespace replex::exchange {
 
 // Admission against `state` for inclusion at `height`: the signer has an
-// account, height <= good_til_height <= height + tx_ttl_blocks_max, and the
+// account, height <= good_til_height <= height + max_tx_ttl_blocks, and the
 // nonce is unused.
 TxCheck check_admission(const State& state, const Transaction& tx, std::uint64_t height);
 // The same checks but the nonce's, which the Executor makes as it records it,

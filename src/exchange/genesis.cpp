@@ -48,8 +48,8 @@ Status validate_params(const GenesisParams& p) {
                                           std::to_string(kMinMaxTxBytes) + ".." +
                                           std::to_string(kMaxMaxTxBytes));
   }
-  if (p.tx_ttl_blocks_max < 1 || p.tx_ttl_blocks_max > kMaxTxTtlBlocks) {
-    return bad("params.tx_ttl_blocks_max", std::to_string(p.tx_ttl_blocks_max) + " is outside 1.." +
+  if (p.max_tx_ttl_blocks < 1 || p.max_tx_ttl_blocks > kMaxTxTtlBlocks) {
+    return bad("params.max_tx_ttl_blocks", std::to_string(p.max_tx_ttl_blocks) + " is outside 1.." +
                                                std::to_string(kMaxTxTtlBlocks));
   }
   if (p.max_open_orders_per_account < 1 || p.max_open_orders_per_account > kMaxOpenOrdersLimit) {
@@ -180,7 +180,7 @@ Bytes encode_genesis(const Genesis& input) {
   w.str(kGenesisTag);
   w.str(g.chain_id);
   w.u64(g.params.max_tx_bytes);
-  w.u64(g.params.tx_ttl_blocks_max);
+  w.u64(g.params.max_tx_ttl_blocks);
   w.u32(g.params.max_open_orders_per_account);
   w.u32(g.params.max_client_order_id_bytes);
   w.raw(g.fee_account.view());
@@ -219,7 +219,7 @@ Result<Genesis> decode_genesis(ByteView bytes) {
   Genesis g;
   g.chain_id = r.str("genesis.chain_id");
   g.params.max_tx_bytes = r.u64("genesis.params.max_tx_bytes");
-  g.params.tx_ttl_blocks_max = r.u64("genesis.params.tx_ttl_blocks_max");
+  g.params.max_tx_ttl_blocks = r.u64("genesis.params.max_tx_ttl_blocks");
   g.params.max_open_orders_per_account = r.u32("genesis.params.max_open_orders_per_account");
   g.params.max_client_order_id_bytes = r.u32("genesis.params.max_client_order_id_bytes");
   const ByteView fee = r.raw(PublicKey::kSize, "genesis.fee_account");

@@ -180,7 +180,7 @@ class SnapshotDecoder {
   Status read_accounts() {
     std::uint32_t count = 0;
     REPLEX_RETURN_IF_ERROR(read_count("snapshot.accounts.count", PublicKey::kSize + 9, count));
-    const std::uint64_t ttl = rules_->params().tx_ttl_blocks_max;
+    const std::uint64_t ttl = rules_->params().max_tx_ttl_blocks;
     for (std::uint32_t i = 0; i < count; ++i) {
       const AccountId key = read_key("snapshot.account.key");
       if (!r_.ok()) return r_.status();

@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 
 namespace replex::node {
 

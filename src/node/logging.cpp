@@ -6,13 +6,13 @@
 
 namespace replex::node {
 
-Status setup_logging(const LoggingSection& logging, const std::string& home) {
+Status setup_logging(const config::LoggingSection& logging, const std::string& home) {
   spdlog::sink_ptr sink;
   try {
     if (logging.file.empty()) {
       sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     } else {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(resolve_path(home, logging.file));
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config::resolve_path(home, logging.file));
     }
   } catch (const spdlog::spdlog_ex& e) {
     return Status::io_error(std::string("logging.file: ") + e.what());

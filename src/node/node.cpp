@@ -1,15 +1,15 @@
 // Node and Node::Impl: opening, starting and stopping (docs/node.md).
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "node_impl.hpp"
 #include "replex/consensus/messages.hpp"
-#include "replex/node/key_file.hpp"
+#include "replex/config/key_file.hpp"
+#include "replex/consensus/block.hpp"
 #include "replex/p2p/frame.hpp"
 #include "replex/p2p/message.hpp"
 
@@ -17,7 +17,6 @@ namespace replex::node {
 namespace {
 
 constexpr std::string_view kGenesisHashKey = "node/genesis_hash";
-constexpr std::string_view kServiceName = "replex.v1.NodeService";
 // Room for what a message carries besides its block or snapshot: signed
 // parts, certificates and proofs, length prefixes.
 constexpr std::uint64_t kMessageOverheadBytes = 256u << 10;
@@ -40,10 +39,10 @@ std::uint64_t unix_now_ms() {
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() { stop(); }
 
-Result<std::unique_ptr<Node>> Node::open(const std::string& home, NodeConfig config) {
-  const std::string genesis_path = resolve_path(home, config.node.genesis_file);
-  REPLEX_ASSIGN_OR_RETURN(GenesisFile genesis, load_genesis_file(genesis_path));
-  auto impl = std::make_unique<Impl>(home, std::move(config), std::move(genesis));
+Result<std::unique_ptr<Node>> Node::open(const std::string& home, config::NodeConfig node_config) {
+  const std::string genesis_path = config::resolve_path(home, node_config.node.genesis_file);
+  REPLEX_ASSIGN_OR_RETURN(config::GenesisFile genesis, config::load_genesis_file(genesis_path));
+  auto impl = std::make_unique<Impl>(home, std::move(node_config), std::move(genesis));
   REPLEX_RETURN_IF_ERROR(impl->open());
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
@@ -59,38 +58,38 @@ Status Node::start() { return impl_->start(); }
 void Node::stop() { impl_->stop(); }
 std::uint16_t Node::p2p_port() const { return impl_->p2p_port_; }
 std::uint16_t Node::grpc_port() const { return impl_->grpc_port_; }
-const ReadViews& Node::views() const { return impl_->views_; }
-const GenesisFile& Node::genesis() const { return impl_->genesis_; }
-const NodeConfig& Node::config() const { return impl_->config_; }
+const api::ReadViews& Node::views() const { return impl_->views_; }
+const config::GenesisFile& Node::genesis() const { return impl_->genesis_; }
+const config::NodeConfig& Node::config() const { return impl_->config_; }
 std::string Node::node_id_hex() const { return impl_->node_id_hex_; }
 
 // --- Impl: open ------------------------------------------------------------------------
 
-Node::Impl::Impl(std::string home, NodeConfig config, GenesisFile genesis)
+Node::Impl::Impl(std::string home, config::NodeConfig node_config, config::GenesisFile genesis)
     : home_(std::move(home)),
-      config_(std::move(config)),
+      config_(std::move(node_config)),
       genesis_(std::move(genesis)),
       waiters_(config_.api.max_pending_submissions) {}
 
 Node::Impl::~Impl() { stop(); }
 
 Status Node::Impl::open() {
-  const NodeSection& n = config_.node;
+  const config::NodeSection& n = config_.node;
   // Keys first: a misconfigured node should fail before it touches the store.
-  REPLEX_ASSIGN_OR_RETURN(KeyPair node_key, read_key_file(resolve_path(home_, n.node_key_file), "node key"));
+  REPLEX_ASSIGN_OR_RETURN(KeyPair node_key, config::read_key_file(config::resolve_path(home_, n.node_key_file), "node key"));
   node_key_ = std::make_shared<const KeyPair>(std::move(node_key));
   node_id_hex_ = node_key_->public_key().hex();
   REPLEX_ASSIGN_OR_RETURN(consensus::ValidatorSet validators, genesis_.validator_set());
   validators_.emplace(std::move(validators));
   std::optional<KeyPair> validator_key;  // the host takes it
-  if (n.mode == NodeMode::kValidator) {
-    REPLEX_ASSIGN_OR_RETURN(KeyPair key, read_key_file(resolve_path(home_, n.validator_key_file), "validator key"));
+  if (n.mode == config::NodeMode::kValidator) {
+    REPLEX_ASSIGN_OR_RETURN(KeyPair key, config::read_key_file(config::resolve_path(home_, n.validator_key_file), "validator key"));
     self_index_ = genesis_.index_of_key(key.public_key());
     if (!self_index_) {
       return Status::failed_precondition("validator key " + key.public_key().hex() +
                                          " is not a validator of the genesis; run this node with node.mode: observer");
     }
-    const GenesisValidator& entry = genesis_.validators[*self_index_];
+    const config::GenesisValidator& entry = genesis_.validators[*self_index_];
     if (entry.node_id != node_key_->public_key()) {
       return Status::failed_precondition("validator '" + entry.name + "' has node_id " + entry.node_id.hex() +
                                          " in the genesis, but this node's key is " + node_id_hex_ +
@@ -105,7 +104,7 @@ Status Node::Impl::open() {
   REPLEX_RETURN_IF_ERROR(fit_to_frames());
   REPLEX_RETURN_IF_ERROR(host_options_.validate());
 
-  const std::string store_path = resolve_path(home_, config_.storage.path);
+  const std::string store_path = config::resolve_path(home_, config_.storage.path);
   REPLEX_ASSIGN_OR_RETURN(store_, storage::RocksStore::open(store_path, config_.storage.rocks));
   // A data directory belongs to one chain: refuse to mix chains in one store.
   const Hash256 genesis_hash = genesis_.hash();
@@ -121,12 +120,13 @@ Status Node::Impl::open() {
   }
 
   REPLEX_ASSIGN_OR_RETURN(exchange_, exchange::ExchangeApp::create(genesis_.exchange));
-  app_ = std::make_unique<replica::SynchronizedApplication>(*exchange_);
+  app_ = std::make_unique<host::SynchronizedApplication>(*exchange_);
+  chain_views_ = std::make_unique<api::ChainViewBuilder>(*exchange_, genesis_accounts(), config_.markets.book_depth_levels);
 
   const auto started = std::chrono::steady_clock::now();
   REPLEX_ASSIGN_OR_RETURN(
-      host_, replica::ReplicaHost::open(host_options_, genesis_.chain_info(), *validators_, std::move(validator_key), *app_,
-                                        *store_, replica::ReplicaHost::Ports{*this, *this, *this, this}));
+      host_, host::ReplicaHost::open(host_options_, genesis_.chain_info(), *validators_, std::move(validator_key), *app_,
+                                        *store_, host::ReplicaHost::Ports{*this, *this, *this, this}));
   const auto& recovered = host_->recovery();
   spdlog::info("recovered height {} from {} (snapshot at {}, {} blocks and {} txs replayed in {} ms)",
                app_->last_height(), store_path, recovered.snapshot_height, recovered.replayed_blocks,
@@ -138,22 +138,6 @@ Status Node::Impl::open() {
   workers_ = std::make_unique<WorkerPool>(worker_count(config_.consensus.worker_threads),
                                           config_.consensus.max_pending_verifications);
   return Status::ok();
-}
-
-void Node::Impl::publish_recovered_view() {
-  const std::uint64_t height = app_->last_height();
-  Hash256 block_hash = genesis_.hash();
-  std::uint64_t time_ms = genesis_.genesis_time_ms;
-  if (height > 0) {
-    block_hash = host_->replica() ? host_->replica()->committed_hash() : host_->observer()->committed_hash();
-    time_ms = 0;  // unknown until the next block when the block itself is not held (state transfer)
-    if (auto stored = store_->block_at(height)) {
-      auto block = consensus::decode_block(stored->block, block_limits(), genesis_.chain_id());
-      if (block) time_ms = block->header.time_ms;
-      block_hash = stored->block_hash;
-    }
-  }
-  publish_chain_view(height, block_hash, app_->app_hash(), time_ms, AccountRefresh::kAll);
 }
 
 Status Node::Impl::fit_to_frames() {
@@ -171,7 +155,7 @@ Status Node::Impl::fit_to_frames() {
   }
   // Blocks answers get a quarter of a frame (at least one block always
   // travels); a state answer's snapshot gets the rest.
-  replica::ServeLimits& serve = host_options_.serve;
+  host::ServeLimits& serve = host_options_.serve;
   serve.max_answer_bytes = std::min<std::uint64_t>(serve.max_answer_bytes, payload / 4);
   serve.max_snapshot_bytes = payload - serve.max_answer_bytes - kMessageOverheadBytes;
   return Status::ok();
@@ -185,7 +169,7 @@ consensus::BlockLimits Node::Impl::block_limits() const {
 
 Status Node::Impl::start() {
   if (started_.exchange(true)) return Status::failed_precondition("the node was started before");
-  REPLEX_ASSIGN_OR_RETURN(ListenAddress listen, parse_listen_address(config_.p2p.listen));
+  REPLEX_ASSIGN_OR_RETURN(config::ListenAddress listen, config::parse_listen_address(config_.p2p.listen));
   p2p::NetworkConfig network = config_.p2p.network;
   network.listen_host = listen.host;
   network.listen_port = listen.port;
@@ -203,7 +187,7 @@ Status Node::Impl::start() {
         if (!validator) {
           // An observer has no mempool: it checks the transaction against its
           // committed state (on this worker) and relays it to the validators.
-          const consensus::TxCheck check = app_->check_tx(tx, app_->last_height() + 1);
+          const abci::TxCheck check = app_->check_tx(tx, app_->last_height() + 1);
           if (!check.ok()) {
             done(consensus::TxStatusReport{hash, consensus::TxVerdict::kRejected, check.code, check.message});
           } else {
@@ -235,47 +219,34 @@ Status Node::Impl::start() {
 
   std::string grpc_address = "disabled";
   if (config_.api.grpc_enabled) {
-    grpc_address = ListenAddress{parse_listen_address(config_.api.grpc_listen)->host, grpc_port_}.to_string();
+    grpc_address =
+        config::ListenAddress{config::parse_listen_address(config_.api.grpc_listen)->host, grpc_port_}.to_string();
   }
   // One line with everything a script needs to drive the node.
   spdlog::info("replex started: moniker={} mode={} node_id={} {} chain={} height={} p2p={} grpc={}",
-               config_.node.moniker, node_mode_name(config_.node.mode), node_id_hex_,
+               config_.node.moniker, config::node_mode_name(config_.node.mode), node_id_hex_,
                self_index_ ? "validator_index=" + std::to_string(*self_index_) : std::string("observer"),
-               genesis_.chain_id(), views_.chain()->height, ListenAddress{listen.host, p2p_port_}.to_string(),
+               genesis_.chain_id(), views_.chain()->height, config::ListenAddress{listen.host, p2p_port_}.to_string(),
                grpc_address);
   return Status::ok();
 }
 
 Status Node::Impl::start_grpc() {
-  REPLEX_ASSIGN_OR_RETURN(ListenAddress listen, parse_listen_address(config_.api.grpc_listen));
-  ServiceContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
-                         block_limits()};
-  service_ = std::make_unique<NodeServiceImpl>(context);
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(listen.to_string(), grpc::InsecureServerCredentials(), &bound_port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.api.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(config_.api.max_message_bytes));
-  grpc::ResourceQuota quota("replex-grpc");
-  quota.SetMaxThreads(static_cast<int>(config_.api.max_threads));
-  builder.SetResourceQuota(quota);
-  builder.RegisterService(service_.get());
-  NodeIdentity identity{config_.node.moniker, config_.node.mode, node_key_->public_key(), self_index_,
-                        ListenAddress{parse_listen_address(config_.p2p.listen)->host, p2p_port_}.to_string(),
-                        listen.to_string()};
-  service_->set_identity(identity);
-  grpc_server_ = builder.BuildAndStart();
-  if (!grpc_server_ || bound_port == 0) {
-    grpc_server_.reset();
-    return Status::io_error("api.grpc_listen: cannot listen on " + listen.to_string());
-  }
-  grpc_port_ = static_cast<std::uint16_t>(bound_port);
-  identity.grpc_listen = ListenAddress{listen.host, grpc_port_}.to_string();
-  service_->set_identity(std::move(identity));
-  grpc_server_->GetHealthCheckService()->SetServingStatus(std::string(kServiceName), true);
+  api::ApiContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
+                          block_limits()};
+  api::NodeIdentity identity{config_.node.moniker, config_.node.mode, node_key_->public_key(), self_index_,
+                             config::ListenAddress{config::parse_listen_address(config_.p2p.listen)->host, p2p_port_}
+                                 .to_string(),
+                             config_.api.grpc_listen};
+  REPLEX_ASSIGN_OR_RETURN(grpc_server_, api::GrpcServer::start(context, std::move(identity)));
+  grpc_port_ = grpc_server_->port();
   return Status::ok();
+}
+
+std::vector<exchange::AccountId> Node::Impl::genesis_accounts() const {
+  std::set<exchange::AccountId> accounts{genesis_.exchange.fee_account};
+  for (const auto& allocation : genesis_.exchange.allocations) accounts.insert(allocation.account);
+  return {accounts.begin(), accounts.end()};
 }
 
 // --- Impl: stop ------------------------------------------------------------------------
@@ -284,13 +255,9 @@ void Node::Impl::stop() {
   if (!started_.load() || stopped_.exchange(true)) return;
   spdlog::info("stopping: refusing new calls");
   // 1. Stop accepting: API callers get UNAVAILABLE, waits end.
-  if (service_) service_->stop_accepting();
   views_.close();
   waiters_.close();
-  if (grpc_server_) {
-    grpc_server_->GetHealthCheckService()->Shutdown();
-    grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(config_.api.shutdown_grace_ms));
-  }
+  if (grpc_server_) grpc_server_->shutdown();
   // 2. No more peer input; verifications already accepted finish.
   if (network_) network_->stop();
   workers_->stop();
@@ -305,7 +272,7 @@ void Node::Impl::stop() {
     for (auto& done : callbacks) done(Status::unavailable("the node is shutting down"));
   }
   pending_admissions_.clear();
-  if (grpc_server_) grpc_server_->Wait();
+  if (grpc_server_) grpc_server_->wait();
   spdlog::info("stopped at height {}", views_.chain()->height);
 }
 

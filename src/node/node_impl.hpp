@@ -8,7 +8,7 @@
 //  - the Network thread only routes: it hands work to workers_ or posts to
 //    consensus_loop_, never blocks;
 //  - workers_ verify signatures and serve peers' block/state requests;
-//  - gRPC threads use service_ (read views, store, admission).
+//  - gRPC threads run the API (src/api) over read views, store and admission.
 #pragma once
 
 #include <atomic>
@@ -21,20 +21,19 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
-#include "commit_waiters.hpp"
 #include "event_loop.hpp"
-#include "node_service.hpp"
 #include "peer_request.hpp"
+#include "replex/api/chain_view_builder.hpp"
+#include "replex/api/commit_waiters.hpp"
+#include "replex/api/grpc_server.hpp"
+#include "replex/api/read_views.hpp"
+#include "replex/config/genesis_file.hpp"
+#include "replex/config/node_config.hpp"
 #include "replex/exchange/exchange_app.hpp"
-#include "replex/node/config.hpp"
-#include "replex/node/genesis_file.hpp"
 #include "replex/node/node.hpp"
-#include "replex/node/read_views.hpp"
 #include "replex/p2p/network.hpp"
-#include "replex/replica/host.hpp"
-#include "replex/replica/synchronized_application.hpp"
+#include "replex/host/host.hpp"
+#include "replex/host/synchronized_application.hpp"
 #include "replex/storage/rocks_store.hpp"
 #include "tx_admission.hpp"
 #include "worker_pool.hpp"
@@ -44,45 +43,42 @@ namespace replex::node {
 // Unix time in milliseconds: the consensus core's clock (header times).
 std::uint64_t unix_now_ms();
 
-// The accounts a block's events name (orders, trades, balances, withdrawals).
-std::vector<exchange::AccountId> touched_accounts(std::span<const exchange::Event> events);
-
-class Node::Impl final : public replica::Transport,
-                         public replica::Timers,
-                         public replica::Listener,
-                         public replica::ExecutionQueue {
+class Node::Impl final : public host::Transport,
+                         public host::Timers,
+                         public host::Listener,
+                         public host::ExecutionQueue {
  public:
-  Impl(std::string home, NodeConfig config, GenesisFile genesis);
+  Impl(std::string home, config::NodeConfig config, config::GenesisFile genesis);
   ~Impl() override;
 
   Status open();
   Status start();
   void stop();
 
-  // --- replica::Transport (consensus thread) -----------------------------------
+  // --- host::Transport (consensus thread) -----------------------------------
   void send(consensus::ValidatorIndex to, consensus::MessageType type,
             const consensus::SharedBytes& bytes) override;
   void broadcast(consensus::MessageType type, const consensus::SharedBytes& bytes) override;
   void request_blocks(const consensus::RequestBlocks& request) override;
   void request_state(const consensus::RequestState& request) override;
 
-  // --- replica::Timers (consensus thread) ----------------------------------------
+  // --- host::Timers (consensus thread) ----------------------------------------
   void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override;
   void cancel(consensus::TimerKind kind) override;
 
-  // --- replica::Listener (consensus thread) --------------------------------------
+  // --- host::Listener (consensus thread) --------------------------------------
   void on_tx_status(const consensus::TxStatusReport& report) override;
   void on_view_changed(const consensus::ViewChanged& change) override;
   void on_evidence(const consensus::Evidence& evidence) override;
 
-  // --- replica::ExecutionQueue (consensus thread posts, execution thread runs) ----
-  void post(replica::ExecutionTask task) override;
+  // --- host::ExecutionQueue (consensus thread posts, execution thread runs) ----
+  void post(host::ExecutionTask task) override;
 
   // State shared with Node's accessors.
   std::string home_;
-  NodeConfig config_;
-  GenesisFile genesis_;
-  ReadViews views_;
+  config::NodeConfig config_;
+  config::GenesisFile genesis_;
+  api::ReadViews views_;
   std::uint16_t p2p_port_ = 0;
   std::uint16_t grpc_port_ = 0;
   std::string node_id_hex_;
@@ -102,16 +98,14 @@ class Node::Impl final : public replica::Transport,
   void ask_peer(consensus::ValidatorIndex peer, PeerRequest request);
 
   // --- execution thread -----------------------------------------------------------------
-  void after_execution(const replica::ExecutionResult& result);
+  void after_execution(const host::ExecutionResult& result);
   // The chain view of the state recovery rebuilt (before any thread runs).
   void publish_recovered_view();
-  // Which account views a new chain view refreshes: those the last block's
-  // events name, or every account (at start and after a state install;
-  // accounts exist from genesis on, see docs/node.md "Read views").
-  enum class AccountRefresh : std::uint8_t { kTouched, kAll };
+  // Publishes the read views after a block (kBlock) or after recovery or a
+  // state install (kReset: every account is refreshed, see docs/node.md "Read views").
+  enum class ViewRefresh : std::uint8_t { kBlock, kReset };
   void publish_chain_view(std::uint64_t height, const Hash256& block_hash, const Hash256& app_hash,
-                          std::uint64_t time_ms, AccountRefresh refresh);
-  std::vector<exchange::AccountId> genesis_accounts() const;
+                          std::uint64_t time_ms, ViewRefresh refresh);
   void push_to_observers(std::uint64_t height);
 
   // --- network thread ---------------------------------------------------------------------
@@ -119,6 +113,7 @@ class Node::Impl final : public replica::Transport,
   void on_request(p2p::InboundRequest request);
 
   Status start_grpc();
+  std::vector<exchange::AccountId> genesis_accounts() const;
   // Checks the chain's messages fit p2p frames; sizes the serving limits to them.
   Status fit_to_frames();
   consensus::BlockLimits block_limits() const;
@@ -126,29 +121,28 @@ class Node::Impl final : public replica::Transport,
   // Owned resources, in construction order (destroyed in reverse).
   std::unique_ptr<storage::RocksStore> store_;
   std::unique_ptr<exchange::ExchangeApp> exchange_;
-  std::unique_ptr<replica::SynchronizedApplication> app_;
+  std::unique_ptr<host::SynchronizedApplication> app_;
   std::optional<consensus::ValidatorSet> validators_;
   std::optional<consensus::ValidatorIndex> self_index_;
   std::shared_ptr<const KeyPair> node_key_;
   consensus::Config consensus_config_;
-  replica::HostOptions host_options_;
+  host::HostOptions host_options_;
 
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<p2p::Network> network_;
-  CommitWaiters waiters_;
+  api::CommitWaiters waiters_;
   std::unique_ptr<TxAdmission> admission_;
-  std::unique_ptr<NodeServiceImpl> service_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<api::GrpcServer> grpc_server_;
 
   EventLoop execution_loop_{"replex-exec"};
   EventLoop consensus_loop_{"replex-consensus"};
   // Consensus thread only.
-  std::unique_ptr<replica::ReplicaHost> host_;
+  std::unique_ptr<host::ReplicaHost> host_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
   std::map<Hash256, std::vector<AdmissionDone>> pending_admissions_;
-  ConsensusView last_consensus_view_;
+  api::ConsensusView last_consensus_view_;
   // Execution thread only (and the controlling thread before it starts).
-  AccountIndex accounts_;
+  std::unique_ptr<api::ChainViewBuilder> chain_views_;
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};

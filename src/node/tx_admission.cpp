@@ -5,7 +5,7 @@
 
 namespace replex::node {
 
-TxAdmission::TxAdmission(WorkerPool& workers, const consensus::Application& app,
+TxAdmission::TxAdmission(WorkerPool& workers, const abci::Application& app,
                          std::uint64_t max_tx_bytes, ConsensusAdmit admit, p2p::Network* network)
     : workers_(workers), app_(app), max_tx_bytes_(max_tx_bytes), admit_(std::move(admit)), network_(network) {}
 
@@ -21,7 +21,7 @@ void TxAdmission::submit(Bytes tx, std::optional<p2p::NodeId> from, AdmissionDon
   auto shared_done = std::make_shared<AdmissionDone>(std::move(done));
   auto shared_tx = std::make_shared<Bytes>(std::move(tx));
   const bool posted = workers_.try_post([this, shared_tx, hash, from, shared_done] {
-    const consensus::TxCheck check = app_.verify_tx(*shared_tx);
+    const abci::TxCheck check = app_.verify_tx(*shared_tx);
     if (!check.ok()) {
       if (from && network_ != nullptr) {
         network_->report_misbehaviour(*from, "gossiped a transaction that fails verification: " +

@@ -12,8 +12,9 @@
 #include <functional>
 #include <optional>
 
-#include "replex/consensus/application.hpp"
-#include "replex/consensus/io.hpp"
+#include "replex/abci/application.hpp"
+#include "replex/api/tx_submitter.hpp"
+#include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/p2p/network.hpp"
 #include "worker_pool.hpp"
 
@@ -21,26 +22,28 @@ namespace replex::node {
 
 // kUnavailable (shutting down) / kResourceExhausted (verification queue
 // full), or the verdict: accepted, duplicate, mempool full, rejected.
-using AdmissionDone = std::function<void(Result<consensus::TxStatusReport>)>;
+using AdmissionDone = api::SubmitDone;
 
 // Admits a verified transaction, called on a worker: a validator hands it to
 // the consensus thread's mempool, an observer checks it against its committed
 // state; `done` gets the verdict as a TxStatusReport.
 using ConsensusAdmit = std::function<void(Bytes tx, const Hash256& tx_hash, AdmissionDone done)>;
 
-class TxAdmission {
+class TxAdmission final : public api::TxSubmitter {
  public:
-  TxAdmission(WorkerPool& workers, const consensus::Application& app, std::uint64_t max_tx_bytes,
+  TxAdmission(WorkerPool& workers, const abci::Application& app, std::uint64_t max_tx_bytes,
               ConsensusAdmit admit, p2p::Network* network);
 
   // `from` is the peer that gossiped it; nullopt for local submissions.
   void submit(Bytes tx, std::optional<p2p::NodeId> from, AdmissionDone done);
+  // api::TxSubmitter: a local submission.
+  void submit(Bytes tx, api::SubmitDone done) override { submit(std::move(tx), std::nullopt, std::move(done)); }
 
  private:
   void verified(Bytes tx, const Hash256& hash, AdmissionDone done);
 
   WorkerPool& workers_;
-  const consensus::Application& app_;
+  const abci::Application& app_;
   const std::uint64_t max_tx_bytes_;
   ConsensusAdmit admit_;
   p2p::Network* network_;

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 
 namespace replex::node {
 

@@ -1,22 +1,11 @@
 #include "replex/p2p/config.hpp"
 
-#include <arpa/inet.h>
-
-#include <charconv>
 #include <set>
+
+#include "replex/core/host_port.hpp"
 
 namespace replex::p2p {
 namespace {
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
-
-bool is_host_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
-         c == '_' || c == ':';
-}
 
 Status bad(std::string_view field, std::string_view what) {
   return Status::invalid_argument(std::string(field) + ": " + std::string(what));
@@ -41,42 +30,14 @@ Result<PeerAddress> PeerAddress::parse(std::string_view text) {
     out.id = *id;
     rest.remove_prefix(at + 1);
   }
-  std::string_view host;
-  std::string_view port;
-  if (rest.starts_with('[')) {
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
-      return Status::invalid_argument(quoted + ": expected [ipv6]:port");
-    }
-    host = rest.substr(1, close - 1);
-    port = rest.substr(close + 2);
-  } else {
-    const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return Status::invalid_argument(quoted + ": expected host:port");
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return Status::invalid_argument(quoted + ": an IPv6 host must be bracketed, as in [::1]:26656");
-    }
-  }
-  if (host.empty()) return Status::invalid_argument(quoted + ": empty host");
-  for (char c : host) {
-    if (!is_host_char(c)) return Status::invalid_argument(quoted + ": host has an invalid character");
-  }
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-    return Status::invalid_argument(quoted + ": port must be 1..65535");
-  }
-  out.host = std::string(host);
-  out.port = static_cast<std::uint16_t>(value);
+  auto endpoint = parse_host_port(rest, HostPortRules{});
+  if (!endpoint) return endpoint.status();
+  out.host = std::move(endpoint->host);
+  out.port = endpoint->port;
   return out;
 }
 
-std::string PeerAddress::endpoint() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
+std::string PeerAddress::endpoint() const { return HostPort{host, port}.to_string(); }
 
 std::string PeerAddress::to_string() const { return id ? id->hex() + "@" + endpoint() : endpoint(); }
 

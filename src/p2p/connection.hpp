@@ -6,7 +6,7 @@
 // and routes messages. close() is idempotent and reports exactly once.
 #pragma once
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "replex/core/big_endian.hpp"
+
 namespace replex::p2p {
 namespace {
 
@@ -16,24 +18,15 @@ using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYT
 // 4 zero bytes, then the frame counter big-endian.
 Nonce frame_nonce(std::uint64_t counter) {
   Nonce n{};
-  for (int i = 0; i < 8; ++i)
-    n[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+  store_be64(n.data() + 4, counter);
   return n;
-}
-
-void put_u32(std::uint8_t* out, std::uint32_t v) {
-  out[0] = static_cast<std::uint8_t>(v >> 24);
-  out[1] = static_cast<std::uint8_t>(v >> 16);
-  out[2] = static_cast<std::uint8_t>(v >> 8);
-  out[3] = static_cast<std::uint8_t>(v);
 }
 
 }  // namespace
 
 Result<std::uint32_t> decode_frame_length(ByteView header, std::uint32_t max_frame_bytes) {
   REPLEX_ASSERT(header.size() == kFrameHeaderBytes);
-  const std::uint32_t length = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
-                               (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
+  const std::uint32_t length = load_be32(header.data());
   if (length < kMinFrameCiphertextBytes) {
     return Status::corruption("frame.length: " + std::to_string(length) + " is below the minimum " +
                               std::to_string(kMinFrameCiphertextBytes));
@@ -53,7 +46,7 @@ Bytes FrameSealer::seal(ByteView plaintext) {
   REPLEX_ASSERT(counter_ != std::numeric_limits<std::uint64_t>::max());
   const auto length = static_cast<std::uint32_t>(plaintext.size() + kFrameTagBytes);
   Bytes out(kFrameHeaderBytes + length);
-  put_u32(out.data(), length);
+  store_be32(out.data(), length);
   const Nonce nonce = frame_nonce(counter_++);
   unsigned long long written = 0;
   crypto_aead_chacha20poly1305_ietf_encrypt(out.data() + kFrameHeaderBytes, &written, plaintext.data(),

@@ -6,23 +6,13 @@
 
 #include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
-#include "sodium_ready.hpp"
+#include "replex/core/sodium.hpp"
 
 namespace replex::p2p {
 
 static_assert(crypto_kx_PUBLICKEYBYTES == kEphemeralKeyBytes);
 static_assert(crypto_kx_SECRETKEYBYTES == 32);
 static_assert(crypto_kx_SESSIONKEYBYTES == SessionKey::kSize);
-
-namespace detail {
-void ensure_sodium_ready() {
-  static const bool ready = [] {
-    REPLEX_ASSERT_MSG(sodium_init() >= 0, "libsodium failed to initialise");
-    return true;
-  }();
-  (void)ready;
-}
-}  // namespace detail
 
 Bytes Hello::encode() const {
   ByteWriter w(kHelloBytes);
@@ -91,7 +81,7 @@ Bytes handshake_transcript(Role signer, ByteView initiator_hello, ByteView respo
 Handshake::Handshake(Role role, const KeyPair& identity, std::string chain_id, std::uint16_t listen_port)
     : role_(role), identity_(&identity), chain_id_(std::move(chain_id)) {
   REPLEX_ASSERT(!chain_id_.empty() && chain_id_.size() <= kMaxChainIdBytes);
-  detail::ensure_sodium_ready();
+  ensure_sodium();
   crypto_kx_keypair(ephemeral_public_.data(), ephemeral_secret_.data());
   Hello hello;
   hello.chain_id_hash = sha256(chain_id_);

@@ -9,7 +9,7 @@
 // network_routing.cpp (messages, gossip, requests).
 #pragma once
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -4,14 +4,14 @@
 
 #include <algorithm>
 
-#include "sodium_ready.hpp"
+#include "replex/core/sodium.hpp"
 
 namespace replex::p2p {
 
 static_assert(crypto_generichash_KEYBYTES == 32);
 
 GossipDigester::GossipDigester() {
-  detail::ensure_sodium_ready();
+  ensure_sodium();
   randombytes_buf(key_.data(), key_.size());
 }
 

@@ -4,18 +4,10 @@
 
 #include <cstdio>
 
+#include "replex/core/big_endian.hpp"
+
 namespace replex::storage {
 namespace {
-
-void put_be32(char* out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (24 - 8 * i));
-}
-
-std::uint32_t get_be32(const char* in) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(in[i]);
-  return v;
-}
 
 std::string hex32(std::uint32_t v) {
   char buf[11];
@@ -36,7 +28,7 @@ FrameWriter::FrameWriter(std::size_t payload_bytes_hint) {
 
 FrameWriter& FrameWriter::u32(std::uint32_t v) {
   char buf[4];
-  put_be32(buf, v);
+  store_be32(buf, v);
   out_.append(buf, sizeof buf);
   return *this;
 }
@@ -54,18 +46,18 @@ FrameWriter& FrameWriter::raw(ByteView b) {
 }
 
 FrameWriter& FrameWriter::bytes(ByteView b) {
-  REPLEX_ASSERT_MSG(b.size() <= kFramePayloadBytesMax, "field longer than a u32 length prefix");
+  REPLEX_ASSERT_MSG(b.size() <= kMaxFramePayloadBytes, "field longer than a u32 length prefix");
   u32(static_cast<std::uint32_t>(b.size()));
   return raw(b);
 }
 
 std::string FrameWriter::finish() && {
   const std::size_t payload = payload_size();
-  REPLEX_ASSERT_MSG(payload <= kFramePayloadBytesMax,
+  REPLEX_ASSERT_MSG(payload <= kMaxFramePayloadBytes,
                     "frame payload of " + std::to_string(payload) + " bytes exceeds a u32 length");
   out_[0] = static_cast<char>(kFrameVersion);
-  put_be32(&out_[1], static_cast<std::uint32_t>(payload));
-  put_be32(&out_[5], crc32(as_bytes(out_).subspan(kFrameHeaderBytes)));
+  store_be32(&out_[1], static_cast<std::uint32_t>(payload));
+  store_be32(&out_[5], crc32(as_bytes(out_).subspan(kFrameHeaderBytes)));
   return std::move(out_);
 }
 
@@ -79,14 +71,14 @@ Result<ByteView> open_frame(std::string_view value) {
     return Status::corruption("frame version " + std::to_string(version) + ", expected " +
                               std::to_string(kFrameVersion));
   }
-  const std::uint32_t length = get_be32(&value[1]);
+  const std::uint32_t length = load_be32(&value[1]);
   const std::size_t present = value.size() - kFrameHeaderBytes;
   if (length != present) {
     return Status::corruption("frame length says " + std::to_string(length) + " payload bytes, " +
                               std::to_string(present) + " present (torn or truncated record)");
   }
   const ByteView payload = as_bytes(value).subspan(kFrameHeaderBytes);
-  const std::uint32_t stored = get_be32(&value[5]);
+  const std::uint32_t stored = load_be32(&value[5]);
   const std::uint32_t computed = crc32(payload);
   if (stored != computed) {
     return Status::corruption("CRC-32 mismatch: frame says " + hex32(stored) + ", payload has " +

@@ -17,14 +17,14 @@ namespace replex::storage {
 
 inline constexpr std::uint8_t kFrameVersion = 1;
 inline constexpr std::size_t kFrameHeaderBytes = 9;
-inline constexpr std::uint64_t kFramePayloadBytesMax = 0xffff'ffffULL;
+inline constexpr std::uint64_t kMaxFramePayloadBytes = 0xffff'ffffULL;
 
 // zlib's CRC-32 (the ISO-HDLC polynomial, as in gzip and PNG).
 std::uint32_t crc32(ByteView data);
 
 // Builds one framed value: payload fields are appended big-endian and
 // finish() fills in the header. Precondition: the payload stays within
-// kFramePayloadBytesMax (callers check record_bytes_max first).
+// kMaxFramePayloadBytes (callers check max_record_bytes first).
 class FrameWriter {
  public:
   explicit FrameWriter(std::size_t payload_bytes_hint = 0);

@@ -2,19 +2,24 @@
 
 #include <algorithm>
 
+#include "replex/core/assert.hpp"
+#include "replex/core/big_endian.hpp"
+
 namespace replex::storage::keys {
 namespace {
 
 constexpr std::size_t kU64Bytes = 8;
 
 void append_be64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+  char buf[kU64Bytes];
+  store_be64(buf, v);
+  out.append(buf, sizeof buf);
 }
 
+// Precondition: `in` holds at least 8 bytes.
 std::uint64_t read_be64(std::string_view in) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < kU64Bytes; ++i) v = (v << 8) | static_cast<std::uint8_t>(in[i]);
-  return v;
+  REPLEX_ASSERT(in.size() >= kU64Bytes);
+  return load_be64(in.data());
 }
 
 std::string tagged_height(char tag, std::uint64_t height) {

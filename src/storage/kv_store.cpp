@@ -55,12 +55,12 @@ Status validate_block_record(const BlockRecord& record) {
 }  // namespace
 
 Status StoreOptions::validate() const {
-  if (record_bytes_max == 0 || record_bytes_max > kFramePayloadBytesMax) {
-    return Status::invalid_argument("record_bytes_max: " + std::to_string(record_bytes_max) +
-                                    "; must be 1.." + std::to_string(kFramePayloadBytesMax) +
+  if (max_record_bytes == 0 || max_record_bytes > kMaxFramePayloadBytes) {
+    return Status::invalid_argument("max_record_bytes: " + std::to_string(max_record_bytes) +
+                                    "; must be 1.." + std::to_string(kMaxFramePayloadBytes) +
                                     " (a frame's u32 length)");
   }
-  if (key_bytes_max == 0) return Status::invalid_argument("key_bytes_max: 0; must be at least 1");
+  if (max_key_bytes == 0) return Status::invalid_argument("max_key_bytes: 0; must be at least 1");
   if (open_check_blocks == 0) return Status::invalid_argument("open_check_blocks: 0; must be at least 1");
   if (sync_policy != SyncPolicy::kAsRequested && sync_policy != SyncPolicy::kAlways) {
     return Status::invalid_argument("sync_policy: unknown value " +
@@ -254,17 +254,17 @@ bool KvStore::effective_sync(bool requested) const {
 }
 
 Status KvStore::check_payload_size(std::string_view field, std::uint64_t payload_bytes) const {
-  if (payload_bytes <= options_.record_bytes_max) return Status::ok();
+  if (payload_bytes <= options_.max_record_bytes) return Status::ok();
   return Status::invalid_argument(std::string(field) + ": record of " + std::to_string(payload_bytes) +
-                                  " bytes exceeds record_bytes_max " +
-                                  std::to_string(options_.record_bytes_max));
+                                  " bytes exceeds max_record_bytes " +
+                                  std::to_string(options_.max_record_bytes));
 }
 
 Status KvStore::check_opaque_key(std::string_view key) const {
   if (key.empty()) return Status::invalid_argument("key: empty");
-  if (key.size() > options_.key_bytes_max) {
-    return Status::invalid_argument("key: " + std::to_string(key.size()) + " bytes exceeds key_bytes_max " +
-                                    std::to_string(options_.key_bytes_max));
+  if (key.size() > options_.max_key_bytes) {
+    return Status::invalid_argument("key: " + std::to_string(key.size()) + " bytes exceeds max_key_bytes " +
+                                    std::to_string(options_.max_key_bytes));
   }
   return Status::ok();
 }

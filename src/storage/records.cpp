@@ -6,14 +6,14 @@
 namespace replex::storage {
 namespace {
 
-// Frames may hold up to 4 GiB; record_bytes_max is enforced on write.
-constexpr std::uint32_t kFieldBytesMax = 0xffff'ffffU;
+// Frames may hold up to 4 GiB; max_record_bytes is enforced on write.
+constexpr std::uint32_t kMaxFieldBytes = 0xffff'ffffU;
 
 // Opens the frame and hands its payload to `read`, which consumes all of it.
 template <typename T, typename ReadFn>
 Result<T> decode(std::string_view value, ReadFn read) {
   REPLEX_ASSIGN_OR_RETURN(ByteView payload, open_frame(value));
-  ByteReader reader(payload, kFieldBytesMax);
+  ByteReader reader(payload, kMaxFieldBytes);
   T out = read(reader);
   REPLEX_RETURN_IF_ERROR(reader.finish());
   return out;

@@ -32,7 +32,7 @@ struct SnapshotInfo {
   std::uint64_t proof_bytes = 0;
 };
 
-// Payload sizes, for checking record_bytes_max before encoding.
+// Payload sizes, for checking max_record_bytes before encoding.
 inline constexpr std::uint64_t kBlockPayloadOverheadBytes = 8 + 32 + 32 + 4;
 inline constexpr std::uint64_t kCertificatePayloadOverheadBytes = 8 + 4;
 inline constexpr std::uint64_t kSnapshotPayloadOverheadBytes = 8 + 4 + 4;

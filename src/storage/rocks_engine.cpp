@@ -34,11 +34,11 @@ rocksdb::DBOptions db_options(const RocksStoreOptions& options) {
   // A crash may tear only the tail of RocksDB's log, which held no synced
   // write; recovery stops there and keeps everything before it.
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  db.max_open_files = options.open_files_max;
-  db.max_background_jobs = options.background_jobs_max;
+  db.max_open_files = options.max_open_files;
+  db.max_background_jobs = options.max_background_jobs;
   db.db_write_buffer_size = options.db_write_buffer_bytes;
-  db.max_total_wal_size = options.rocksdb_log_bytes_max;
-  db.max_log_file_size = options.info_log_file_bytes_max;
+  db.max_total_wal_size = options.max_rocksdb_log_bytes;
+  db.max_log_file_size = options.max_info_log_file_bytes;
   db.keep_log_file_num = options.info_log_files_kept;
   db.bytes_per_sync = kBytesPerSync;
   return db;

@@ -12,12 +12,12 @@ Status RocksStoreOptions::validate() const {
     return Status::invalid_argument("block_cache_bytes: " + std::to_string(block_cache_bytes) +
                                     "; must be at least 1 MiB");
   }
-  if (open_files_max != -1 && open_files_max < 20) {
-    return Status::invalid_argument("open_files_max: " + std::to_string(open_files_max) +
+  if (max_open_files != -1 && max_open_files < 20) {
+    return Status::invalid_argument("max_open_files: " + std::to_string(max_open_files) +
                                     "; must be -1 (unlimited) or at least 20");
   }
-  if (background_jobs_max < 1) {
-    return Status::invalid_argument("background_jobs_max: " + std::to_string(background_jobs_max) +
+  if (max_background_jobs < 1) {
+    return Status::invalid_argument("max_background_jobs: " + std::to_string(max_background_jobs) +
                                     "; must be at least 1");
   }
   if (write_buffer_bytes < kMiB) {
@@ -29,13 +29,13 @@ Status RocksStoreOptions::validate() const {
                                     "; must be at least write_buffer_bytes (" +
                                     std::to_string(write_buffer_bytes) + ")");
   }
-  if (rocksdb_log_bytes_max < write_buffer_bytes) {
-    return Status::invalid_argument("rocksdb_log_bytes_max: " + std::to_string(rocksdb_log_bytes_max) +
+  if (max_rocksdb_log_bytes < write_buffer_bytes) {
+    return Status::invalid_argument("max_rocksdb_log_bytes: " + std::to_string(max_rocksdb_log_bytes) +
                                     "; must be at least write_buffer_bytes (" +
                                     std::to_string(write_buffer_bytes) + ")");
   }
-  if (info_log_file_bytes_max < kMiB) {
-    return Status::invalid_argument("info_log_file_bytes_max: " + std::to_string(info_log_file_bytes_max) +
+  if (max_info_log_file_bytes < kMiB) {
+    return Status::invalid_argument("max_info_log_file_bytes: " + std::to_string(max_info_log_file_bytes) +
                                     "; must be at least 1 MiB");
   }
   if (info_log_files_kept < 1) return Status::invalid_argument("info_log_files_kept: 0; must be at least 1");

@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "replex/node/config.hpp"
-#include "replex/node/genesis_file.hpp"
+#include "replex/config/node_config.hpp"
+#include "replex/config/genesis_file.hpp"
 
 #ifndef REPLEX_BINARY
 #error "REPLEX_BINARY (the path of the replex executable) must be defined by the build"
@@ -159,15 +159,15 @@ Status Cluster::generate() {
   if (code != 0) return Status::internal("replex testnet exited " + std::to_string(code) + ": " + read_file(dir_ + "/testnet.log"));
   fs::create_directories(dir_ + "/logs");
 
-  REPLEX_ASSIGN_OR_RETURN(node::GenesisFile genesis, node::load_genesis_file(net + "/genesis.yaml"));
+  REPLEX_ASSIGN_OR_RETURN(config::GenesisFile genesis, config::load_genesis_file(net + "/genesis.yaml"));
   chain_id_ = genesis.chain_id();
   const std::size_t count = options_.validators + options_.observers;
   for (std::size_t i = 0; i < count; ++i) {
     Node node;
     node.name = "node" + std::to_string(i);
     node.home = net + "/" + node.name;
-    REPLEX_ASSIGN_OR_RETURN(node::NodeConfig config, node::load_node_config(node.home + "/config.yaml"));
-    node.validator = config.node.mode == node::NodeMode::kValidator;
+    REPLEX_ASSIGN_OR_RETURN(config::NodeConfig config, config::load_node_config(node.home + "/config.yaml"));
+    node.validator = config.node.mode == config::NodeMode::kValidator;
     node.p2p_port = port_of(config.p2p.listen);
     node.grpc_target = config.api.grpc_listen;
     node.client = std::make_unique<NodeClient>(node.grpc_target);
@@ -190,9 +190,9 @@ Status Cluster::generate() {
 Status Cluster::tune_genesis() {
   if (options_.checkpoint_interval == 0) return Status::ok();
   const std::string net = dir_ + "/net";
-  REPLEX_ASSIGN_OR_RETURN(node::GenesisFile genesis, node::load_genesis_file(net + "/genesis.yaml"));
+  REPLEX_ASSIGN_OR_RETURN(config::GenesisFile genesis, config::load_genesis_file(net + "/genesis.yaml"));
   genesis.consensus.checkpoint_interval = options_.checkpoint_interval;
-  const std::string text = node::render_genesis_file(genesis);
+  const std::string text = config::render_genesis_file(genesis);
   // Every copy must be the same file: the genesis hash is the chain.
   REPLEX_RETURN_IF_ERROR(write_file(net + "/genesis.yaml", text));
   for (const auto& node : nodes_) REPLEX_RETURN_IF_ERROR(write_file(node.home + "/genesis.yaml", text));
@@ -200,7 +200,7 @@ Status Cluster::tune_genesis() {
 }
 
 Status Cluster::tune_configs() {
-  REPLEX_ASSIGN_OR_RETURN(node::GenesisFile genesis, node::load_genesis_file(dir_ + "/net/genesis.yaml"));
+  REPLEX_ASSIGN_OR_RETURN(config::GenesisFile genesis, config::load_genesis_file(dir_ + "/net/genesis.yaml"));
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const std::string path = nodes_[i].home + "/config.yaml";
     try {
@@ -227,7 +227,7 @@ Status Cluster::tune_configs() {
       return Status::invalid_argument(path + ": " + e.what());
     }
     // What the node will read must pass its own strict check.
-    REPLEX_RETURN_IF_ERROR(node::load_node_config(path).status());
+    REPLEX_RETURN_IF_ERROR(config::load_node_config(path).status());
   }
   return Status::ok();
 }
@@ -254,8 +254,8 @@ std::vector<std::string> Cluster::grpc_targets() const {
 
 std::string Cluster::log_path(std::size_t node) const { return dir_ + "/logs/" + nodes_.at(node).name + ".log"; }
 
-Result<node::NodeConfig> Cluster::config(std::size_t node) const {
-  return node::load_node_config(nodes_.at(node).home + "/config.yaml");
+Result<config::NodeConfig> Cluster::config(std::size_t node) const {
+  return config::load_node_config(nodes_.at(node).home + "/config.yaml");
 }
 
 bool Cluster::log_contains(std::size_t node, const std::string& text) const {
@@ -414,15 +414,15 @@ Status Cluster::wait_partitioned(std::size_t validator, std::chrono::millisecond
   }
 }
 
-Result<node::CrossingOrderFlow> Cluster::order_flow() {
-  REPLEX_ASSIGN_OR_RETURN(std::vector<KeyPair> traders, node::load_testnet_traders(dir_ + "/net"));
+Result<client::CrossingOrderFlow> Cluster::order_flow() {
+  REPLEX_ASSIGN_OR_RETURN(std::vector<KeyPair> traders, client::load_testnet_traders(dir_ + "/net"));
   // Distinct nonce ranges per flow: 2^32 orders each.
   const std::uint64_t base = (++flows_made_ << 32);
-  return node::CrossingOrderFlow::create(chain_id_, std::move(traders), base);
+  return client::CrossingOrderFlow::create(chain_id_, std::move(traders), base);
 }
 
 Result<std::unique_ptr<OrderLoad>> Cluster::make_load(LoadOptions options) {
-  REPLEX_ASSIGN_OR_RETURN(node::CrossingOrderFlow flow, order_flow());
+  REPLEX_ASSIGN_OR_RETURN(client::CrossingOrderFlow flow, order_flow());
   return std::make_unique<OrderLoad>(grpc_targets(), std::move(flow), options);
 }
 

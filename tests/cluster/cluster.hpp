@@ -22,18 +22,18 @@
 
 #include "child_process.hpp"
 #include "fault_proxy.hpp"
-#include "replex/node/config.hpp"
-#include "replex/node/node_client.hpp"
-#include "replex/node/order_flow.hpp"
-#include "replex/node/order_load.hpp"
+#include "replex/config/node_config.hpp"
+#include "replex/client/node_client.hpp"
+#include "replex/client/order_flow.hpp"
+#include "replex/client/order_load.hpp"
 
 namespace replex::cluster {
 
 using namespace std::chrono_literals;
-using node::Ack;
-using node::LoadOptions;
-using node::NodeClient;
-using node::OrderLoad;
+using client::Ack;
+using client::LoadOptions;
+using client::NodeClient;
+using client::OrderLoad;
 
 struct ClusterOptions {
   std::uint32_t validators = 4;
@@ -69,7 +69,7 @@ class Cluster {
   std::uint16_t p2p_port(std::size_t node) const { return nodes_.at(node).p2p_port; }
   std::string log_path(std::size_t node) const;
   // The node's config as the node reads it.
-  Result<node::NodeConfig> config(std::size_t node) const;
+  Result<config::NodeConfig> config(std::size_t node) const;
 
   // Starts the process and waits until it answers GetStatus.
   Status start(std::size_t node);
@@ -91,7 +91,7 @@ class Cluster {
   Status wait_partitioned(std::size_t validator, std::chrono::milliseconds timeout = kStartTimeout);
 
   // Signed crossing orders from the demo traders; each flow has its own nonces.
-  Result<node::CrossingOrderFlow> order_flow();
+  Result<client::CrossingOrderFlow> order_flow();
   // An OrderLoad over every node's gRPC target.
   Result<std::unique_ptr<OrderLoad>> make_load(LoadOptions options);
 

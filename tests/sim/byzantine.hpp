@@ -14,7 +14,7 @@
 #include "replex/consensus/config.hpp"
 #include "replex/consensus/messages.hpp"
 #include "replex/consensus/replica.hpp"
-#include "sim/faults.hpp"
+#include "sim/fault_kinds.hpp"
 #include "sim/prng.hpp"
 
 namespace replex::sim {

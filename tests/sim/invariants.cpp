@@ -20,7 +20,7 @@ std::string where(ValidatorIndex node, Height height) {
 InvariantChecker::InvariantChecker(const consensus::ValidatorSet& validators, std::string chain_id)
     : validators_(validators), chain_id_(std::move(chain_id)) {}
 
-Status InvariantChecker::on_commit(ValidatorIndex node, const replica::CommittedBlock& block,
+Status InvariantChecker::on_commit(ValidatorIndex node, const host::CommittedBlock& block,
                                    const exchange::ExchangeApp& app) {
   const Height h = block.height;
   // The block is the one its header hashes to, and its certificate
@@ -53,7 +53,7 @@ Status InvariantChecker::on_commit(ValidatorIndex node, const replica::Committed
   return audit(node, h, app);
 }
 
-Status InvariantChecker::on_install(ValidatorIndex node, const replica::InstalledState& state,
+Status InvariantChecker::on_install(ValidatorIndex node, const host::InstalledState& state,
                                     const exchange::ExchangeApp& app) {
   REPLEX_RETURN_IF_ERROR(agree(node, state.height, state.block_hash, state.app_hash));
   ++checks_;

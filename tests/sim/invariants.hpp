@@ -16,7 +16,7 @@
 
 #include "replex/consensus/validator_set.hpp"
 #include "replex/exchange/exchange_app.hpp"
-#include "replex/replica/ports.hpp"
+#include "replex/host/ports.hpp"
 
 namespace replex::sim {
 
@@ -24,9 +24,9 @@ class InvariantChecker {
  public:
   InvariantChecker(const consensus::ValidatorSet& validators, std::string chain_id);
 
-  Status on_commit(consensus::ValidatorIndex node, const replica::CommittedBlock& block,
+  Status on_commit(consensus::ValidatorIndex node, const host::CommittedBlock& block,
                    const exchange::ExchangeApp& app);
-  Status on_install(consensus::ValidatorIndex node, const replica::InstalledState& state,
+  Status on_install(consensus::ValidatorIndex node, const host::InstalledState& state,
                     const exchange::ExchangeApp& app);
 
   // Individual checks performed so far.

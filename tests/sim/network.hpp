@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "replex/consensus/types.hpp"
-#include "sim/faults.hpp"
+#include "sim/fault_kinds.hpp"
 #include "sim/prng.hpp"
 
 namespace replex::sim {

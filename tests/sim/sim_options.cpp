@@ -1,5 +1,6 @@
 #include "sim/sim_options.hpp"
 
+#include <CLI/CLI.hpp>
 #include <array>
 #include <charconv>
 
@@ -30,61 +31,78 @@ std::string sim_usage() {
 }
 
 Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
+  // CLI11 reads the flags, as the replex binary does; the values are checked
+  // below so that every error names its flag and what it accepts.
+  CLI::App app("replex-sim", "replex-sim");
+  app.allow_windows_style_options(false);
+  std::string seed, validators, heights, faults, storage, execution, latency;
+  app.add_option("--seed", seed);
+  app.add_option("--validators", validators);
+  app.add_option("--heights", heights);
+  app.add_option("--faults", faults);
+  app.add_option("--storage", storage);
+  app.add_option("--execution", execution);
+  app.add_option("--latency-ms", latency);
   SimOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "--trace") {
-      o.trace = true;
-      continue;
+  app.add_flag("--trace", o.trace);
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+    app.parse(reversed);
+  } catch (const CLI::ArgumentMismatch& e) {
+    const std::string what = e.what();
+    return Status::invalid_argument(what.substr(0, what.find(':')) + ": needs a value");
+  } catch (const CLI::ExtrasError&) {
+    return Status::invalid_argument("unknown flag '" + app.remaining().front() + "'");
+  } catch (const CLI::ParseError& e) {
+    return Status::invalid_argument(e.what());
+  }
+  if (app.count("--seed")) {
+    REPLEX_ASSIGN_OR_RETURN(o.seed, parse_u64("--seed", seed));
+  }
+  if (app.count("--validators")) {
+    REPLEX_ASSIGN_OR_RETURN(const std::uint64_t n, parse_u64("--validators", validators));
+    if (n < 4 || n > 128) return Status::invalid_argument("--validators: " + validators + ", must be 4..128");
+    o.validators = static_cast<std::uint32_t>(n);
+  }
+  if (app.count("--heights")) {
+    REPLEX_ASSIGN_OR_RETURN(o.heights, parse_u64("--heights", heights));
+    if (o.heights < 1 || o.heights > 100'000) {
+      return Status::invalid_argument("--heights: " + heights + ", must be 1..100000");
     }
-    if (i + 1 >= args.size()) return Status::invalid_argument(flag + ": needs a value");
-    const std::string& value = args[++i];
-    if (flag == "--seed") {
-      REPLEX_ASSIGN_OR_RETURN(o.seed, parse_u64(flag, value));
-    } else if (flag == "--validators") {
-      REPLEX_ASSIGN_OR_RETURN(const std::uint64_t n, parse_u64(flag, value));
-      if (n < 4 || n > 128) {
-        return Status::invalid_argument("--validators: " + value + ", must be 4..128");
-      }
-      o.validators = static_cast<std::uint32_t>(n);
-    } else if (flag == "--heights") {
-      REPLEX_ASSIGN_OR_RETURN(o.heights, parse_u64(flag, value));
-      if (o.heights < 1 || o.heights > 100'000) {
-        return Status::invalid_argument("--heights: " + value + ", must be 1..100000");
-      }
-    } else if (flag == "--faults") {
-      std::string error;
-      auto set = FaultSet::parse(value, &error);
-      if (!set) return Status::invalid_argument("--faults: " + error);
-      o.faults = *set;
-    } else if (flag == "--storage") {
-      if (value == "memory") {
-        o.storage = StorageKind::kMemory;
-      } else if (value == "rocks") {
-        o.storage = StorageKind::kRocks;
-      } else {
-        return Status::invalid_argument("--storage: '" + value + "', must be memory or rocks");
-      }
-    } else if (flag == "--execution") {
-      if (value == "inline") {
-        o.execution = ExecutionMode::kInline;
-      } else if (value == "deferred") {
-        o.execution = ExecutionMode::kDeferred;
-      } else {
-        return Status::invalid_argument("--execution: '" + value + "', must be inline or deferred");
-      }
-    } else if (flag == "--latency-ms") {
-      const std::size_t colon = value.find(':');
-      if (colon == std::string::npos) {
-        return Status::invalid_argument("--latency-ms: '" + value + "', expected MIN:MAX");
-      }
-      REPLEX_ASSIGN_OR_RETURN(o.latency_min_ms, parse_u64(flag, value.substr(0, colon)));
-      REPLEX_ASSIGN_OR_RETURN(o.latency_max_ms, parse_u64(flag, value.substr(colon + 1)));
-      if (o.latency_min_ms > o.latency_max_ms || o.latency_max_ms > 10'000) {
-        return Status::invalid_argument("--latency-ms: '" + value + "', need MIN <= MAX <= 10000");
-      }
+  }
+  if (app.count("--faults")) {
+    std::string error;
+    auto set = FaultSet::parse(faults, &error);
+    if (!set) return Status::invalid_argument("--faults: " + error);
+    o.faults = *set;
+  }
+  if (app.count("--storage")) {
+    if (storage == "memory") {
+      o.storage = StorageKind::kMemory;
+    } else if (storage == "rocks") {
+      o.storage = StorageKind::kRocks;
     } else {
-      return Status::invalid_argument("unknown flag '" + flag + "'");
+      return Status::invalid_argument("--storage: '" + storage + "', must be memory or rocks");
+    }
+  }
+  if (app.count("--execution")) {
+    if (execution == "inline") {
+      o.execution = ExecutionMode::kInline;
+    } else if (execution == "deferred") {
+      o.execution = ExecutionMode::kDeferred;
+    } else {
+      return Status::invalid_argument("--execution: '" + execution + "', must be inline or deferred");
+    }
+  }
+  if (app.count("--latency-ms")) {
+    const std::size_t colon = latency.find(':');
+    if (colon == std::string::npos) {
+      return Status::invalid_argument("--latency-ms: '" + latency + "', expected MIN:MAX");
+    }
+    REPLEX_ASSIGN_OR_RETURN(o.latency_min_ms, parse_u64("--latency-ms", latency.substr(0, colon)));
+    REPLEX_ASSIGN_OR_RETURN(o.latency_max_ms, parse_u64("--latency-ms", latency.substr(colon + 1)));
+    if (o.latency_min_ms > o.latency_max_ms || o.latency_max_ms > 10'000) {
+      return Status::invalid_argument("--latency-ms: '" + latency + "', need MIN <= MAX <= 10000");
     }
   }
   return o;

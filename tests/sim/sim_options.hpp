@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "replex/core/status.hpp"
-#include "sim/faults.hpp"
+#include "sim/fault_kinds.hpp"
 
 namespace replex::sim {
 

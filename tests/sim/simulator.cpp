@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "replex/core/tx_envelope.hpp"
-#include "replex/replica/serving.hpp"
+#include "replex/host/serving.hpp"
 #include "replex/core/overloaded.hpp"
 #include "sim/simulator_impl.hpp"
 
@@ -232,14 +232,14 @@ void Simulator::deliver(Packet& p) {
       return;
     }
     case PacketKind::kBlocksAnswer: {
-      auto decoded = replica::decode_blocks_answer(*p.bytes, host_options_.serve);
+      auto decoded = host::decode_blocks_answer(*p.bytes, host_options_.serve);
       if (!decoded) return;  // junk from a peer: the fetch timer asks again
       decoded->from = p.from;
       check(node, node.host->handle({now, std::move(decoded).value()}), "blocks answer");
       return;
     }
     case PacketKind::kStateAnswer: {
-      auto decoded = replica::decode_state_answer(*p.bytes, host_options_.serve);
+      auto decoded = host::decode_state_answer(*p.bytes, host_options_.serve);
       if (!decoded) return;
       decoded->from = p.from;
       check(node, node.host->handle({now, std::move(decoded).value()}), "state answer");

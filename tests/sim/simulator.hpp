@@ -12,7 +12,7 @@
 #include <string>
 
 #include "replex/core/status.hpp"
-#include "sim/faults.hpp"
+#include "sim/fault_kinds.hpp"
 #include "sim/sim_options.hpp"
 
 namespace replex::sim {

@@ -1,6 +1,6 @@
 // Simulator: the private state of one run. Files: simulator.cpp (the event
-// loop, network, clients), sim_nodes.cpp (node lifecycle and the hosts'
-// ports), sim_faults.cpp (the fault schedule and the heal), report.cpp.
+// loop, network, clients), simulator_nodes.cpp (node lifecycle and the hosts'
+// ports), simulator_faults.cpp (the fault schedule and the heal), report.cpp.
 #pragma once
 
 #include <array>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "replex/exchange/exchange_app.hpp"
-#include "replex/replica/host.hpp"
+#include "replex/host/host.hpp"
 #include "replex/storage/memory_store.hpp"
 #include "sim/byzantine.hpp"
 #include "sim/invariants.hpp"
@@ -133,9 +133,9 @@ class Simulator {
     std::uint64_t incarnation = 0;
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<exchange::ExchangeApp> app;
-    std::unique_ptr<replica::ReplicaHost> host;
+    std::unique_ptr<host::ReplicaHost> host;
     std::array<std::uint64_t, consensus::kTimerKinds> timer_generation{};
-    std::deque<replica::ExecutionTask> executions;
+    std::deque<host::ExecutionTask> executions;
     bool execution_scheduled = false;
     Height executed = 0;  // the newest height executed and stored (or installed)
     bool disk_fault_armed = false;
@@ -159,7 +159,7 @@ class Simulator {
   void trace(const std::string& line) const;
   SimReport report();
 
-  // --- nodes (sim_nodes.cpp) ----------------------------------------------------
+  // --- nodes (simulator_nodes.cpp) -----------------------------------------------
   void setup_nodes();
   void start_node(Node& node);
   // Kills the process; `fault` is applied to the disk (power loss) unless
@@ -177,15 +177,15 @@ class Simulator {
                   Height from, Height to);
   void on_set_timer(Node& node, consensus::TimerKind kind, std::uint64_t deadline_ms);
   void on_cancel_timer(Node& node, consensus::TimerKind kind);
-  void on_post(Node& node, replica::ExecutionTask task);
+  void on_post(Node& node, host::ExecutionTask task);
   void run_execution(Node& node);
-  void on_committed(Node& node, const replica::CommittedBlock& block);
-  void on_installed(Node& node, const replica::InstalledState& state);
+  void on_committed(Node& node, const host::CommittedBlock& block);
+  void on_installed(Node& node, const host::InstalledState& state);
   void on_view_changed(Node& node, const consensus::ViewChanged& change);
   void on_evidence(Node& node, const consensus::Evidence& evidence);
   void note_progress();
 
-  // --- faults (sim_faults.cpp) ---------------------------------------------------
+  // --- faults (simulator_faults.cpp) ---------------------------------------------
   void setup_faults();
   void assign_byzantine();
   void fault_tick();
@@ -200,7 +200,7 @@ class Simulator {
   const exchange::Genesis genesis_;
   const consensus::ChainInfo chain_;
   const consensus::ValidatorSet validators_;
-  replica::HostOptions host_options_;
+  host::HostOptions host_options_;
   std::optional<std::filesystem::path> rocks_root_;  // removed at the end of the run
 
   // --- randomness: one stream per concern ---------------------------------------------
@@ -244,10 +244,10 @@ class Simulator {
 
 // The host's ports for one node: everything goes back to the simulator,
 // which turns it into scheduled events (never a call back into the host).
-class Simulator::Ports final : public replica::Transport,
-                               public replica::Timers,
-                               public replica::Listener,
-                               public replica::ExecutionQueue {
+class Simulator::Ports final : public host::Transport,
+                               public host::Timers,
+                               public host::Listener,
+                               public host::ExecutionQueue {
  public:
   Ports(Simulator& sim, ValidatorIndex index) : sim_(sim), index_(index) {}
 
@@ -268,10 +268,10 @@ class Simulator::Ports final : public replica::Transport,
     sim_.on_set_timer(node(), kind, deadline_ms);
   }
   void cancel(consensus::TimerKind kind) override { sim_.on_cancel_timer(node(), kind); }
-  void on_block_committed(const replica::CommittedBlock& block) override {
+  void on_block_committed(const host::CommittedBlock& block) override {
     sim_.on_committed(node(), block);
   }
-  void on_state_installed(const replica::InstalledState& state) override {
+  void on_state_installed(const host::InstalledState& state) override {
     sim_.on_installed(node(), state);
   }
   void on_view_changed(const consensus::ViewChanged& change) override {
@@ -280,7 +280,7 @@ class Simulator::Ports final : public replica::Transport,
   void on_evidence(const consensus::Evidence& evidence) override {
     sim_.on_evidence(node(), evidence);
   }
-  void post(replica::ExecutionTask task) override { sim_.on_post(node(), std::move(task)); }
+  void post(host::ExecutionTask task) override { sim_.on_post(node(), std::move(task)); }
 
  private:
   Node& node() { return sim_.nodes_[index_]; }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "replex/consensus/config.hpp"
-#include "replex/consensus/io.hpp"
+#include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/consensus/replica.hpp"
 #include "replex/consensus/validator_set.hpp"
 

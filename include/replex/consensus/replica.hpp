@@ -2,7 +2,7 @@
 //
 // Pure: no sockets, threads, clocks, disks or randomness. The driver calls
 // start() once, then handle() for every input, and performs the returned
-// actions in order (io.hpp). The Application is borrowed for check_tx /
+// actions in order (inputs_and_actions.hpp). The Application is borrowed for check_tx /
 // verify_tx only and must outlive the replica; execution is the driver's job.
 // Not thread-safe: one thread drives a replica at a time.
 #pragma once
@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "replex/consensus/application.hpp"
+#include "replex/abci/application.hpp"
 #include "replex/consensus/config.hpp"
-#include "replex/consensus/io.hpp"
+#include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/consensus/mempool.hpp"
 #include "replex/consensus/validator_set.hpp"
 
@@ -45,7 +45,7 @@ class Replica {
   // validator set, an inconsistent recovered state, or a WAL record that does
   // not decode or was not signed by this replica (kCorruption).
   static Result<Replica> create(const Config& config, const ChainInfo& chain,
-                                ValidatorSet validators, KeyPair key, const Application& app,
+                                ValidatorSet validators, KeyPair key, const abci::Application& app,
                                 RecoveredState recovered);
 
   Replica(Replica&&) noexcept;

@@ -1,16 +1,16 @@
-// Canonical binary encoding for everything that is hashed or signed by value:
-// events, snapshots, block headers. Fixed layout, big-endian integers, u32
-// length prefixes. Protobuf is used for the wire, this for digests, because
-// protobuf serialization is not guaranteed canonical across versions.
+// Canonical binary encoding for everything we hash, sign or store by value:
+// events, snapshots, block headers, consensus and p2p messages, storage
+// records. Fixed layout, big-endian integers, u32 length prefixes. Protobuf
+// carries only transactions (tx.proto) and the gRPC API, because protobuf
+// serialization is not guaranteed canonical across versions.
 // Format: docs/wire-formats.md.
 #pragma once
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
+#include "replex/core/big_endian.hpp"
 #include "replex/core/bytes.hpp"
 
 namespace replex {
@@ -23,8 +23,8 @@ class ByteWriter {
 
   void u8(std::uint8_t v) { out_.push_back(v); }
   void boolean(bool v) { out_.push_back(v ? 1 : 0); }
-  void u32(std::uint32_t v) { append_big_endian(__builtin_bswap32(v)); }
-  void u64(std::uint64_t v) { append_big_endian(__builtin_bswap64(v)); }
+  void u32(std::uint32_t v) { store_be32(grow(4), v); }
+  void u64(std::uint64_t v) { store_be64(grow(8), v); }
   void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
   void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
   void hash(const Hash256& h) { raw(h.view()); }
@@ -37,13 +37,11 @@ class ByteWriter {
   std::size_t size() const { return out_.size(); }
 
  private:
-  // Appends the bytes of an already byte-swapped integer (x86 is little-endian).
-  template <typename T>
-  void append_big_endian(T swapped) {
-    static_assert(std::endian::native == std::endian::little);
+  // Room for `n` more bytes at the end.
+  std::uint8_t* grow(std::size_t n) {
     const std::size_t at = out_.size();
-    out_.resize(at + sizeof(T));
-    std::memcpy(out_.data() + at, &swapped, sizeof(T));
+    out_.resize(at + n);
+    return out_.data() + at;
   }
 
   Bytes out_;

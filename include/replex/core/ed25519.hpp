@@ -55,7 +55,10 @@ class KeyPair {
   // Fresh key from the OS random generator (never inside replicated logic).
   static KeyPair generate();
   static Result<KeyPair> from_seed(ByteView seed);
-  // Deterministic key for tests and the simulator: seed = SHA-256(label).
+  // Deterministic key: seed = SHA-256(label). Anyone can derive it, so it
+  // never signs anything of value: tests, the simulator, and throwaway keys
+  // (`replex config check` fills a p2p config with one to validate it;
+  // `replex bench` measures the verify rate with one).
   static KeyPair from_label(std::string_view label);
 
   KeyPair(KeyPair&& other) noexcept;

@@ -1,5 +1,5 @@
 // ExchangeApp: the deterministic exchange state machine behind
-// consensus::Application. Ledger, order books, matcher, transaction
+// abci::Application. Ledger, order books, matcher, transaction
 // validation, events, snapshots and app_hash; no clocks, randomness, I/O or
 // threads. Rules as implemented: docs/exchange.md.
 //
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "replex/consensus/application.hpp"
+#include "replex/abci/application.hpp"
 #include "replex/exchange/chain_rules.hpp"
 #include "replex/exchange/events.hpp"
 #include "replex/exchange/genesis.hpp"
@@ -26,9 +26,9 @@ namespace replex::exchange {
 
 struct State;
 struct BlockScratch;
-using consensus::TxCheck;
+using abci::TxCheck;
 
-class ExchangeApp final : public consensus::Application {
+class ExchangeApp final : public abci::Application {
  public:
   // Validates the genesis and builds the height-0 state; app_hash(0) is the
   // state digest of that state (docs/exchange.md, "Hashes").
@@ -37,10 +37,10 @@ class ExchangeApp final : public consensus::Application {
   ExchangeApp(const ExchangeApp&) = delete;
   ExchangeApp& operator=(const ExchangeApp&) = delete;
 
-  // consensus::Application
+  // abci::Application
   TxCheck verify_tx(ByteView tx) const override;
   TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
-  consensus::BlockOutcome execute_block(const consensus::BlockContext& ctx,
+  abci::BlockOutcome execute_block(const abci::BlockContext& ctx,
                                         std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override;
   Hash256 app_hash() const override;

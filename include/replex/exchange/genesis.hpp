@@ -53,7 +53,7 @@ struct GenesisAllocation {
 
 struct GenesisParams {
   std::uint64_t max_tx_bytes = 4096;             // envelope size limit, 256..1 MiB
-  std::uint64_t tx_ttl_blocks_max = 1000;        // good_til_height <= height + this
+  std::uint64_t max_tx_ttl_blocks = 1000;        // good_til_height <= height + this
   std::uint32_t max_open_orders_per_account = 1000;  // resting orders plus pending stops
   std::uint32_t max_client_order_id_bytes = 36;  // 1..kMaxClientOrderIdBytes
   friend bool operator==(const GenesisParams&, const GenesisParams&) = default;

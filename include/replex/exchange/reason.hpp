@@ -16,7 +16,7 @@ enum class Reason : std::uint32_t {
   kBadSignature = 2,             // the signature does not verify for body, key and chain
   kTxTooLarge = 3,               // envelope larger than params.max_tx_bytes
   kExpired = 4,                  // height > good_til_height
-  kGoodTilTooFar = 5,            // good_til_height > height + params.tx_ttl_blocks_max
+  kGoodTilTooFar = 5,            // good_til_height > height + params.max_tx_ttl_blocks
   kDuplicateNonce = 6,           // (account, nonce) already used within the window
   kUnknownMarket = 7,
   kUnknownAsset = 8,

@@ -13,7 +13,7 @@
 #include <string>
 #include <variant>
 
-#include "replex/consensus/application.hpp"
+#include "replex/abci/application.hpp"
 #include "replex/core/bytes.hpp"
 #include "replex/exchange/chain_rules.hpp"
 #include "replex/exchange/types.hpp"
@@ -73,7 +73,7 @@ struct Transaction {
       kind;
 };
 
-using consensus::TxCheck;
+using abci::TxCheck;
 
 // Decodes `envelope` into `out`; on rejection returns the reason code and a
 // message naming the field, and `out` is unspecified.

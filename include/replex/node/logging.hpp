@@ -5,11 +5,11 @@
 #include <string>
 
 #include "replex/core/status.hpp"
-#include "replex/node/config.hpp"
+#include "replex/config/node_config.hpp"
 
 namespace replex::node {
 
 // `home` resolves a relative logging.file.
-Status setup_logging(const LoggingSection& logging, const std::string& home);
+Status setup_logging(const config::LoggingSection& logging, const std::string& home);
 
 }  // namespace replex::node

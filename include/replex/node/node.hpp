@@ -10,8 +10,8 @@
 //  - execution: one thread applies committed blocks (the host's
 //    BlockExecutor), stores them, publishes the read views and posts
 //    BlockExecuted back to the consensus thread;
-//  - gRPC: the synchronous server's threads, which read only read views,
-//    the Store and the peer list.
+//  - gRPC: the API's server threads (src/api), which read only read views,
+//    the Store and the peer list, and submit through the admission path.
 // Public methods are called from one controlling thread (main, or a test).
 #pragma once
 
@@ -21,9 +21,9 @@
 #include <string>
 
 #include "replex/core/status.hpp"
-#include "replex/node/config.hpp"
-#include "replex/node/genesis_file.hpp"
-#include "replex/node/read_views.hpp"
+#include "replex/api/read_views.hpp"
+#include "replex/config/genesis_file.hpp"
+#include "replex/config/node_config.hpp"
 
 namespace replex::node {
 
@@ -32,7 +32,7 @@ class Node {
   // Loads the genesis and keys (refusing key files others may read), opens
   // the store and rebuilds the state from it (snapshot, replayed blocks,
   // WAL). Binds nothing yet. `home` resolves the config's relative paths.
-  static Result<std::unique_ptr<Node>> open(const std::string& home, NodeConfig config);
+  static Result<std::unique_ptr<Node>> open(const std::string& home, config::NodeConfig node_config);
   ~Node();  // stop()s
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -52,9 +52,9 @@ class Node {
 
   std::uint16_t p2p_port() const;
   std::uint16_t grpc_port() const;  // 0 when the gRPC API is disabled
-  const ReadViews& views() const;
-  const GenesisFile& genesis() const;
-  const NodeConfig& config() const;
+  const api::ReadViews& views() const;
+  const config::GenesisFile& genesis() const;
+  const config::NodeConfig& config() const;
   std::string node_id_hex() const;
 
  private:

@@ -29,18 +29,18 @@ struct RocksStoreOptions {
   // LRU cache for table blocks, shared by all column families.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
   // Table files kept open; -1 keeps every file open.
-  int open_files_max = 1024;
+  int max_open_files = 1024;
   // Flush and compaction threads.
-  int background_jobs_max = 2;
+  int max_background_jobs = 2;
   // Memtable size of one column family before it is flushed.
   std::size_t write_buffer_bytes = std::size_t{16} << 20;
   // All memtables together; reaching it flushes the largest.
   std::size_t db_write_buffer_bytes = std::size_t{128} << 20;
   // RocksDB's own log across all column families; past it, column families
   // holding the oldest log alive are flushed so the log can be recycled.
-  std::uint64_t rocksdb_log_bytes_max = std::uint64_t{256} << 20;
+  std::uint64_t max_rocksdb_log_bytes = std::uint64_t{256} << 20;
   // RocksDB's informational LOG files in the database directory.
-  std::size_t info_log_file_bytes_max = std::size_t{8} << 20;
+  std::size_t max_info_log_file_bytes = std::size_t{8} << 20;
   std::size_t info_log_files_kept = 4;
 
   Status validate() const;

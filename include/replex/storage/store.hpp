@@ -74,7 +74,7 @@ class Store {
   // last_height() + 1, and a block_hash already stored at another height;
   // refuses (kInvalidArgument) empty block bytes, a zero block_hash,
   // tx_codes whose count differs from tx_hashes, and a block or certificate
-  // above StoreOptions::record_bytes_max. A refused write changes nothing.
+  // above StoreOptions::max_record_bytes. A refused write changes nothing.
   virtual Status put_block(const BlockRecord& record) = 0;
   virtual Result<StoredBlock> block_at(std::uint64_t height) const = 0;  // kNotFound if absent
   virtual Result<std::uint64_t> height_of(const Hash256& block_hash) const = 0;  // kNotFound if absent
@@ -118,7 +118,7 @@ class Store {
   virtual Status wal_truncate_below(std::uint64_t height) = 0;
 
   // --- opaque key/value columns (meta, settlement) -----------------------------
-  // Keys are non-empty byte strings up to the store's key_bytes_max; the store
+  // Keys are non-empty byte strings up to the store's max_key_bytes; the store
   // reserves none of them.
   virtual Status put(Column column, std::string_view key, ByteView value, bool sync) = 0;
   virtual Result<Bytes> get(Column column, std::string_view key) const = 0;  // kNotFound if absent

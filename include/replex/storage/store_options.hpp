@@ -21,9 +21,9 @@ struct StoreOptions {
   // Largest payload of one stored value: a block's bytes plus 76 bytes of
   // header, a certificate, a snapshot's state plus proof, a WAL record, a
   // meta/settlement value. Frames carry a u32 length, so at most 4 GiB - 1.
-  std::uint64_t record_bytes_max = std::uint64_t{1} << 30;
+  std::uint64_t max_record_bytes = std::uint64_t{1} << 30;
   // Longest key in the meta and settlement columns.
-  std::uint32_t key_bytes_max = 1024;
+  std::uint32_t max_key_bytes = 1024;
   // How many of the newest blocks open() verifies (frame, height, certificate,
   // hash index) before it returns a store; at least 1.
   std::uint32_t open_check_blocks = 16;

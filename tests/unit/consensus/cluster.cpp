@@ -179,7 +179,7 @@ void Cluster::execute(ValidatorIndex i, const CertifiedBlock& block) {
   const Height h = block.height();
   EXPECT_EQ(h, node.store_height + 1) << "node " << i << " commit out of order";
   EXPECT_EQ(node.app->last_height() + 1, h);
-  const BlockOutcome outcome =
+  const abci::BlockOutcome outcome =
       node.app->execute_block({h, block.block->header.time_ms}, block.block->txs);
   node.blocks.emplace(h, block);
   node.store_height = h;

@@ -13,21 +13,21 @@ bool starts_with(ByteView tx, std::string_view prefix) {
 
 }  // namespace
 
-TxCheck TestApp::verify_tx(ByteView tx) const {
+abci::TxCheck TestApp::verify_tx(ByteView tx) const {
   ++verify_calls_;
-  if (starts_with(tx, "bad")) return TxCheck::reject(kBad, "tx: marked bad");
-  return TxCheck::accept();
+  if (starts_with(tx, "bad")) return abci::TxCheck::reject(kBad, "tx: marked bad");
+  return abci::TxCheck::accept();
 }
 
-TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
-  if (starts_with(tx, "stale")) return TxCheck::reject(kStale, "tx: marked stale");
-  if (executed_.contains(tx_hash(tx))) return TxCheck::reject(kReplay, "tx: already executed");
-  return TxCheck::accept();
+abci::TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
+  if (starts_with(tx, "stale")) return abci::TxCheck::reject(kStale, "tx: marked stale");
+  if (executed_.contains(tx_hash(tx))) return abci::TxCheck::reject(kReplay, "tx: already executed");
+  return abci::TxCheck::accept();
 }
 
-BlockOutcome TestApp::execute_block(const BlockContext& ctx, std::span<const Bytes> txs) {
+abci::BlockOutcome TestApp::execute_block(const abci::BlockContext& ctx, std::span<const Bytes> txs) {
   REPLEX_ASSERT(ctx.height == height_ + 1);
-  BlockOutcome out;
+  abci::BlockOutcome out;
   Sha256 events;
   for (const Bytes& tx : txs) {
     const Hash256 h = tx_hash(tx);

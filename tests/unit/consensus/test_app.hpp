@@ -9,19 +9,19 @@
 #include <cstdint>
 #include <set>
 
-#include "replex/consensus/application.hpp"
+#include "replex/abci/application.hpp"
 
 namespace replex::consensus::testing {
 
-class TestApp final : public Application {
+class TestApp final : public abci::Application {
  public:
   static constexpr std::uint32_t kBad = 1;
   static constexpr std::uint32_t kStale = 2;
   static constexpr std::uint32_t kReplay = 3;
 
-  TxCheck verify_tx(ByteView tx) const override;
-  TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
-  BlockOutcome execute_block(const BlockContext& ctx, std::span<const Bytes> txs) override;
+  abci::TxCheck verify_tx(ByteView tx) const override;
+  abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
+  abci::BlockOutcome execute_block(const abci::BlockContext& ctx, std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override { return height_; }
   Hash256 app_hash() const override { return app_hash_; }
   Bytes snapshot() const override;

@@ -102,7 +102,7 @@ class Harness {
   }
 
   // Executes one block and checks the state's invariants afterwards.
-  consensus::BlockOutcome run(const std::vector<Bytes>& txs) {
+  abci::BlockOutcome run(const std::vector<Bytes>& txs) {
     auto outcome = app_->execute_block({app_->last_height() + 1, 0}, txs);
     const Status audit = app_->check_invariants();
     EXPECT_TRUE(audit.is_ok()) << audit.to_string();

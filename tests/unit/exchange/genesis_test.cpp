@@ -32,8 +32,8 @@ TEST(Genesis, RejectsEachBadFieldByName) {
   g.params.max_tx_bytes = 10;
   expect_invalid(g, "params.max_tx_bytes");
   g = test_genesis();
-  g.params.tx_ttl_blocks_max = 0;
-  expect_invalid(g, "params.tx_ttl_blocks_max");
+  g.params.max_tx_ttl_blocks = 0;
+  expect_invalid(g, "params.max_tx_ttl_blocks");
   g = test_genesis();
   g.params.max_open_orders_per_account = 0;
   expect_invalid(g, "params.max_open_orders_per_account");

@@ -11,16 +11,16 @@
 
 #include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/tx_builder.hpp"
-#include "replex/node/key_file.hpp"
+#include "replex/config/key_file.hpp"
 #include "replex/node/node.hpp"
-#include "replex/node/testnet.hpp"
+#include "replex/config/testnet.hpp"
 #include "replex/v1/node.grpc.pb.h"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace replex::node {
 namespace {
 
-using testing::TempDir;
+using replex::testing::TempDir;
 
 bool wait_until(const std::function<bool()>& done, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -34,17 +34,17 @@ bool wait_until(const std::function<bool()>& done, std::chrono::seconds timeout)
 TEST(NodeCluster, FourValidatorsAndAnObserverAgree) {
   spdlog::set_level(spdlog::level::warn);
   TempDir dir;
-  TestnetOptions options;
+  config::TestnetOptions options;
   options.validators = 4;
   options.observers = 1;
   options.accounts = 1;
   options.out_dir = dir.file("net");
-  auto layout = generate_testnet(options);
+  auto layout = config::generate_testnet(options);
   ASSERT_TRUE(layout.is_ok()) << layout.status().to_string();
 
   std::vector<std::unique_ptr<Node>> nodes;
   for (const auto& entry : layout->nodes) {
-    auto config = load_node_config(entry.home + "/config.yaml");
+    auto config = config::load_node_config(entry.home + "/config.yaml");
     ASSERT_TRUE(config.is_ok());
     config->consensus.worker_threads = 1;
     auto node = Node::open(entry.home, std::move(*config));
@@ -57,7 +57,7 @@ TEST(NodeCluster, FourValidatorsAndAnObserverAgree) {
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(nodes[3]->grpc_port()),
                                      grpc::InsecureChannelCredentials());
   auto stub = v1::NodeService::NewStub(channel);
-  const KeyPair trader = read_key_file(layout->account_key_files[0], "account key").value();
+  const KeyPair trader = config::read_key_file(layout->account_key_files[0], "account key").value();
   exchange::PlaceOrderArgs args;
   args.market = "ETH-USDT";
   args.side = exchange::Side::kSell;

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "replex/exchange/tx_builder.hpp"
-#include "replex/node/config.hpp"
-#include "replex/node/key_file.hpp"
+#include "replex/config/node_config.hpp"
+#include "replex/config/key_file.hpp"
 #include "replex/node/node.hpp"
-#include "replex/node/testnet.hpp"
+#include "replex/config/testnet.hpp"
 #include "replex/v1/node.grpc.pb.h"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace replex::node::testing {
 
@@ -23,16 +23,16 @@ class NodeHarness {
   // `tune` adjusts the generated config before the node opens.
   template <typename Tune>
   explicit NodeHarness(Tune tune) {
-    TestnetOptions options;
+    config::TestnetOptions options;
     options.validators = 1;
     options.accounts = 2;
     options.out_dir = dir_.file("net");
-    auto layout = generate_testnet(options);
+    auto layout = config::generate_testnet(options);
     REPLEX_ASSERT_MSG(layout.is_ok(), layout.status().to_string());
     home_ = layout->nodes[0].home;
     chain_id_ = layout->genesis.chain_id();
-    for (const auto& path : layout->account_key_files) traders_.push_back(read_key_file(path, "account key").value());
-    auto config = load_node_config(home_ + "/config.yaml");
+    for (const auto& path : layout->account_key_files) traders_.push_back(config::read_key_file(path, "account key").value());
+    auto config = config::load_node_config(home_ + "/config.yaml");
     REPLEX_ASSERT_MSG(config.is_ok(), config.status().to_string());
     config_ = std::move(*config);
     config_.p2p.listen = "127.0.0.1:0";
@@ -41,7 +41,7 @@ class NodeHarness {
     config_.consensus.worker_threads = 2;
     tune(config_);
   }
-  NodeHarness() : NodeHarness([](NodeConfig&) {}) {}
+  NodeHarness() : NodeHarness([](config::NodeConfig&) {}) {}
   ~NodeHarness() { stop(); }
 
   // Opens and starts the node on the home directory (again after stop()).
@@ -93,10 +93,10 @@ class NodeHarness {
  private:
   const KeyPair& trader_ref(std::size_t i) const { return traders_.at(i); }
 
-  TempDir dir_;
+  replex::testing::TempDir dir_;
   std::string home_;
   std::string chain_id_;
-  NodeConfig config_;
+  config::NodeConfig config_;
   std::vector<KeyPair> traders_;
   std::unique_ptr<Node> node_;
   std::shared_ptr<grpc::Channel> channel_;

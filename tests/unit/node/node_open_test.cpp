@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "node_harness.hpp"
-#include "replex/node/genesis_file.hpp"
+#include "replex/config/genesis_file.hpp"
 
 namespace replex::node {
 namespace {
@@ -16,7 +16,7 @@ using testing::NodeHarness;
 
 TEST(NodeOpen, RefusesFramesTooSmallForTheChainsMessages) {
   spdlog::set_level(spdlog::level::off);
-  NodeHarness harness([](NodeConfig& c) {
+  NodeHarness harness([](config::NodeConfig& c) {
     c.p2p.network.max_frame_bytes = 1u << 20;  // the genesis allows 1 MiB blocks
   });
   const Status s = harness.start();
@@ -31,10 +31,10 @@ TEST(NodeOpen, RefusesADataDirectoryOfAnotherChain) {
   harness.stop();
   // Same keys, another genesis time: another chain.
   const std::string path = harness.home() + "/genesis.yaml";
-  GenesisFile genesis = load_genesis_file(path).value();
+  config::GenesisFile genesis = config::load_genesis_file(path).value();
   genesis.genesis_time_ms += 1;
   std::filesystem::remove(path);
-  std::ofstream(path) << render_genesis_file(genesis);
+  std::ofstream(path) << config::render_genesis_file(genesis);
   const Status s = harness.start();
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("holds another chain"), std::string::npos) << s.to_string();
@@ -45,7 +45,7 @@ TEST(NodeOpen, RefusesAValidatorKeyTheGenesisDoesNotList) {
   NodeHarness harness;
   const std::string key = harness.home() + "/keys/validator_key.hex";
   std::filesystem::remove(key);
-  ASSERT_TRUE(write_key_file(key, KeyPair::from_label("stranger"), "validator key").is_ok());
+  ASSERT_TRUE(config::write_key_file(key, KeyPair::from_label("stranger"), "validator key").is_ok());
   const Status s = harness.start();
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("is not a validator of the genesis"), std::string::npos) << s.to_string();
@@ -53,7 +53,7 @@ TEST(NodeOpen, RefusesAValidatorKeyTheGenesisDoesNotList) {
 
 TEST(NodeOpen, ObserverModeNeedsNoValidatorKey) {
   spdlog::set_level(spdlog::level::off);
-  NodeHarness harness([](NodeConfig& c) { c.node.mode = NodeMode::kObserver; });
+  NodeHarness harness([](config::NodeConfig& c) { c.node.mode = config::NodeMode::kObserver; });
   std::filesystem::remove(harness.home() + "/keys/validator_key.hex");
   ASSERT_TRUE(harness.start().is_ok());
   grpc::ClientContext context;

@@ -222,7 +222,7 @@ TEST_F(NodeServiceTest, ReflectionListsTheService) {
 
 TEST(NodeServiceLimits, FullMempoolAnswersResourceExhaustedWithMempoolFull) {
   spdlog::set_level(spdlog::level::warn);
-  NodeHarness harness([](NodeConfig& c) {
+  NodeHarness harness([](config::NodeConfig& c) {
     c.consensus.local.max_mempool_txs = 1;
     c.consensus.local.max_block_delay_ms = 60'000;  // nothing is cut while the test runs
   });
@@ -236,7 +236,7 @@ TEST(NodeServiceLimits, FullMempoolAnswersResourceExhaustedWithMempoolFull) {
 
 TEST(NodeServiceLimits, WaitForCommitIsBoundedByTheTimeout) {
   spdlog::set_level(spdlog::level::warn);
-  NodeHarness harness([](NodeConfig& c) { c.consensus.local.max_block_delay_ms = 60'000; });
+  NodeHarness harness([](config::NodeConfig& c) { c.consensus.local.max_block_delay_ms = 60'000; });
   ASSERT_TRUE(harness.start().is_ok());
   v1::SubmitTransactionResponse response;
   const grpc::Status s = harness.submit(harness.limit_buy(0, 1), true, &response, 300);
@@ -247,7 +247,7 @@ TEST(NodeServiceLimits, WaitingSubmissionsHoldNoServerThread) {
   spdlog::set_level(spdlog::level::warn);
   constexpr std::uint32_t kThreads = 70;
   constexpr int kWaiting = 150;  // more than the server has threads
-  NodeHarness harness([](NodeConfig& c) {
+  NodeHarness harness([](config::NodeConfig& c) {
     c.api.max_threads = kThreads;
     c.api.max_pending_submissions = 2 * kWaiting;
     c.consensus.local.max_block_delay_ms = 2'000;  // they all wait together

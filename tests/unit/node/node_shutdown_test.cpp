@@ -19,7 +19,7 @@ namespace replex::node {
 namespace {
 
 using testing::NodeHarness;
-using testing::TempDir;
+using replex::testing::TempDir;
 
 v1::GetBlockResponse get_block(NodeHarness& harness, std::uint64_t height) {
   grpc::ClientContext context;
@@ -72,7 +72,7 @@ TEST(NodeShutdown, StopsWithCallsInFlightAndRestartsFromTheStore) {
 
 TEST(NodeShutdown, PendingCommitWaitEndsUnavailable) {
   spdlog::set_level(spdlog::level::warn);
-  NodeHarness harness([](NodeConfig& c) { c.consensus.local.max_block_delay_ms = 60'000; });
+  NodeHarness harness([](config::NodeConfig& c) { c.consensus.local.max_block_delay_ms = 60'000; });
   ASSERT_TRUE(harness.start().is_ok());
   auto waiting = std::async(std::launch::async, [&] {
     v1::SubmitTransactionResponse response;
@@ -120,10 +120,10 @@ int wait_exit(pid_t pid, std::chrono::seconds timeout) {
 
 TEST(NodeShutdown, BinaryExitsZeroOnSigterm) {
   TempDir dir;
-  TestnetOptions options;
+  config::TestnetOptions options;
   options.validators = 1;
   options.out_dir = dir.file("net");
-  auto layout = generate_testnet(options);
+  auto layout = config::generate_testnet(options);
   ASSERT_TRUE(layout.is_ok()) << layout.status().to_string();
   const std::string log = dir.file("node.log");
   const pid_t pid = spawn_node(layout->nodes[0].home, log);
@@ -142,10 +142,10 @@ TEST(NodeShutdown, BinaryExitsZeroOnSigterm) {
 
 TEST(NodeShutdown, BinaryRefusesAKeyFileOthersCanRead) {
   TempDir dir;
-  TestnetOptions options;
+  config::TestnetOptions options;
   options.validators = 1;
   options.out_dir = dir.file("net");
-  auto layout = generate_testnet(options);
+  auto layout = config::generate_testnet(options);
   ASSERT_TRUE(layout.is_ok());
   const std::string key = layout->nodes[0].home + "/keys/validator_key.hex";
   ASSERT_EQ(::chmod(key.c_str(), 0644), 0);

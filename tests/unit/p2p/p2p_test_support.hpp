@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 #include "replex/p2p/network.hpp"
 
 namespace replex::p2p::testing {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "asio.hpp"
+#include "replex/p2p/asio.hpp"
 #include "replex/p2p/frame.hpp"
 #include "replex/p2p/handshake.hpp"
 #include "replex/p2p/message.hpp"

@@ -12,7 +12,7 @@
 #include "frame.hpp"
 #include "keys.hpp"
 #include "store_builders.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace replex::storage {
 namespace {
@@ -90,7 +90,7 @@ std::string flip_last_byte(std::string value) {
 
 class RocksStoreTest : public ::testing::Test {
  protected:
-  std::string path() const { return dir_.sub("db"); }
+  std::string path() const { return dir_.file("db"); }
 
   std::unique_ptr<RocksStore> open_ok(const RocksStoreOptions& options = {}) {
     Result<std::unique_ptr<RocksStore>> store = RocksStore::open(path(), options);
@@ -112,7 +112,7 @@ class RocksStoreTest : public ::testing::Test {
     return RocksStore::open(path(), options).status();
   }
 
-  testing::TempDir dir_;
+  replex::testing::TempDir dir_;
 };
 
 TEST_F(RocksStoreTest, CorruptTipBlockIsRefusedAtOpenNamingTheKey) {
@@ -341,21 +341,21 @@ TEST_F(RocksStoreTest, MissingDatabaseWithoutCreateIfMissingFails) {
 }
 
 TEST_F(RocksStoreTest, CreatesMissingParentDirectories) {
-  Result<std::unique_ptr<RocksStore>> store = RocksStore::open(dir_.sub("a/b/db"));
+  Result<std::unique_ptr<RocksStore>> store = RocksStore::open(dir_.file("a/b/db"));
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();
-  EXPECT_EQ((*store)->path(), dir_.sub("a/b/db"));
+  EXPECT_EQ((*store)->path(), dir_.file("a/b/db"));
 }
 
 TEST_F(RocksStoreTest, InvalidOptionsAreRejectedNamingTheField) {
   RocksStoreOptions options;
-  options.open_files_max = 5;
-  EXPECT_THAT(open_error(options).message(), HasSubstr("open_files_max: 5"));
+  options.max_open_files = 5;
+  EXPECT_THAT(open_error(options).message(), HasSubstr("max_open_files: 5"));
   options = {};
   options.db_write_buffer_bytes = options.write_buffer_bytes - 1;
   EXPECT_THAT(open_error(options).message(), HasSubstr("db_write_buffer_bytes"));
   options = {};
-  options.background_jobs_max = 0;
-  EXPECT_THAT(open_error(options).message(), HasSubstr("background_jobs_max"));
+  options.max_background_jobs = 0;
+  EXPECT_THAT(open_error(options).message(), HasSubstr("max_background_jobs"));
   EXPECT_EQ(RocksStore::open("").status().code(), StatusCode::kInvalidArgument);
 }
 

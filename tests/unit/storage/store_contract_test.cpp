@@ -11,7 +11,7 @@
 #include "replex/storage/memory_store.hpp"
 #include "replex/storage/rocks_store.hpp"
 #include "store_builders.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace replex::storage {
 namespace {
@@ -28,13 +28,13 @@ class RocksHarness {
   Result<std::unique_ptr<Store>> open(const StoreOptions& options) {
     RocksStoreOptions rocks;
     rocks.store = options;
-    Result<std::unique_ptr<RocksStore>> store = RocksStore::open(dir_.sub("db"), rocks);
+    Result<std::unique_ptr<RocksStore>> store = RocksStore::open(dir_.file("db"), rocks);
     if (!store.is_ok()) return store.status();
     return std::unique_ptr<Store>(std::move(store).value());
   }
 
  private:
-  testing::TempDir dir_;
+  replex::testing::TempDir dir_;
 };
 
 class MemoryHarness {
@@ -203,13 +203,13 @@ TYPED_TEST(StoreContractTest, ARepeatedTxKeepsItsAppliedOccurrence) {
 
 TYPED_TEST(StoreContractTest, RejectsRecordsAboveRecordBytesMax) {
   StoreOptions small;
-  small.record_bytes_max = 256;
+  small.max_record_bytes = 256;
   this->reopen(small);
   BlockRecord big = make_block(1);
   big.block.assign(300, 0xab);
   const Status s = this->store().put_block(big);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("exceeds record_bytes_max 256"));
+  EXPECT_THAT(s.message(), HasSubstr("exceeds max_record_bytes 256"));
   EXPECT_EQ(this->store().put(Column::kMeta, "k", Bytes(257, 1), false).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(this->store().wal_append(1, Bytes(300, 1), false).status().code(), StatusCode::kInvalidArgument);
   SnapshotRecord snap = make_snapshot(1);
@@ -363,10 +363,10 @@ TYPED_TEST(StoreContractTest, RejectsEmptyAndOverlongKeys) {
   const Status empty = this->store().put(Column::kMeta, "", to_bytes("v"), false);
   EXPECT_EQ(empty.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(empty.message(), HasSubstr("key: empty"));
-  const std::string long_key(StoreOptions{}.key_bytes_max + 1, 'k');
+  const std::string long_key(StoreOptions{}.max_key_bytes + 1, 'k');
   const Status overlong = this->store().put(Column::kSettlement, long_key, to_bytes("v"), false);
   EXPECT_EQ(overlong.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(overlong.message(), HasSubstr("exceeds key_bytes_max"));
+  EXPECT_THAT(overlong.message(), HasSubstr("exceeds max_key_bytes"));
   EXPECT_EQ(this->store().get(Column::kMeta, "").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(this->store().erase(Column::kMeta, "", false).code(), StatusCode::kInvalidArgument);
 }
@@ -410,8 +410,8 @@ TYPED_TEST(StoreContractTest, OpenRejectsInvalidOptionsNamingTheField) {
   EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(opened.status().message(), HasSubstr("open_check_blocks"));
   bad = StoreOptions{};
-  bad.record_bytes_max = std::uint64_t{1} << 32;
-  EXPECT_THAT(this->harness_.open(bad).status().message(), HasSubstr("record_bytes_max"));
+  bad.max_record_bytes = std::uint64_t{1} << 32;
+  EXPECT_THAT(this->harness_.open(bad).status().message(), HasSubstr("max_record_bytes"));
 }
 
 // --- thread-safety ------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+// Application: what consensus drives (the ABCI idea), without exchange types.
+// The abci module is this header alone: consensus and the host call it, the
+// exchange implements it, and neither side includes the other.
+//
+// Consensus orders opaque transactions; the application validates them and
+// executes committed blocks. Execution is deterministic: the same block
+// (transactions, height, header time) on the same state gives the same
+// outcome and app_hash on every replica. Apart from verify_tx, an Application
+// is driven from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "replex/core/bytes.hpp"
+#include "replex/core/status.hpp"
+
+namespace replex::abci {
+
+// The verdict of an admission check: accepted (code 0), or an application
+// defined stable reason code (named by Application::reason_name) and a
+// message naming the field that was wrong.
+struct TxCheck {
+  std::uint32_t code = 0;
+  std::string message;
+
+  bool ok() const { return code == 0; }
+  static TxCheck accept() { return {}; }
+  static TxCheck reject(std::uint32_t code, std::string message) {
+    REPLEX_ASSERT(code != 0);
+    return {code, std::move(message)};
+  }
+};
+
+// Everything a block contributes to execution besides its transactions.
+struct BlockContext {
+  std::uint64_t height = 0;   // >= 1; genesis state is height 0
+  std::uint64_t time_ms = 0;  // header time (proposer clock, unix ms), non-decreasing
+};
+
+struct BlockOutcome {
+  Hash256 app_hash;
+  // One entry per transaction, in block order: 0 if applied, else a reason code.
+  std::vector<std::uint32_t> tx_codes;
+  // The canonical encoding of the block's events; app_hash commits to it.
+  Bytes events;
+};
+
+class Application {
+ public:
+  virtual ~Application() = default;
+
+  // Stateless checks: size, decoding, static limits, signature. Reads no
+  // mutable state, so it may run on any thread, concurrently with anything.
+  virtual TxCheck verify_tx(ByteView tx) const = 0;
+
+  // Stateful admission against the last committed state for a transaction
+  // that passed verify_tx: nonce not yet used, not expired at `height` and not
+  // valid too far ahead of it. Used by the mempool and proposal validation.
+  virtual TxCheck check_tx(ByteView tx, std::uint64_t height) const = 0;
+
+  // Applies a committed block. Precondition: ctx.height == last_height() + 1
+  // and every transaction passed verify_tx (they may still be rejected by
+  // state, which is recorded in tx_codes, never an error).
+  virtual BlockOutcome execute_block(const BlockContext& ctx, std::span<const Bytes> txs) = 0;
+
+  virtual std::uint64_t last_height() const = 0;
+  virtual Hash256 app_hash() const = 0;
+
+  // Canonical bytes of the whole state (sorted by key), and their SHA-256.
+  virtual Bytes snapshot() const = 0;
+  virtual Hash256 state_digest() const = 0;
+  // Replaces the state with a snapshot; on error the state is unchanged.
+  virtual Status restore(ByteView snapshot) = 0;
+
+  // Stable name of a reason code, e.g. "DUPLICATE_NONCE"; "OK" for 0.
+  virtual std::string_view reason_name(std::uint32_t code) const = 0;
+};
+
+}  // namespace replex::abci

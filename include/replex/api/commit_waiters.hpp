@@ -1,0 +1,62 @@
+// CommitWaiters: SubmitTransaction calls waiting for their transaction's block.
+//
+// A waiter registers its transaction hash and a callback before the
+// transaction reaches the mempool (so a fast commit cannot be missed); the
+// execution thread calls notify_block() after each executed block, which
+// answers every waiter of a transaction in it. Each callback runs at most
+// once, outside the lock, on the thread that answers. Bounded by max_waiters.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+
+#include "replex/core/bytes.hpp"
+
+namespace replex::api {
+
+struct CommitInfo {
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;
+  std::uint32_t code = 0;
+};
+
+class CommitWaiters {
+ public:
+  // The commit, or nullopt when the waiters were closed (shutdown).
+  using Answer = std::optional<CommitInfo>;
+
+  using Callback = std::function<void(Answer)>;
+
+  struct Waiter {
+    Hash256 tx_hash;
+    Callback on_answer;
+  };
+
+  explicit CommitWaiters(std::size_t max_waiters) : max_waiters_(max_waiters) {}
+
+  // nullptr when max_waiters are registered or the waiters are closed.
+  std::shared_ptr<Waiter> add(const Hash256& tx_hash, Callback on_answer);
+  // Forgets a waiter that gave up (timeout). Harmless if it was answered; an
+  // answer already taken out may still run its callback, once.
+  void remove(const std::shared_ptr<Waiter>& waiter);
+  void notify_block(std::uint64_t height, std::span<const Hash256> tx_hashes,
+                    std::span<const std::uint32_t> tx_codes);
+  // Answers every waiter with nullopt and refuses new ones.
+  void close();
+
+  std::size_t size() const;
+
+ private:
+  const std::size_t max_waiters_;
+  mutable std::mutex mutex_;
+  std::multimap<Hash256, std::shared_ptr<Waiter>> waiters_;  // guarded by mutex_
+  bool closed_ = false;                                       // guarded by mutex_
+};
+
+}  // namespace replex::api

@@ -1,0 +1,54 @@
+// CrossingOrderFlow: signed limit orders that trade, from the funded demo
+// traders of a `replex testnet` (its markets BTC-USDT and ETH-USDT), for
+// `replex bench` and the cluster tests. Orders come in pairs: a buy by an
+// even-numbered trader, then a sell by the next odd-numbered one, at one
+// price and quantity, so every pair crosses, no trader meets itself
+// (self-trade prevention never fires) and the book stays near empty.
+// Every order has a distinct nonce (nonce_base + sequence). Not thread-safe:
+// one flow per thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "replex/core/bytes.hpp"
+#include "replex/core/ed25519.hpp"
+#include "replex/core/status.hpp"
+#include "replex/exchange/tx_builder.hpp"
+
+namespace replex::client {
+
+struct FlowOrder {
+  Bytes tx;      // a serialized SignedTransaction
+  Hash256 hash;  // tx_hash(tx): the transaction id the node answers with
+  exchange::Side side = exchange::Side::kBuy;
+};
+
+class CrossingOrderFlow {
+ public:
+  // `traders` holds at least two keys; a flow uses the first even count of them.
+  static Result<CrossingOrderFlow> create(std::string chain_id, std::vector<KeyPair> traders,
+                                          std::uint64_t nonce_base);
+
+  // The next order of the stream, valid until `good_til_height` (which must
+  // stay within the chain's max_tx_ttl_blocks of the height it lands at).
+  FlowOrder next(std::uint64_t good_til_height);
+
+  std::uint64_t orders_made() const { return sequence_; }
+  std::size_t trader_count() const { return traders_.size(); }
+
+ private:
+  CrossingOrderFlow(std::string chain_id, std::vector<KeyPair> traders, std::uint64_t nonce_base);
+
+  exchange::TxBuilder builder_;
+  std::vector<KeyPair> traders_;
+  std::uint64_t nonce_base_;
+  std::uint64_t sequence_ = 0;
+};
+
+// The demo trader keys `replex testnet` wrote: DIR/accounts/trader<i>.hex,
+// i = 0, 1, ... until the first missing file. kNotFound when there is none.
+Result<std::vector<KeyPair>> load_testnet_traders(const std::string& testnet_dir);
+
+}  // namespace replex::client

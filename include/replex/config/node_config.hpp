@@ -1,0 +1,124 @@
+// NodeConfig: the node's one YAML file (docs/configuration.md).
+//
+// Sections node, p2p, consensus, storage, api, settlement, markets, logging.
+// Every key is optional and has a default; unknown keys, wrong types and
+// out-of-range values are errors naming the file, the line and the key path.
+// Relative paths are relative to the node's home directory. Plain value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "replex/consensus/config.hpp"
+#include "replex/core/host_port.hpp"
+#include "replex/core/status.hpp"
+#include "replex/p2p/config.hpp"
+#include "replex/storage/rocks_store.hpp"
+
+namespace replex::config {
+
+enum class NodeMode : std::uint8_t { kValidator, kObserver };
+std::string_view node_mode_name(NodeMode mode);
+
+struct NodeSection {
+  NodeMode mode = NodeMode::kValidator;
+  std::string moniker = "replex";
+  std::string genesis_file = "genesis.yaml";
+  std::string node_key_file = "keys/node_key.hex";            // p2p identity
+  std::string validator_key_file = "keys/validator_key.hex";  // consensus key (validators)
+};
+
+struct P2pSection {
+  std::string listen = "0.0.0.0:26656";  // "ip:port"; port 0 lets the OS choose
+  // persistent_peers, seeds and every limit; node_key and chain_id are set at start.
+  p2p::NetworkConfig network;
+  // Timeout of a block or state request to one peer.
+  std::uint32_t request_timeout_ms = 10'000;
+};
+
+struct ConsensusSection {
+  // Only the node-local fields are read from the config (timeouts, mempool,
+  // fetch); the chain-wide ones come from the genesis (GenesisFile::consensus).
+  consensus::Config local;
+  // Signature-verification threads; 0 means one per hardware thread.
+  std::uint32_t worker_threads = 0;
+  // Messages and transactions waiting for (or in) verification; more are
+  // refused (transactions: MEMPOOL_FULL-like RESOURCE_EXHAUSTED) or dropped
+  // (consensus messages, which PBFT retransmits).
+  std::uint32_t max_pending_verifications = 20'000;
+};
+
+struct StorageSection {
+  std::string path = "data";
+  // Snapshots kept (checkpoint heights); older ones are deleted.
+  std::uint32_t snapshot_keep = 3;
+  storage::RocksStoreOptions rocks;
+};
+
+struct ApiSection {
+  bool grpc_enabled = true;
+  std::string grpc_listen = "127.0.0.1:9090";  // "ip:port"; port 0 lets the OS choose
+  std::uint32_t max_message_bytes = 4u << 20;   // gRPC receive and send limit
+  // Upper bound of SubmitTransaction's wait_for_commit (DEADLINE_EXCEEDED after).
+  std::uint64_t submit_wait_timeout_ms = 30'000;
+  // gRPC server threads. Synchronous calls (status, block reads, block
+  // streams) hold a thread while they run; calls beyond them are refused with
+  // RESOURCE_EXHAUSTED. Submissions use the callback API and hold none while
+  // they wait. Must exceed max_block_streams, so status and block reads
+  // always find a thread (checked when the config is read).
+  std::uint32_t max_threads = 512;
+  // Submissions waiting for verification, admission or their commit.
+  std::uint32_t max_pending_submissions = 384;
+  // Concurrent StreamBlocks calls.
+  std::uint32_t max_block_streams = 64;
+  // Blocks a StreamBlocks call may be behind the tip before it is ended
+  // (RESOURCE_EXHAUSTED; the client resumes from its last height).
+  std::uint32_t max_stream_lag_blocks = 10'000;
+  // Time the server gives in-flight calls to finish at shutdown.
+  std::uint32_t shutdown_grace_ms = 2'000;
+};
+
+// Reserved for the settlement issue: only `enabled: false` is accepted today.
+struct SettlementSection {
+  bool enabled = false;
+};
+
+// Node-local market-data options of the read views.
+struct MarketsSection {
+  // Price levels per side kept in each published book view.
+  std::uint32_t book_depth_levels = 50;
+};
+
+struct LoggingSection {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string pattern = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%n] %v";
+  std::string file;  // empty: standard error
+};
+
+struct NodeConfig {
+  NodeSection node;
+  P2pSection p2p;
+  ConsensusSection consensus;
+  StorageSection storage;
+  ApiSection api;
+  SettlementSection settlement;
+  MarketsSection markets;
+  LoggingSection logging;
+};
+
+// Parses and validates; `source` names the file in errors ("config.yaml").
+// The error lists every problem, one per line: "config.yaml:12: p2p.max_peers: ...".
+Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view source);
+// Reads and parses the file at `path`.
+Result<NodeConfig> load_node_config(const std::string& path);
+
+// A listen address: "ip:port", the host an IP literal (IPv6 bracketed), port
+// 0 letting the OS choose (core/host_port.hpp has the one syntax).
+using ListenAddress = HostPort;
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// `path` when absolute, else home/path.
+std::string resolve_path(const std::string& home, const std::string& path);
+
+}  // namespace replex::config

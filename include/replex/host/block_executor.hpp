@@ -1,0 +1,76 @@
+// BlockExecutor: the one place committed blocks are executed and stored.
+//
+// It applies the core's CommitBlock, InstallState and CheckpointStable
+// actions to the Application and the Store and returns the input to feed
+// back to the core (BlockExecuted, StateInstalled) with what the listener
+// reports. The host runs it inline by default; a node that executes on its
+// own thread (DESIGN.md: consensus never waits on execution) implements
+// ExecutionQueue, runs the tasks there in order and hands each result back
+// with ReplicaHost::complete. Borrows the application and the store.
+// Not thread-safe: one thread runs it at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+
+#include "replex/abci/application.hpp"
+#include "replex/consensus/inputs_and_actions.hpp"
+#include "replex/host/ports.hpp"
+#include "replex/storage/store.hpp"
+
+namespace replex::host {
+
+using ExecutionTask =
+    std::variant<consensus::CommitBlock, consensus::InstallState, consensus::CheckpointStable>;
+
+struct ExecutionResult {
+  // Non-ok when the store failed (or installed state is inconsistent): the
+  // node can no longer trust what it holds in memory and must stop; a restart
+  // recovers from the store.
+  Status status;
+  // BlockExecuted or StateInstalled, for the core.
+  std::optional<consensus::Event> input;
+  std::optional<CommittedBlock> committed;  // for Listener::on_block_committed
+  std::optional<InstalledState> installed;  // for Listener::on_state_installed
+};
+
+class BlockExecutor {
+ public:
+  // A snapshot is taken at every height that is a multiple of
+  // `checkpoint_interval`; the store keeps the newest `snapshots_kept`.
+  BlockExecutor(abci::Application& app, storage::Store& store,
+                std::uint64_t checkpoint_interval, std::uint32_t snapshots_kept);
+
+  ExecutionResult run(const ExecutionTask& task);
+
+  // execute_block with the header's context, then one synced put_block
+  // (block, certificate, tx hashes and codes, app_hash); at a checkpoint
+  // height also the snapshot and its digest. Precondition: the block is the
+  // application's next height.
+  ExecutionResult execute(const consensus::CommitBlock& commit);
+  // Application::restore; a refusal is reported to the core as a failed
+  // StateInstalled with the state unchanged. Then the snapshot with its
+  // proof and anchor block is stored and the chain reset to its height.
+  ExecutionResult install(const consensus::InstallState& install);
+  // Rewrites the stored snapshot at the proof's height with the proof
+  // beside it, if that snapshot is held and its digest is the proven one.
+  ExecutionResult attach_proof(const consensus::CheckpointStable& stable);
+
+ private:
+  abci::Application& app_;
+  storage::Store& store_;
+  std::uint64_t checkpoint_interval_;
+  std::uint32_t snapshots_kept_;
+};
+
+// Implemented by a node that runs execution on its own thread.
+class ExecutionQueue {
+ public:
+  virtual ~ExecutionQueue() = default;
+  // Runs BlockExecutor::run(task) after every task posted before it, then
+  // passes the result to ReplicaHost::complete on the host's thread.
+  virtual void post(ExecutionTask task) = 0;
+};
+
+}  // namespace replex::host

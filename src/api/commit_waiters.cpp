@@ -1,0 +1,64 @@
+#include "replex/api/commit_waiters.hpp"
+
+#include <utility>
+#include <vector>
+
+#include "replex/core/assert.hpp"
+
+namespace replex::api {
+
+std::shared_ptr<CommitWaiters::Waiter> CommitWaiters::add(const Hash256& tx_hash, Callback on_answer) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || waiters_.size() >= max_waiters_) return nullptr;
+  auto waiter = std::make_shared<Waiter>();
+  waiter->tx_hash = tx_hash;
+  waiter->on_answer = std::move(on_answer);
+  waiters_.emplace(tx_hash, waiter);
+  return waiter;
+}
+
+void CommitWaiters::remove(const std::shared_ptr<Waiter>& waiter) {
+  std::lock_guard lock(mutex_);
+  auto [first, last] = waiters_.equal_range(waiter->tx_hash);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == waiter) {
+      waiters_.erase(it);
+      return;
+    }
+  }
+}
+
+void CommitWaiters::notify_block(std::uint64_t height, std::span<const Hash256> tx_hashes,
+                                 std::span<const std::uint32_t> tx_codes) {
+  REPLEX_ASSERT(tx_hashes.size() == tx_codes.size());
+  std::vector<std::pair<std::shared_ptr<Waiter>, Answer>> answered;
+  {
+    std::lock_guard lock(mutex_);
+    if (waiters_.empty()) return;
+    for (std::size_t i = 0; i < tx_hashes.size(); ++i) {
+      auto [first, last] = waiters_.equal_range(tx_hashes[i]);
+      for (auto it = first; it != last; ++it) {
+        answered.emplace_back(it->second, CommitInfo{height, static_cast<std::uint32_t>(i), tx_codes[i]});
+      }
+      waiters_.erase(first, last);
+    }
+  }
+  for (auto& [waiter, answer] : answered) waiter->on_answer(answer);
+}
+
+void CommitWaiters::close() {
+  std::multimap<Hash256, std::shared_ptr<Waiter>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    closing.swap(waiters_);
+  }
+  for (auto& [hash, waiter] : closing) waiter->on_answer(std::nullopt);
+}
+
+std::size_t CommitWaiters::size() const {
+  std::lock_guard lock(mutex_);
+  return waiters_.size();
+}
+
+}  // namespace replex::api

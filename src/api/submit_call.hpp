@@ -1,0 +1,65 @@
+// SubmitCall: one SubmitTransaction on gRPC's callback API. It admits the
+// transaction (verification on the worker pool, then the mempool) and, when
+// asked, waits for its block through CommitWaiters, holding no thread while
+// it waits. Exactly one of these ends it: the answer, the deadline (a gRPC
+// alarm), the client's cancellation, or shutdown. Owned by gRPC from
+// start() until OnDone(); callbacks reach it through weak pointers.
+#pragma once
+
+#include <grpcpp/alarm.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "replex/api/commit_waiters.hpp"
+#include "replex/consensus/inputs_and_actions.hpp"
+#include "replex/v1/node.grpc.pb.h"
+
+namespace replex::api {
+
+struct ApiContext;
+
+class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_shared_from_this<SubmitCall> {
+ public:
+  // `pending` counts calls in flight (bounded by api.max_pending_submissions);
+  // a call holds one unit from start() until it is answered.
+  static grpc::ServerUnaryReactor* start(const ApiContext& ctx, std::atomic<std::uint32_t>& pending,
+                                         bool accepting, const v1::SubmitTransactionRequest& request,
+                                         v1::SubmitTransactionResponse* response);
+
+  SubmitCall(const ApiContext& ctx, std::atomic<std::uint32_t>& pending, v1::SubmitTransactionResponse* response);
+
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  enum class Phase : std::uint8_t { kAdmitting, kWaitingForCommit, kAnswered };
+  using Clock = std::chrono::system_clock;
+
+  void run(const v1::SubmitTransactionRequest& request);
+  void on_verdict(Result<consensus::TxStatusReport> report);
+  void on_commit(CommitWaiters::Answer answer);
+  void on_deadline();
+  // Under mutex_: marks the call answered; false if it already was.
+  bool answer_locked();
+  // Outside mutex_, once, after answer_locked(): ends the call.
+  void finish(const grpc::Status& status);
+
+  const ApiContext& ctx_;
+  std::atomic<std::uint32_t>& pending_;
+  v1::SubmitTransactionResponse* response_;  // gRPC's; written under mutex_
+  std::shared_ptr<SubmitCall> self_;         // keeps the call alive until OnDone
+  grpc::Alarm deadline_alarm_;
+  Hash256 hash_;
+  std::uint64_t timeout_ms_ = 0;
+
+  std::mutex mutex_;
+  Phase phase_ = Phase::kAdmitting;                   // guarded by mutex_
+  std::shared_ptr<CommitWaiters::Waiter> waiter_;     // guarded by mutex_
+};
+
+}  // namespace replex::api

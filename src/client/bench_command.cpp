@@ -1,0 +1,163 @@
+#include "replex/client/bench_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "replex/core/assert.hpp"
+#include "replex/core/ed25519.hpp"
+#include "replex/core/tx_envelope.hpp"
+#include "replex/client/node_client.hpp"
+#include "replex/client/order_flow.hpp"
+#include "replex/client/order_load.hpp"
+
+namespace replex::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::vector<std::string> targets;
+  std::string testnet_dir;
+  double rate_per_s = 1000;
+  double duration_s = 20;
+  std::size_t max_in_flight = 2048;
+  std::uint32_t commit_timeout_ms = 30'000;
+  double verify_seconds = 1;
+  bool verify_only = false;
+};
+
+// Ed25519 verifications per second on one core, of a real order envelope
+// under the transaction domain: what every validator pays per order.
+double measure_verify_rate(double seconds) {
+  const KeyPair key = KeyPair::from_label("replex bench");
+  const Bytes body(96, 0x5a);  // about the size of a limit order's body
+  const Bytes envelope = seal_envelope(key, "replex-bench", body);
+  std::size_t verified = 0;
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (Clock::now() < until) {
+    for (int i = 0; i < 64; ++i) {
+      const bool ok = open_envelope(envelope, "replex-bench").is_ok();
+      REPLEX_ASSERT(ok);
+      ++verified;
+    }
+  }
+  return static_cast<double>(verified) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double percentile_ms(const std::vector<std::chrono::nanoseconds>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return std::chrono::duration<double, std::milli>(sorted[std::min(rank, sorted.size() - 1)]).count();
+}
+
+int run_bench(const BenchOptions& o) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double verify_rate = measure_verify_rate(o.verify_seconds);
+  std::printf("ed25519 verify: %.0f orders/s on one core; this machine has %u cores\n", verify_rate, cores);
+  if (o.verify_only) return 0;
+
+  if (o.targets.empty()) {
+    std::cerr << "error: --targets: at least one gRPC host:port is needed\n";
+    return 2;
+  }
+  auto status = NodeClient(o.targets.front()).status();
+  if (!status) {
+    std::cerr << "error: " << status.status().message() << "\n";
+    return 1;
+  }
+  const std::uint32_t validators = std::max<std::uint32_t>(1, status->validator_count());
+  std::printf("ceiling with %u validators sharing these %u cores: %.0f orders/s (cores x verify rate / validators)\n",
+              validators, cores, cores * verify_rate / validators);
+
+  auto traders = load_testnet_traders(o.testnet_dir);
+  if (!traders) {
+    std::cerr << "error: --testnet: " << traders.status().message() << "\n";
+    return 1;
+  }
+  // A random nonce range: runs against one chain never reuse a nonce.
+  std::random_device random;
+  const std::uint64_t nonce_base = (std::uint64_t{random()} << 32) ^ (std::uint64_t{random()} << 16);
+  auto flow = CrossingOrderFlow::create(status->chain_id(), std::move(*traders), nonce_base);
+  if (!flow) {
+    std::cerr << "error: " << flow.status().message() << "\n";
+    return 1;
+  }
+
+  const auto total = static_cast<std::uint64_t>(o.rate_per_s * o.duration_s);
+  std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight)\n",
+              static_cast<unsigned long long>(total), o.rate_per_s, o.duration_s, o.targets.size(),
+              o.max_in_flight);
+  OrderLoad load(o.targets, std::move(*flow),
+                 LoadOptions{.max_in_flight = o.max_in_flight,
+                             .rate_per_s = o.rate_per_s,
+                             .total = total,
+                             .commit_timeout = std::chrono::milliseconds(o.commit_timeout_ms)});
+  const auto start = Clock::now();
+  load.start(status->height());
+  const auto limit = std::chrono::duration<double>(o.duration_s) + std::chrono::milliseconds(o.commit_timeout_ms) +
+                     std::chrono::seconds(10);
+  const bool done = load.wait_done(std::chrono::duration_cast<std::chrono::milliseconds>(limit));
+  const double send_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  load.stop();
+
+  const std::vector<Ack> acks = load.acks();
+  std::vector<std::chrono::nanoseconds> latencies;
+  latencies.reserve(acks.size());
+  std::size_t applied = 0;
+  for (const Ack& ack : acks) {
+    latencies.push_back(ack.latency);
+    applied += ack.result_code == 0 ? 1 : 0;
+  }
+  std::sort(latencies.begin(), latencies.end());
+  std::printf("sent %llu, committed %zu (applied %zu, rejected by the exchange %zu), failed %llu%s\n",
+              static_cast<unsigned long long>(load.sent()), acks.size(), applied, acks.size() - applied,
+              static_cast<unsigned long long>(load.failures()), done ? "" : " (gave up waiting)");
+  if (load.failures() > 0) std::printf("failures: %s\n", load.failure_summary().c_str());
+  std::printf("committed orders/s: %.0f (over %.1f s, first send to last answer)\n",
+              static_cast<double>(acks.size()) / send_seconds, send_seconds);
+  std::printf("submit-to-commit latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", percentile_ms(latencies, 0.50),
+              percentile_ms(latencies, 0.90), percentile_ms(latencies, 0.99),
+              latencies.empty() ? 0.0 : std::chrono::duration<double, std::milli>(latencies.back()).count());
+  return acks.empty() ? 1 : 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& code) {
+  // CLI11 keeps pointers into the options: the callback owns them.
+  auto options_ptr = std::make_shared<BenchOptions>();
+  BenchOptions& options = *options_ptr;
+  auto* cmd = app.add_subcommand("bench", "Signed crossing orders over gRPC into a running cluster: orders/s and latency");
+  cmd->add_option("--targets,-t", options.targets, "gRPC host:port of the nodes to submit to (comma separated)")
+      ->delimiter(',');
+  cmd->add_option("--testnet", options.testnet_dir, "`replex testnet` folder holding the demo trader keys (accounts/)");
+  cmd->add_option("--rate,-r", options.rate_per_s, "Orders per second")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--duration,-d", options.duration_s, "Seconds of sending")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-in-flight", options.max_in_flight, "Bound of unanswered submissions")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--commit-timeout-ms", options.commit_timeout_ms, "Wait for each commit at most this long")
+      ->capture_default_str();
+  cmd->add_option("--verify-seconds", options.verify_seconds, "How long to measure the Ed25519 verification rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--verify-rate", options.verify_only, "Only measure this machine's Ed25519 verification rate");
+  cmd->callback([&code, options_ptr] {
+    if (!options_ptr->verify_only && options_ptr->testnet_dir.empty()) {
+      std::cerr << "error: --testnet: the folder with the demo trader keys is needed to sign orders\n";
+      code = 2;
+      return;
+    }
+    code = run_bench(*options_ptr);
+  });
+}
+
+}  // namespace replex::client

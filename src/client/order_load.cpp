@@ -1,0 +1,251 @@
+#include "replex/client/order_load.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "replex/core/assert.hpp"
+#include "replex/client/node_client.hpp"
+
+namespace replex::client {
+namespace {
+
+// The client's deadline leaves the node time to answer DEADLINE_EXCEEDED itself.
+constexpr std::chrono::milliseconds kClientSlack{5'000};
+// How often a producer with no node up looks again.
+constexpr std::chrono::milliseconds kIdleWait{50};
+
+}  // namespace
+
+class OrderLoad::Impl {
+ public:
+  Impl(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options);
+  ~Impl();
+
+  void start(std::uint64_t start_height);
+  void stop();
+  bool wait_done(std::chrono::milliseconds timeout);
+  void set_up(std::size_t node, bool up);
+  std::vector<Ack> acks() const;
+  std::size_t ack_count() const;
+  std::uint64_t sent() const { return sent_.load(); }
+  std::uint64_t failures() const;
+  std::string failure_summary() const;
+
+ private:
+  struct Call;
+  void produce();
+  void complete();
+  void finish(Call* call, bool ok);
+  std::size_t pick_target();
+
+  std::vector<std::unique_ptr<NodeClient>> clients_;
+  CrossingOrderFlow flow_;
+  const LoadOptions options_;
+  grpc::CompletionQueue queue_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t in_flight_ = 0;    // guarded by mutex_
+  std::vector<bool> up_;         // guarded by mutex_
+  std::size_t next_target_ = 0;  // guarded by mutex_
+  std::vector<Ack> acks_;        // guarded by mutex_
+  std::map<std::string, std::pair<std::uint64_t, std::string>> failures_;  // guarded by mutex_
+  bool stopping_ = false;        // guarded by mutex_
+  bool producer_done_ = false;   // guarded by mutex_
+
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> known_height_{0};
+  std::thread producer_;
+  std::thread completer_;
+};
+
+struct OrderLoad::Impl::Call {
+  grpc::ClientContext context;
+  v1::SubmitTransactionRequest request;
+  v1::SubmitTransactionResponse response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::SubmitTransactionResponse>> reader;
+  Hash256 hash;
+  std::size_t node = 0;
+  std::chrono::steady_clock::time_point submitted;
+};
+
+OrderLoad::Impl::Impl(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options)
+    : flow_(std::move(flow)), options_(options), up_(targets.size(), true) {
+  REPLEX_ASSERT(!targets.empty());
+  REPLEX_ASSERT(options_.max_in_flight > 0);
+  for (auto& target : targets) clients_.push_back(std::make_unique<NodeClient>(std::move(target)));
+}
+
+OrderLoad::Impl::~Impl() { stop(); }
+
+void OrderLoad::Impl::start(std::uint64_t start_height) {
+  REPLEX_ASSERT_MSG(!producer_.joinable(), "OrderLoad started twice");
+  known_height_.store(start_height);
+  completer_ = std::thread([this] { complete(); });
+  producer_ = std::thread([this] { produce(); });
+}
+
+void OrderLoad::Impl::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (producer_.joinable()) producer_.join();
+  {
+    // Every call has a deadline, so this wait is bounded.
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return in_flight_ == 0; });
+  }
+  if (completer_.joinable()) {
+    queue_.Shutdown();
+    completer_.join();
+  }
+}
+
+bool OrderLoad::Impl::wait_done(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return producer_done_ && in_flight_ == 0; });
+}
+
+void OrderLoad::Impl::set_up(std::size_t node, bool up) {
+  {
+    std::lock_guard lock(mutex_);
+    REPLEX_ASSERT(node < up_.size());
+    up_[node] = up;
+  }
+  changed_.notify_all();
+}
+
+std::vector<Ack> OrderLoad::Impl::acks() const {
+  std::lock_guard lock(mutex_);
+  return acks_;
+}
+
+std::size_t OrderLoad::Impl::ack_count() const {
+  std::lock_guard lock(mutex_);
+  return acks_.size();
+}
+
+std::uint64_t OrderLoad::Impl::failures() const {
+  std::lock_guard lock(mutex_);
+  std::uint64_t total = 0;
+  for (const auto& [code, entry] : failures_) total += entry.first;
+  return total;
+}
+
+std::string OrderLoad::Impl::failure_summary() const {
+  std::lock_guard lock(mutex_);
+  std::ostringstream out;
+  for (const auto& [code, entry] : failures_) out << code << " x" << entry.first << " (first: " << entry.second << "); ";
+  return out.str();
+}
+
+std::size_t OrderLoad::Impl::pick_target() {
+  // Called with mutex_ held and at least one node up.
+  for (std::size_t tries = 0; tries < up_.size(); ++tries) {
+    const std::size_t node = next_target_++ % up_.size();
+    if (up_[node]) return node;
+  }
+  REPLEX_ASSERT_MSG(false, "pick_target with every node down");
+  return 0;
+}
+
+void OrderLoad::Impl::produce() {
+  using Clock = std::chrono::steady_clock;
+  const auto period = options_.rate_per_s > 0
+                          ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options_.rate_per_s))
+                          : Clock::duration::zero();
+  auto next_send = Clock::now();
+  for (;;) {
+    if (options_.total != 0 && sent_.load() >= options_.total) break;
+    std::size_t node = 0;
+    {
+      std::unique_lock lock(mutex_);
+      const auto any_up = [this] {
+        for (const bool up : up_) {
+          if (up) return true;
+        }
+        return false;
+      };
+      while (!stopping_ && (in_flight_ >= options_.max_in_flight || !any_up())) changed_.wait_for(lock, kIdleWait);
+      if (stopping_) break;
+      if (period != Clock::duration::zero()) {
+        next_send = std::max(next_send + period, Clock::now() - 10 * period);
+        if (changed_.wait_until(lock, next_send, [this] { return stopping_; })) break;
+        if (!any_up()) continue;
+      }
+      node = pick_target();
+      ++in_flight_;
+    }
+    FlowOrder order = flow_.next(known_height_.load() + options_.ttl_blocks);
+    auto* call = new Call;
+    call->hash = order.hash;
+    call->node = node;
+    call->submitted = std::chrono::steady_clock::now();
+    call->request.set_transaction(std::string(as_chars(order.tx)));
+    call->request.set_wait_for_commit(true);
+    call->request.set_timeout_ms(static_cast<std::uint32_t>(options_.commit_timeout.count()));
+    call->context.set_deadline(std::chrono::system_clock::now() + options_.commit_timeout + kClientSlack);
+    call->reader = clients_[node]->stub().PrepareAsyncSubmitTransaction(&call->context, call->request, &queue_);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call);
+    sent_.fetch_add(1);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    producer_done_ = true;
+  }
+  changed_.notify_all();
+}
+
+void OrderLoad::Impl::complete() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_.Next(&tag, &ok)) finish(static_cast<Call*>(tag), ok);
+}
+
+void OrderLoad::Impl::finish(Call* call, bool ok) {
+  std::unique_ptr<Call> owned(call);
+  std::lock_guard lock(mutex_);
+  if (ok && call->status.ok() && call->response.status() == v1::SUBMIT_STATUS_COMMITTED) {
+    const auto& commit = call->response.commit();
+    acks_.push_back(Ack{call->hash, call->node, commit.height(), commit.index(), commit.result_code(),
+                        std::chrono::steady_clock::now() - call->submitted});
+    std::uint64_t known = known_height_.load();
+    while (commit.height() > known && !known_height_.compare_exchange_weak(known, commit.height())) {
+    }
+  } else {
+    const std::string code = !ok ? "QUEUE_FAILED"
+                             : !call->status.ok()
+                                 ? "gRPC " + std::to_string(call->status.error_code())
+                                 : "status " + v1::SubmitStatus_Name(call->response.status());
+    auto& entry = failures_[code];
+    if (entry.first++ == 0) entry.second = clients_[call->node]->target() + ": " + call->status.error_message();
+  }
+  --in_flight_;
+  changed_.notify_all();
+}
+
+
+OrderLoad::OrderLoad(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options)
+    : impl_(std::make_unique<Impl>(std::move(targets), std::move(flow), options)) {}
+OrderLoad::~OrderLoad() = default;
+void OrderLoad::start(std::uint64_t start_height) { impl_->start(start_height); }
+void OrderLoad::stop() { impl_->stop(); }
+bool OrderLoad::wait_done(std::chrono::milliseconds timeout) { return impl_->wait_done(timeout); }
+void OrderLoad::set_up(std::size_t node, bool up) { impl_->set_up(node, up); }
+std::vector<Ack> OrderLoad::acks() const { return impl_->acks(); }
+std::size_t OrderLoad::ack_count() const { return impl_->ack_count(); }
+std::uint64_t OrderLoad::sent() const { return impl_->sent(); }
+std::uint64_t OrderLoad::failures() const { return impl_->failures(); }
+std::string OrderLoad::failure_summary() const { return impl_->failure_summary(); }
+
+}  // namespace replex::client

@@ -1,0 +1,204 @@
+#include "replex/config/node_config.hpp"
+
+#include "replex/config/files.hpp"
+#include "yaml_reader.hpp"
+
+namespace replex::config {
+namespace {
+
+constexpr std::uint32_t kMaxWorkerThreads = 256;
+constexpr std::uint64_t kMaxTimeoutMs = 3'600'000;  // one hour bounds every timeout
+
+// "[i] ", the prefix of an error about one list entry. (Built with append:
+// GCC 12 warns falsely about `"[" + std::string`.)
+std::string list_item(std::size_t i) { return std::string("[").append(std::to_string(i)).append("] "); }
+
+void read_node(YamlMap& m, NodeSection& s) {
+  std::string mode = std::string(node_mode_name(s.mode));
+  m.choice("mode", mode, {"validator", "observer"});
+  s.mode = mode == "observer" ? NodeMode::kObserver : NodeMode::kValidator;
+  m.string("moniker", s.moniker, false);
+  m.string("genesis_file", s.genesis_file, false);
+  m.string("node_key_file", s.node_key_file, false);
+  m.string("validator_key_file", s.validator_key_file, false);
+}
+
+void read_p2p(YamlMap& m, P2pSection& s) {
+  auto& n = s.network;
+  m.string("listen", s.listen, false);
+  if (!s.listen.empty() && m.has("listen")) {
+    if (auto parsed = parse_listen_address(s.listen); !parsed) m.error("listen", parsed.status().message());
+  }
+  m.strings("persistent_peers", n.persistent_peers);
+  for (std::size_t i = 0; i < n.persistent_peers.size(); ++i) {
+    if (auto peer = p2p::PeerAddress::parse(n.persistent_peers[i]); !peer) {
+      m.error("persistent_peers", list_item(i) + peer.status().message());
+    } else if (!peer->id) {
+      m.error("persistent_peers", list_item(i) + "needs the peer's node id: <node_id>@host:port");
+    }
+  }
+  m.strings("seeds", n.seeds);
+  for (std::size_t i = 0; i < n.seeds.size(); ++i) {
+    if (auto peer = p2p::PeerAddress::parse(n.seeds[i]); !peer) {
+      m.error("seeds", list_item(i) + peer.status().message());
+    }
+  }
+  m.boolean("pex_enabled", n.pex_enabled);
+  m.u32("max_peers", n.max_peers, 1, 10'000);
+  m.u32("max_pending_handshakes", n.max_pending_handshakes, 1, 10'000);
+  m.u32("max_frame_bytes", n.max_frame_bytes, p2p::kMinFrameBytes, p2p::kMaxFrameBytesLimit);
+  m.u32("connect_timeout_ms", n.connect_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("handshake_timeout_ms", n.handshake_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("ping_interval_ms", n.ping_interval_ms, 1, kMaxTimeoutMs);
+  m.u32("pong_timeout_ms", n.pong_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("reconnect_backoff_min_ms", n.reconnect_backoff_min_ms, 1, kMaxTimeoutMs);
+  m.u32("reconnect_backoff_max_ms", n.reconnect_backoff_max_ms, 1, kMaxTimeoutMs);
+  m.u64("recv_rate_bytes_per_s", n.recv_rate_bytes_per_s, 1);
+  m.u64("recv_burst_bytes", n.recv_burst_bytes, 1);
+  m.u32("recv_rate_messages_per_s", n.recv_rate_messages_per_s, 1);
+  m.u32("recv_burst_messages", n.recv_burst_messages, 1);
+  m.u64("max_send_queue_bytes", n.max_send_queue_bytes, 1);
+  m.u32("ban_duration_ms", n.ban_duration_ms, 0, 24 * kMaxTimeoutMs);
+  m.u32("max_seen_messages", n.max_seen_messages, 1, 100'000'000);
+  m.u32("pex_interval_ms", n.pex_interval_ms, 1, kMaxTimeoutMs);
+  m.u32("max_pex_addresses", n.max_pex_addresses, 1, 100'000);
+  m.u32("max_known_addresses", n.max_known_addresses, 1, 1'000'000);
+  m.u32("max_pending_requests", n.max_pending_requests, 1, 1'000'000);
+  m.u32("request_timeout_ms", s.request_timeout_ms, 1, kMaxTimeoutMs);
+}
+
+void read_consensus(YamlMap& m, ConsensusSection& s) {
+  auto& c = s.local;
+  m.u64("max_block_delay_ms", c.max_block_delay_ms, 1, kMaxTimeoutMs);
+  m.u64("view_timeout_ms", c.view_timeout_ms, 1, kMaxTimeoutMs);
+  m.u64("view_timeout_max_ms", c.view_timeout_max_ms, 1, 24 * kMaxTimeoutMs);
+  m.u32("max_future_views", c.max_future_views, 1, 1'000'000);
+  m.u64("max_mempool_txs", c.max_mempool_txs, 1);
+  m.u64("max_mempool_bytes", c.max_mempool_bytes, 1);
+  m.u64("max_message_bytes", c.max_message_bytes, 1024);
+  m.u32("max_fetch_blocks", c.max_fetch_blocks, 1, 100'000);
+  m.u64("fetch_timeout_ms", c.fetch_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("worker_threads", s.worker_threads, 0, kMaxWorkerThreads);
+  m.u32("max_pending_verifications", s.max_pending_verifications, 1, 10'000'000);
+}
+
+void read_storage(YamlMap& m, StorageSection& s) {
+  auto& r = s.rocks;
+  m.string("path", s.path, false);
+  m.u32("snapshot_keep", s.snapshot_keep, 1, 1000);
+  std::string sync = r.store.sync_policy == storage::SyncPolicy::kAlways ? "always" : "as_requested";
+  m.choice("sync_policy", sync, {"as_requested", "always"});
+  r.store.sync_policy = sync == "always" ? storage::SyncPolicy::kAlways : storage::SyncPolicy::kAsRequested;
+  m.u64("max_record_bytes", r.store.max_record_bytes, 1024, (std::uint64_t{1} << 32) - 1);
+  m.u32("open_check_blocks", r.store.open_check_blocks, 1, 1'000'000);
+  m.boolean("create_if_missing", r.create_if_missing);
+  m.size("block_cache_bytes", r.block_cache_bytes);
+  m.i32("max_open_files", r.max_open_files, -1, 1'000'000);
+  m.i32("max_background_jobs", r.max_background_jobs, 1, 256);
+  m.size("write_buffer_bytes", r.write_buffer_bytes, 1);
+  m.size("db_write_buffer_bytes", r.db_write_buffer_bytes, 1);
+  m.u64("max_rocksdb_log_bytes", r.max_rocksdb_log_bytes, 1);
+  m.size("max_info_log_file_bytes", r.max_info_log_file_bytes, 1);
+  m.size("info_log_files_kept", r.info_log_files_kept, 1, 1000);
+  // Renamed to the one rule for limits: max_ first, the unit last.
+  m.renamed("record_bytes_max", "max_record_bytes");
+  m.renamed("open_files_max", "max_open_files");
+  m.renamed("background_jobs_max", "max_background_jobs");
+  m.renamed("rocksdb_log_bytes_max", "max_rocksdb_log_bytes");
+  m.renamed("info_log_file_bytes_max", "max_info_log_file_bytes");
+}
+
+void read_api(YamlMap& m, ApiSection& s) {
+  m.boolean("grpc_enabled", s.grpc_enabled);
+  m.string("grpc_listen", s.grpc_listen, false);
+  if (m.has("grpc_listen")) {
+    if (auto parsed = parse_listen_address(s.grpc_listen); !parsed) {
+      m.error("grpc_listen", parsed.status().message());
+    }
+  }
+  m.u32("max_message_bytes", s.max_message_bytes, 1024, 1u << 30);
+  m.u64("submit_wait_timeout_ms", s.submit_wait_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("max_threads", s.max_threads, 4, 100'000);
+  m.u32("max_pending_submissions", s.max_pending_submissions, 1, 100'000);
+  m.u32("max_block_streams", s.max_block_streams, 1, 100'000);
+  m.u32("max_stream_lag_blocks", s.max_stream_lag_blocks, 1, 100'000'000);
+  m.u32("shutdown_grace_ms", s.shutdown_grace_ms, 0, kMaxTimeoutMs);
+}
+
+void read_settlement(YamlMap& m, SettlementSection& s) {
+  m.boolean("enabled", s.enabled);
+  if (s.enabled) m.error("enabled", "settlement is not available in this build yet; set enabled: false");
+}
+
+void read_markets(YamlMap& m, MarketsSection& s) {
+  m.u32("book_depth_levels", s.book_depth_levels, 1, 10'000);
+}
+
+void read_logging(YamlMap& m, LoggingSection& s) {
+  m.choice("level", s.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  m.string("pattern", s.pattern, false);
+  m.string("file", s.file);
+}
+
+// Cross-field rules of the module configs, reported without a line.
+void validate_sections(const NodeConfig& c, YamlErrors& errors) {
+  p2p::NetworkConfig network = c.p2p.network;
+  network.node_key = std::make_shared<const KeyPair>(KeyPair::from_label("config-check"));
+  network.chain_id = "config-check";
+  if (auto listen = parse_listen_address(c.p2p.listen)) {
+    network.listen_host = listen->host;
+    network.listen_port = listen->port;
+  }
+  if (Status s = network.validate(); !s) errors.add("p2p", s.message());
+  if (Status s = c.consensus.local.validate(); !s) errors.add("consensus", s.message());
+  if (Status s = c.storage.rocks.validate(); !s) errors.add("storage", s.message());
+  // A block stream holds a server thread while it runs (submissions do not:
+  // they are on the callback API); status and block reads must still find one.
+  if (c.api.max_threads <= c.api.max_block_streams) {
+    errors.add("api.max_threads", std::to_string(c.api.max_threads) + " must exceed max_block_streams (" +
+                                      std::to_string(c.api.max_block_streams) + ")");
+  }
+}
+
+}  // namespace
+
+std::string_view node_mode_name(NodeMode mode) {
+  return mode == NodeMode::kObserver ? "observer" : "validator";
+}
+
+Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view source) {
+  YamlErrors errors{std::string(source)};
+  NodeConfig config;
+  auto doc = parse_yaml(yaml, errors);
+  if (!doc) return errors.status();
+  auto root = YamlMap::as_map(*doc, "", errors);
+  if (!root) return errors.status();
+  if (auto m = root->map("node")) { read_node(*m, config.node); m->finish(); }
+  if (auto m = root->map("p2p")) { read_p2p(*m, config.p2p); m->finish(); }
+  if (auto m = root->map("consensus")) { read_consensus(*m, config.consensus); m->finish(); }
+  if (auto m = root->map("storage")) { read_storage(*m, config.storage); m->finish(); }
+  if (auto m = root->map("api")) { read_api(*m, config.api); m->finish(); }
+  if (auto m = root->map("settlement")) { read_settlement(*m, config.settlement); m->finish(); }
+  if (auto m = root->map("markets")) { read_markets(*m, config.markets); m->finish(); }
+  if (auto m = root->map("logging")) { read_logging(*m, config.logging); m->finish(); }
+  root->finish();
+  if (errors.empty()) validate_sections(config, errors);
+  if (!errors.empty()) return errors.status();
+  return config;
+}
+
+Result<NodeConfig> load_node_config(const std::string& path) {
+  REPLEX_ASSIGN_OR_RETURN(std::string text, read_text_file(path, 1u << 20));
+  return parse_node_config(text, path);
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  return parse_host_port(text, HostPortRules{.ip_literal_only = true, .allow_port_zero = true});
+}
+
+std::string resolve_path(const std::string& home, const std::string& path) {
+  if (path.empty() || path.front() == '/' || home.empty()) return path;
+  return home + "/" + path;
+}
+
+}  // namespace replex::config

@@ -1,0 +1,166 @@
+// Node::Impl on the consensus thread: host inputs, timers, transport and
+// listener callbacks, and the consensus read view.
+#include <spdlog/spdlog.h>
+
+#include "node_impl.hpp"
+#include "replex/host/serving.hpp"
+
+namespace replex::node {
+
+// --- consensus thread: inputs --------------------------------------------------------
+
+void Node::Impl::feed(consensus::Event event) {
+  if (failed_.load()) return;
+  const Status s = host_->handle(consensus::Input{unix_now_ms(), std::move(event)});
+  publish_consensus_view();
+  if (!s) fatal(s);
+}
+
+void Node::Impl::admit(Bytes tx, const Hash256& hash, AdmissionDone done) {
+  if (failed_.load()) {
+    done(Status::unavailable("the node stopped after a fatal error"));
+    return;
+  }
+  pending_admissions_[hash].push_back(std::move(done));
+  feed(consensus::TransactionReceived{std::move(tx)});
+  // The mempool answers every transaction at once (TxStatusReport); one that
+  // is still waiting here got no answer, which only a failed host explains.
+  if (auto it = pending_admissions_.find(hash); it != pending_admissions_.end()) {
+    auto callbacks = std::move(it->second);
+    pending_admissions_.erase(it);
+    for (auto& callback : callbacks) callback(Status::unavailable("the node could not admit the transaction"));
+  }
+}
+
+void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
+  auto it = pending_admissions_.find(report.tx_hash);
+  if (it == pending_admissions_.end()) {
+    if (report.verdict == consensus::TxVerdict::kEvicted) {
+      spdlog::debug("mempool evicted {}: {}", report.tx_hash.hex(), report.message);
+    }
+    return;
+  }
+  auto callbacks = std::move(it->second);
+  pending_admissions_.erase(it);
+  for (auto& callback : callbacks) callback(report);
+}
+
+void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {
+  spdlog::info("view change {} -> {}: {}", change.from, change.to,
+               change.phase == consensus::ViewPhase::kViewEntered ? "entered" : "started");
+}
+
+void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
+  spdlog::warn("evidence {} against {} at view {} height {}: {}", consensus::evidence_kind_name(evidence.kind),
+               evidence.validator ? std::to_string(*evidence.validator) : std::string("-"), evidence.view,
+               evidence.height, evidence.detail);
+}
+
+void Node::Impl::publish_consensus_view() {
+  api::ConsensusView view;
+  if (const consensus::Replica* replica = host_->replica()) {
+    view.view = replica->view();
+    view.primary = replica->validators().primary_of(replica->view());
+    view.in_view_change = replica->in_view_change();
+    view.committed_height = replica->committed_height();
+    view.mempool_txs = replica->mempool().size();
+    view.mempool_bytes = replica->mempool().bytes();
+  } else {
+    view.committed_height = host_->committed_height();
+  }
+  if (view == last_consensus_view_) return;  // most inputs change nothing a reader sees
+  last_consensus_view_ = view;
+  views_.publish_consensus(std::make_shared<const api::ConsensusView>(view));
+}
+
+// --- consensus thread: timers ----------------------------------------------------------
+
+void Node::Impl::set(consensus::TimerKind kind, std::uint64_t deadline_ms) {
+  auto& timer = *timers_[static_cast<std::size_t>(kind)];
+  const std::uint64_t now = unix_now_ms();
+  timer.expires_after(std::chrono::milliseconds(deadline_ms > now ? deadline_ms - now : 0));
+  // A re-armed or cancelled timer completes with operation_aborted; the core
+  // also ignores stale expiries, so a late one is harmless.
+  timer.async_wait([this, kind](const boost::system::error_code& ec) {
+    if (!ec) feed(consensus::TimerFired{kind});
+  });
+}
+
+void Node::Impl::cancel(consensus::TimerKind kind) { timers_[static_cast<std::size_t>(kind)]->cancel(); }
+
+// --- consensus thread: transport --------------------------------------------------------
+
+void Node::Impl::send(consensus::ValidatorIndex to, consensus::MessageType, const consensus::SharedBytes& bytes) {
+  if (!network_ || !validators_->contains(to)) return;
+  // Best effort like the network: PBFT retransmits and catches up.
+  (void)network_->send(genesis_.validators[to].node_id, p2p::Channel::kConsensus, *bytes);
+}
+
+void Node::Impl::broadcast(consensus::MessageType, const consensus::SharedBytes& bytes) {
+  if (!network_) return;
+  std::vector<p2p::NodeId> to;
+  to.reserve(genesis_.validators.size());
+  for (std::size_t i = 0; i < genesis_.validators.size(); ++i) {
+    if (self_index_ && i == *self_index_) continue;
+    to.push_back(genesis_.validators[i].node_id);
+  }
+  (void)network_->send_to(to, p2p::Channel::kConsensus, *bytes);
+}
+
+std::optional<consensus::ValidatorIndex> Node::Impl::pick_peer(
+    const std::vector<consensus::ValidatorIndex>& peers) const {
+  if (!network_) return std::nullopt;
+  for (const auto peer : peers) {
+    if (self_index_ && peer == *self_index_) continue;
+    if (validators_->contains(peer) && network_->is_connected(genesis_.validators[peer].node_id)) return peer;
+  }
+  return std::nullopt;
+}
+
+void Node::Impl::request_blocks(const consensus::RequestBlocks& request) {
+  // Unanswered (no peer connected yet): the core retries on its fetch timer.
+  if (auto peer = pick_peer(request.peers)) {
+    ask_peer(*peer, PeerRequest{PeerRequestKind::kBlocks, request.from_height, request.to_height});
+  }
+}
+
+void Node::Impl::request_state(const consensus::RequestState& request) {
+  if (auto peer = pick_peer(request.peers)) {
+    ask_peer(*peer, PeerRequest{PeerRequestKind::kState, request.above_height, 0});
+  }
+}
+
+void Node::Impl::ask_peer(consensus::ValidatorIndex peer, PeerRequest request) {
+  const p2p::NodeId& node = genesis_.validators[peer].node_id;
+  const host::ServeLimits limits = host_options_.serve;
+  auto on_answer = [this, peer, node, kind = request.kind, limits](Result<Bytes> answer) {
+    // Network thread: decode here (cheap structure checks); the core verifies signatures.
+    if (!answer) {
+      spdlog::debug("peer {} did not answer a {} request: {}", node.hex().substr(0, 12),
+                    kind == PeerRequestKind::kBlocks ? "blocks" : "state", answer.status().to_string());
+      return;
+    }
+    if (kind == PeerRequestKind::kBlocks) {
+      auto blocks = host::decode_blocks_answer(*answer, limits);
+      if (!blocks) {
+        network_->report_misbehaviour(node, "malformed blocks answer: " + blocks.status().message());
+        return;
+      }
+      blocks->from = peer;
+      consensus_loop_.post([this, input = std::move(*blocks)]() mutable { feed(std::move(input)); });
+    } else {
+      auto state = host::decode_state_answer(*answer, limits);
+      if (!state) {
+        network_->report_misbehaviour(node, "malformed state answer: " + state.status().message());
+        return;
+      }
+      state->from = peer;
+      consensus_loop_.post([this, input = std::move(*state)]() mutable { feed(std::move(input)); });
+    }
+  };
+  const Status s = network_->request(node, p2p::Channel::kStateTransfer, encode_peer_request(request),
+                                     config_.p2p.request_timeout_ms, std::move(on_answer));
+  if (!s) spdlog::debug("request to peer {} not sent: {}", node.hex().substr(0, 12), s.to_string());
+}
+
+}  // namespace replex::node

@@ -1,0 +1,83 @@
+// Node::Impl on the network thread: routing peers' payloads. Handlers only
+// decode cheap headers and hand work to the worker pool or the consensus
+// thread; nothing here blocks (docs/p2p.md, "Threads").
+#include <spdlog/spdlog.h>
+
+#include "node_impl.hpp"
+#include "replex/consensus/messages.hpp"
+#include "replex/host/serving.hpp"
+
+namespace replex::node {
+
+void Node::Impl::on_message(p2p::InboundMessage message) {
+  switch (message.channel) {
+    case p2p::Channel::kConsensus: {
+      if (!host_->is_validator()) return;  // observers take no part in voting
+      // The sender is the validator whose node id authenticated this
+      // connection; the core refuses a message signed by anyone else.
+      const auto sender = genesis_.index_of_node(message.from);
+      if (!sender) {
+        network_->report_misbehaviour(message.from, "consensus message from a node that is not a validator");
+        return;
+      }
+      auto bytes = std::make_shared<Bytes>(std::move(message.payload));
+      const bool posted = workers_->try_post([this, sender = *sender, bytes, from = message.from] {
+        const Status verified = consensus::verify_message(*bytes, *validators_, genesis_.chain_id(),
+                                                          consensus::message_limits(consensus_config_));
+        if (!verified) {
+          spdlog::warn("consensus message from validator {} refused: {}", sender, verified.to_string());
+          network_->report_misbehaviour(from, "invalid consensus message: " + verified.message());
+          return;
+        }
+        consensus_loop_.post([this, sender, bytes] {
+          feed(consensus::MessageReceived{sender, std::move(*bytes), true});
+        });
+      });
+      // Dropped under overload; PBFT recovers by retransmission and catch-up.
+      if (!posted) spdlog::debug("verification queue full: dropped a consensus message from {}", *sender);
+      return;
+    }
+    case p2p::Channel::kTransactions: {
+      // The same path as a local submission; relayed only once it is accepted.
+      admission_->submit(std::move(message.payload), message.from, [](Result<consensus::TxStatusReport>) {});
+      return;
+    }
+    case p2p::Channel::kBlocks: {
+      auto blocks = host::decode_blocks_answer(message.payload, host_options_.serve);
+      if (!blocks) {
+        network_->report_misbehaviour(message.from, "malformed pushed blocks: " + blocks.status().message());
+        return;
+      }
+      // The core verifies each block against its certificate and its parent.
+      blocks->from = genesis_.index_of_node(message.from);
+      consensus_loop_.post([this, input = std::move(*blocks)]() mutable { feed(std::move(input)); });
+      return;
+    }
+    case p2p::Channel::kStateTransfer:
+    case p2p::Channel::kSettlement:
+    case p2p::Channel::kPeerExchange:
+      return;  // not used as plain messages by this node
+  }
+}
+
+void Node::Impl::on_request(p2p::InboundRequest request) {
+  if (request.channel != p2p::Channel::kStateTransfer) {
+    (void)network_->respond(request.from, request.id, Status::unavailable("no such service"));
+    return;
+  }
+  auto decoded = decode_peer_request(request.payload);
+  if (!decoded) {
+    (void)network_->respond(request.from, request.id, decoded.status());
+    return;
+  }
+  // Store reads happen on a worker, never on the network thread.
+  const bool posted = workers_->try_post([this, from = request.from, id = request.id, r = *decoded] {
+    Result<Bytes> answer = r.kind == PeerRequestKind::kBlocks
+                               ? host::serve_blocks(*store_, r.from_height, r.to_height, host_options_.serve)
+                               : host::serve_state(*store_, r.from_height, host_options_.serve);
+    (void)network_->respond(from, id, std::move(answer));
+  });
+  if (!posted) (void)network_->respond(request.from, request.id, Status::unavailable("busy; retry later"));
+}
+
+}  // namespace replex::node

@@ -1,0 +1,92 @@
+// The API's building blocks: commit waiters, read views, the account index.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "replex/api/commit_waiters.hpp"
+#include "replex/api/read_views.hpp"
+#include "replex/core/ed25519.hpp"
+#include "replex/core/hash.hpp"
+
+namespace replex::api {
+namespace {
+
+TEST(CommitWaiters, AnswersWaitersOfTheBlocksTransactions) {
+  CommitWaiters waiters(4);
+  const Hash256 a = sha256("a"), b = sha256("b"), c = sha256("c");
+  std::vector<CommitWaiters::Answer> answers_a, answers_c;
+  auto record = [](std::vector<CommitWaiters::Answer>& into) {
+    return [&into](CommitWaiters::Answer answer) { into.push_back(answer); };
+  };
+  auto wa = waiters.add(a, record(answers_a));
+  auto wa2 = waiters.add(a, record(answers_a));
+  auto wc = waiters.add(c, record(answers_c));
+  ASSERT_TRUE(wa && wa2 && wc);
+  const Hash256 hashes[] = {b, a};
+  const std::uint32_t codes[] = {0, 14};
+  waiters.notify_block(7, hashes, codes);
+  ASSERT_EQ(answers_a.size(), 2u) << "each waiter of a is answered once";
+  EXPECT_TRUE(answers_c.empty());
+  for (const auto& answer : answers_a) {
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->height, 7u);
+    EXPECT_EQ(answer->index, 1u);
+    EXPECT_EQ(answer->code, 14u);
+  }
+  EXPECT_EQ(waiters.size(), 1u);
+  waiters.remove(wc);
+  EXPECT_EQ(waiters.size(), 0u);
+}
+
+TEST(CommitWaiters, IsBoundedAndClosesWithNoAnswer) {
+  CommitWaiters waiters(1);
+  std::vector<CommitWaiters::Answer> answers;
+  auto record = [&answers](CommitWaiters::Answer answer) { answers.push_back(answer); };
+  auto first = waiters.add(sha256("x"), record);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(waiters.add(sha256("y"), record), nullptr);
+  waiters.close();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_FALSE(answers[0].has_value());
+  EXPECT_EQ(waiters.add(sha256("z"), record), nullptr);
+}
+
+TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {
+  ReadViews views;
+  auto held = views.chain();
+  EXPECT_EQ(held->height, 0u);
+  std::thread publisher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto next = std::make_shared<ChainView>();
+    next->height = 3;
+    views.publish_chain(std::move(next));
+  });
+  EXPECT_EQ(views.wait_for_height(3, std::chrono::seconds(10)), 3u);
+  publisher.join();
+  EXPECT_EQ(held->height, 0u) << "a reader's snapshot never changes under it";
+  EXPECT_EQ(views.wait_for_height(9, std::chrono::milliseconds(10)), 3u);
+  views.close();
+  EXPECT_TRUE(views.closed());
+  EXPECT_EQ(views.wait_for_height(9, std::chrono::seconds(10)), 3u);  // returns at once once closed
+}
+
+TEST(AccountIndex, CopiesOnWriteAndKeepsOldIndicesIntact) {
+  const KeyPair a = KeyPair::from_label("a"), b = KeyPair::from_label("b");
+  AccountIndex empty;
+  EXPECT_EQ(empty.find(a.public_key()), nullptr);
+  auto view_a = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 5, 1}}, {}});
+  const AccountIndex one = empty.with({view_a});
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(one.find(a.public_key()), view_a);
+  auto view_a2 = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 4, 2}}, {}});
+  auto view_b = std::make_shared<const AccountView>(AccountView{b.public_key(), {}, {}});
+  const AccountIndex two = one.with({view_a2, view_b});
+  EXPECT_EQ(two.size(), 2u);
+  EXPECT_EQ(two.find(a.public_key()), view_a2);
+  EXPECT_EQ(one.find(a.public_key()), view_a) << "the older index is untouched";
+  EXPECT_EQ(one.find(b.public_key()), nullptr);
+}
+
+}  // namespace
+}  // namespace replex::api

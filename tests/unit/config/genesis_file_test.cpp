@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include "replex/core/decimal.hpp"
+#include "replex/config/genesis_file.hpp"
+
+namespace replex::config {
+namespace {
+
+std::string key_hex(const std::string& label) { return KeyPair::from_label(label).public_key().hex(); }
+
+// A valid genesis; `markets` and `allocations` replace their sections.
+std::string genesis_yaml(const std::string& markets, const std::string& allocations) {
+  return "chain_id: test-chain\n"
+         "genesis_time_ms: 1000\n"
+         "validators:\n"
+         "  - name: a\n"
+         "    consensus_key: " + key_hex("ck0") + "\n"
+         "    node_id: " + key_hex("nk0") + "\n"
+         "  - name: b\n"
+         "    consensus_key: " + key_hex("ck1") + "\n"
+         "    node_id: " + key_hex("nk1") + "\n"
+         "assets:\n"
+         "  - symbol: BTC\n"
+         "    decimals: 8\n"
+         "  - symbol: USDT\n"
+         "    decimals: 6\n"
+         "markets:\n" + markets +
+         "fee_account: " + key_hex("fee") + "\n"
+         "allocations:\n" + allocations;
+}
+
+const std::string kMarket =
+    "  - symbol: BTC-USDT\n"       // line 16
+    "    base: BTC\n"
+    "    quote: USDT\n"
+    "    price_decimals: 2\n"
+    "    tick_size: \"0.5\"\n"     // line 20
+    "    lot_size: \"0.0001\"\n"
+    "    min_quantity: \"0.0002\"\n"
+    "    max_quantity: \"12.5\"\n"
+    "    maker_fee_bps: 10\n"
+    "    taker_fee_bps: 20\n";
+const std::string kAllocation =
+    "  - account: " + key_hex("trader") + "\n"
+    "    asset: USDT\n"
+    "    amount: \"1000.000001\"\n";
+
+std::string with_market_field(const std::string& field, const std::string& value) {
+  std::string market = kMarket;
+  const auto at = market.find("    " + field + ":");
+  const auto end = market.find('\n', at);
+  market.replace(at, end - at, "    " + field + ": " + value);
+  return genesis_yaml(market, kAllocation);
+}
+
+std::string parse_error(const std::string& yaml) {
+  auto g = parse_genesis_file(yaml, "genesis.yaml");
+  EXPECT_FALSE(g.is_ok()) << yaml;
+  return g.is_ok() ? "" : g.status().message();
+}
+
+TEST(GenesisFile, ParsesDecimalsExactly) {
+  auto g = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  EXPECT_EQ(g->chain_id(), "test-chain");
+  EXPECT_EQ(g->genesis_time_ms, 1000u);
+  ASSERT_EQ(g->validators.size(), 2u);
+  EXPECT_EQ(g->validators[1].name, "b");
+  EXPECT_EQ(g->validators[1].consensus_key, KeyPair::from_label("ck1").public_key());
+  EXPECT_EQ(g->validators[1].node_id, KeyPair::from_label("nk1").public_key());
+  ASSERT_EQ(g->exchange.markets.size(), 1u);
+  const auto& m = g->exchange.markets[0];
+  EXPECT_EQ(m.tick_size, 50u);             // 0.5 at 2 decimals
+  EXPECT_EQ(m.lot_size, 10'000u);          // 0.0001 BTC at 8 decimals
+  EXPECT_EQ(m.min_quantity, 20'000u);
+  EXPECT_EQ(m.max_quantity, 1'250'000'000u);
+  EXPECT_EQ(m.maker_fee_bps, 10u);
+  ASSERT_EQ(g->exchange.allocations.size(), 1u);
+  EXPECT_EQ(g->exchange.allocations[0].amount, 1'000'000'001u);  // 1000.000001 USDT
+  EXPECT_EQ(g->exchange.fee_account, KeyPair::from_label("fee").public_key());
+}
+
+TEST(GenesisFile, ConsensusParametersFeedTheConsensusConfig) {
+  std::string yaml = genesis_yaml(kMarket, kAllocation);
+  yaml += "consensus:\n  max_block_txs: 77\n  checkpoint_interval: 20\n  max_inflight_heights: 2\n"
+          "  max_clock_skew_ms: 900\n  max_block_bytes: 65536\n"
+          "params:\n  max_tx_bytes: 2048\n";
+  auto g = parse_genesis_file(yaml, "genesis.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  consensus::Config local;
+  local.view_timeout_ms = 4321;
+  const consensus::Config c = g->consensus_config(local);
+  EXPECT_EQ(c.max_block_txs, 77u);
+  EXPECT_EQ(c.checkpoint_interval, 20u);
+  EXPECT_EQ(c.max_inflight_heights, 2u);
+  EXPECT_EQ(c.max_clock_skew_ms, 900u);
+  EXPECT_EQ(c.max_block_bytes, 65536u);
+  EXPECT_EQ(c.max_tx_bytes, 2048u);
+  EXPECT_EQ(c.view_timeout_ms, 4321u);  // node-local fields stay the node's
+}
+
+TEST(GenesisFile, RenderRoundTripsAndHashBindsEverything) {
+  auto g = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");
+  ASSERT_TRUE(g.is_ok());
+  auto again = parse_genesis_file(render_genesis_file(*g), "rendered");
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(*again, *g);
+  EXPECT_EQ(again->hash(), g->hash());
+
+  GenesisFile other = *g;
+  other.validators[0].node_id = KeyPair::from_label("another").public_key();
+  EXPECT_NE(other.hash(), g->hash());
+  other = *g;
+  other.consensus.checkpoint_interval += 1;
+  EXPECT_NE(other.hash(), g->hash());
+  other = *g;
+  other.genesis_time_ms += 1;
+  EXPECT_NE(other.hash(), g->hash());
+  EXPECT_EQ(g->chain_info().genesis_hash, g->hash());
+  EXPECT_EQ(g->index_of_node(KeyPair::from_label("nk1").public_key()), 1u);
+  EXPECT_EQ(g->index_of_key(KeyPair::from_label("ck0").public_key()), 0u);
+  EXPECT_FALSE(g->index_of_key(KeyPair::from_label("nobody").public_key()).has_value());
+}
+
+TEST(GenesisFile, TickFinerThanPriceDecimalsIsRefusedWithLine) {
+  const std::string error = parse_error(with_market_field("tick_size", "\"0.001\""));
+  EXPECT_NE(error.find("genesis.yaml:20: markets[0].tick_size: '0.001'"), std::string::npos) << error;
+}
+
+TEST(GenesisFile, LotThatGivesAFractionalNotionalIsRefused) {
+  // 1 satoshi lots at a 0.5 tick: 50 * 1 * 10^6 / 10^10 quote units per tick-lot is not an integer.
+  const std::string error = parse_error(with_market_field("lot_size", "\"0.00000001\""));
+  EXPECT_NE(error.find("markets[0].lot_size"), std::string::npos) << error;
+  EXPECT_NE(parse_error(with_market_field("lot_size", "\"0\"")).find("markets[0].lot_size: must be > 0"),
+            std::string::npos);
+}
+
+TEST(GenesisFile, QuantitiesMustBeOnTheLot) {
+  const std::string error = parse_error(with_market_field("min_quantity", "\"0.00015\""));
+  EXPECT_NE(error.find("markets[0].min_quantity: is not a multiple of lot_size"), std::string::npos) << error;
+}
+
+TEST(GenesisFile, UnknownAssetIsNamed) {
+  std::string error = parse_error(with_market_field("base", "DOGE"));
+  EXPECT_NE(error.find("genesis.yaml:17: markets[0].base: unknown asset 'DOGE'"), std::string::npos) << error;
+  error = parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: EUR\n    amount: \"1\"\n"));
+  EXPECT_NE(error.find("allocations[0].asset: unknown asset 'EUR'"), std::string::npos) << error;
+}
+
+TEST(GenesisFile, AmountWithTooManyDecimalsIsRefused) {
+  const std::string error =
+      parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1.0000001\"\n"));
+  EXPECT_NE(error.find("allocations[0].amount: '1.0000001'"), std::string::npos) << error;
+  EXPECT_NE(parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1e6\"\n"))
+                .find("allocations[0].amount"),
+            std::string::npos);
+}
+
+TEST(GenesisFile, ValidatorsMustBeDistinctAndPresent) {
+  std::string yaml = genesis_yaml(kMarket, kAllocation);
+  const std::string second_key = key_hex("ck1");
+  yaml.replace(yaml.find(second_key), second_key.size(), key_hex("ck0"));
+  EXPECT_NE(parse_error(yaml).find("validators[1].consensus_key: the same as validators[0]"), std::string::npos);
+  std::string bad_key = genesis_yaml(kMarket, kAllocation);
+  bad_key.replace(bad_key.find(second_key), second_key.size(), "abcd");
+  EXPECT_NE(parse_error(bad_key).find("validators[1].consensus_key: expected 64 hex digits"), std::string::npos);
+  const std::string missing = parse_error("chain_id: x\n");
+  EXPECT_NE(missing.find("genesis_time_ms: required key is missing"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("validators: required key is missing"), std::string::npos) << missing;
+}
+
+TEST(GenesisFile, UnknownKeysAndWholeGenesisRules) {
+  std::string yaml = genesis_yaml(kMarket, kAllocation) + "extra: 1\n";
+  EXPECT_NE(parse_error(yaml).find("extra: unknown key"), std::string::npos);
+  std::string bad_chain = genesis_yaml(kMarket, kAllocation);
+  bad_chain.replace(0, std::string("chain_id: test-chain").size(), "chain_id: \"bad chain!\"");
+  EXPECT_NE(parse_error(bad_chain).find("genesis: chain_id"), std::string::npos);
+  EXPECT_NE(parse_error(genesis_yaml(kMarket, kAllocation) + "consensus:\n  checkpoint_interval: 2\n")
+                .find("consensus:"),
+            std::string::npos);
+}
+
+TEST(GenesisFile, RenamedParamIsRefusedNamingTheNewName) {
+  const std::string yaml = genesis_yaml(kMarket, kAllocation) + "params:\n  tx_ttl_blocks_max: 100\n";
+  EXPECT_NE(parse_error(yaml).find("params.tx_ttl_blocks_max: renamed to 'max_tx_ttl_blocks'"), std::string::npos)
+      << parse_error(yaml);
+}
+
+TEST(GenesisFile, RenderEscapesTextThatYamlWouldMisread) {
+  // Names with quotes, colons and '#' survive the round trip exactly.
+  auto g = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  g->validators[0].name = "a \"quoted\": name # not a comment";
+  auto again = parse_genesis_file(render_genesis_file(*g), "rendered.yaml");
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->validators[0].name, g->validators[0].name);
+  EXPECT_EQ(again->hash(), g->hash());
+}
+
+TEST(GenesisFile, ExampleGenesisInTheRepositoryIsValid) {
+  auto g = load_genesis_file(std::string(REPLEX_SOURCE_DIR) + "/config/genesis.example.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  EXPECT_EQ(g->validators.size(), 4u);
+}
+
+}  // namespace
+}  // namespace replex::config

@@ -1,0 +1,192 @@
+// BlockExecutor: execution and storage of committed blocks, snapshots at
+// checkpoint heights, proofs kept beside snapshots, state install.
+#include <gtest/gtest.h>
+
+#include "replex/core/hash.hpp"
+#include "replex/core/tx_envelope.hpp"
+#include "replex/host/stored_snapshot.hpp"
+#include "unit/host/chain_fixture.hpp"
+
+namespace replex::host::testing {
+namespace {
+
+TEST(BlockExecutor, ExecutesAndStoresBlockWithCertificateAndTxIndex) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor = node.executor();
+  const consensus::CertifiedBlock block = chain.next_block(chain.orders(6));
+
+  ExecutionResult result = executor.execute({block});
+  ASSERT_TRUE(result.status.is_ok()) << result.status.to_string();
+  const auto& executed = std::get<consensus::BlockExecuted>(*result.input);
+  EXPECT_EQ(executed.height, 1u);
+  EXPECT_EQ(executed.block_hash, block.block_hash);
+  EXPECT_EQ(executed.app_hash, node.app->app_hash());
+  EXPECT_FALSE(executed.state_digest.has_value());  // not a checkpoint height
+
+  ASSERT_TRUE(result.committed.has_value());
+  const CommittedBlock& committed = *result.committed;
+  EXPECT_EQ(committed.tx_hashes.size(), 6u);
+  EXPECT_EQ(committed.tx_codes.size(), 6u);
+  EXPECT_FALSE(committed.events.empty());
+  EXPECT_EQ(committed.certificate, block.certificate);
+
+  auto stored = node.store->block_at(1);
+  ASSERT_TRUE(stored.is_ok());
+  EXPECT_EQ(stored->block, block.block_bytes);
+  EXPECT_EQ(stored->certificate, block.certificate_bytes);
+  EXPECT_EQ(stored->app_hash, executed.app_hash);
+  auto located = node.store->find_tx(tx_hash(block.block->txs[2]));
+  ASSERT_TRUE(located.is_ok());
+  EXPECT_EQ(located->height, 1u);
+  EXPECT_EQ(located->index, 2u);
+}
+
+TEST(BlockExecutor, SnapshotsAtCheckpointHeightsWithDigestAndAnchor) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor = node.executor();
+  const auto executed = chain.commit(executor, 2 * kCheckpointInterval + 1);
+
+  auto heights = node.store->snapshot_heights();
+  ASSERT_TRUE(heights.is_ok());
+  EXPECT_EQ(*heights, (std::vector<std::uint64_t>{5, 10}));
+  for (const consensus::BlockExecuted& e : executed) {
+    EXPECT_EQ(e.state_digest.has_value(), e.height % kCheckpointInterval == 0) << e.height;
+  }
+  auto snapshot = node.store->snapshot_at(10);
+  ASSERT_TRUE(snapshot.is_ok());
+  EXPECT_EQ(sha256(snapshot->state), *executed[9].state_digest);
+  auto attachment = decode_snapshot_attachment(snapshot->proof);
+  ASSERT_TRUE(attachment.is_ok()) << attachment.status().to_string();
+  EXPECT_EQ(attachment->block, chain.blocks()[9].block_bytes);
+  EXPECT_EQ(attachment->certificate, chain.blocks()[9].certificate_bytes);
+  EXPECT_TRUE(attachment->checkpoint_proof.empty());
+}
+
+TEST(BlockExecutor, KeepsTheNewestSnapshotsOnly) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor(*node.app, *node.store, kCheckpointInterval, /*snapshots_kept=*/2);
+  (void)chain.commit(executor, 4 * kCheckpointInterval);
+  EXPECT_EQ(*node.store->snapshot_heights(), (std::vector<std::uint64_t>{15, 20}));
+}
+
+TEST(BlockExecutor, AttachesAStableCheckpointProofToItsSnapshot) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor = node.executor();
+  const auto executed = chain.commit(executor, kCheckpointInterval);
+  const consensus::CheckpointProof proof = chain.prove(executed.back());
+
+  ExecutionResult attached =
+      executor.attach_proof({proof, consensus::encode_checkpoint_proof(proof)});
+  ASSERT_TRUE(attached.status.is_ok()) << attached.status.to_string();
+  EXPECT_FALSE(attached.input.has_value());
+  auto attachment = decode_snapshot_attachment(node.store->snapshot_at(5)->proof);
+  ASSERT_TRUE(attachment.is_ok());
+  EXPECT_EQ(attachment->checkpoint_proof, consensus::encode_checkpoint_proof(proof));
+}
+
+TEST(BlockExecutor, NeverAttachesAProofOfAnotherState) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor = node.executor();
+  auto executed = chain.commit(executor, kCheckpointInterval);
+  executed.back().state_digest = sha256("another state");
+  const consensus::CheckpointProof proof = chain.prove(executed.back());
+
+  ExecutionResult attached =
+      executor.attach_proof({proof, consensus::encode_checkpoint_proof(proof)});
+  ASSERT_TRUE(attached.status.is_ok());
+  EXPECT_TRUE(
+      decode_snapshot_attachment(node.store->snapshot_at(5)->proof)->checkpoint_proof.empty());
+}
+
+TEST(BlockExecutor, InstallsStateAndResetsTheChainToIt) {
+  ChainFixture chain;
+  TestNode source;
+  BlockExecutor source_executor = source.executor();
+  const auto executed = chain.commit(source_executor, 2 * kCheckpointInterval);
+  const consensus::CheckpointProof proof = chain.prove(executed.back());
+  const consensus::CertifiedBlock& anchor = chain.blocks().back();
+
+  TestNode fresh;
+  BlockExecutor executor = fresh.executor();
+  ExecutionResult result = executor.install(
+      {proof, consensus::encode_checkpoint_proof(proof), source.app->snapshot(), anchor});
+  ASSERT_TRUE(result.status.is_ok()) << result.status.to_string();
+  const auto& installed = std::get<consensus::StateInstalled>(*result.input);
+  EXPECT_TRUE(installed.status.is_ok());
+  EXPECT_EQ(installed.height, 10u);
+  ASSERT_TRUE(result.installed.has_value());
+  EXPECT_EQ(result.installed->app_hash, source.app->app_hash());
+  EXPECT_EQ(fresh.app->app_hash(), source.app->app_hash());
+  EXPECT_EQ(fresh.store->last_height(), 10u);
+  EXPECT_EQ(fresh.store->first_height(), 0u);
+  auto attachment = decode_snapshot_attachment(fresh.store->snapshot_at(10)->proof);
+  ASSERT_TRUE(attachment.is_ok());
+  EXPECT_EQ(attachment->block, anchor.block_bytes);
+  EXPECT_EQ(attachment->checkpoint_proof, consensus::encode_checkpoint_proof(proof));
+
+  // The chain continues above the installed state.
+  const consensus::CertifiedBlock next = chain.next_block(chain.orders(3));
+  ExecutionResult more = executor.execute({next});
+  ASSERT_TRUE(more.status.is_ok()) << more.status.to_string();
+  ASSERT_TRUE(source_executor.execute({next}).status.is_ok());
+  EXPECT_EQ(fresh.app->app_hash(), source.app->app_hash());
+}
+
+TEST(BlockExecutor, RefusedSnapshotLeavesStateAndStoreUnchanged) {
+  ChainFixture chain;
+  TestNode source;
+  BlockExecutor source_executor = source.executor();
+  const auto executed = chain.commit(source_executor, kCheckpointInterval);
+  const consensus::CheckpointProof proof = chain.prove(executed.back());
+
+  TestNode fresh;
+  BlockExecutor executor = fresh.executor();
+  const Hash256 before = fresh.app->app_hash();
+  ExecutionResult result = executor.install({proof, consensus::encode_checkpoint_proof(proof),
+                                             to_bytes("not a snapshot"), chain.blocks().back()});
+  ASSERT_TRUE(result.status.is_ok()) << "a refused snapshot is not a store failure";
+  const auto& installed = std::get<consensus::StateInstalled>(*result.input);
+  EXPECT_FALSE(installed.status.is_ok());
+  EXPECT_FALSE(result.installed.has_value());
+  EXPECT_EQ(fresh.app->app_hash(), before);
+  EXPECT_EQ(fresh.store->last_height(), 0u);
+  EXPECT_FALSE(fresh.store->latest_snapshot().is_ok());
+}
+
+TEST(BlockExecutor, StoreFailureIsReportedAsFatal) {
+  ChainFixture chain;
+  TestNode node;
+  node.disk->set_fault_policy(storage::fail_nth(storage::IoKind::kWrite, 1));
+  BlockExecutor executor = node.executor();
+  ExecutionResult result = executor.execute({chain.next_block(chain.orders(2))});
+  EXPECT_EQ(result.status.code(), StatusCode::kIoError) << result.status.to_string();
+  EXPECT_FALSE(result.input.has_value());
+}
+
+TEST(SnapshotAttachment, RoundTripsAndRejectsDamage) {
+  const SnapshotAttachment a{to_bytes("block"), to_bytes("certificate"), to_bytes("proof")};
+  const Bytes encoded = encode_snapshot_attachment(a);
+  auto decoded = decode_snapshot_attachment(encoded);
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_EQ(*decoded, a);
+
+  Bytes wrong_version = encoded;
+  wrong_version[0] = 9;
+  auto bad = decode_snapshot_attachment(wrong_version);
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("version"), std::string::npos) << bad.status().message();
+
+  Bytes trailing = encoded;
+  trailing.push_back(0);
+  EXPECT_EQ(decode_snapshot_attachment(trailing).status().code(), StatusCode::kCorruption);
+  const Bytes truncated(encoded.begin(), encoded.end() - 2);
+  EXPECT_EQ(decode_snapshot_attachment(truncated).status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace replex::host::testing
