@@ -59,6 +59,7 @@ ExecutionResult BlockExecutor::execute(const consensus::CommitBlock& commit) {
   record.tx_hashes.reserve(block.txs.size());
   for (const Bytes& tx : block.txs) record.tx_hashes.push_back(tx_hash(tx));
   record.tx_codes = outcome.tx_codes;
+  record.events = std::move(outcome.events);  // the API rebuilds its history from these
   const Status stored = store_.put_block(record);
   if (!stored.is_ok()) return failed(stored.with_context("execute: "));
 
@@ -83,7 +84,7 @@ ExecutionResult BlockExecutor::execute(const consensus::CommitBlock& commit) {
   committed.app_hash = outcome.app_hash;
   committed.tx_hashes = std::move(record.tx_hashes);
   committed.tx_codes = std::move(outcome.tx_codes);
-  committed.events = std::move(outcome.events);
+  committed.events = std::move(record.events);
   committed.block = certified.block;
   committed.certificate = certified.certificate;
   return out;

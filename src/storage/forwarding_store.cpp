@@ -11,6 +11,7 @@ ForwardingStore::~ForwardingStore() = default;
 
 Status ForwardingStore::put_block(const BlockRecord& record) { return inner_->put_block(record); }
 Result<StoredBlock> ForwardingStore::block_at(std::uint64_t height) const { return inner_->block_at(height); }
+Result<Bytes> ForwardingStore::events_at(std::uint64_t height) const { return inner_->events_at(height); }
 Result<std::uint64_t> ForwardingStore::height_of(const Hash256& block_hash) const {
   return inner_->height_of(block_hash);
 }

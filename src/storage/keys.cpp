@@ -59,6 +59,9 @@ std::string interpret(Cf cf, std::string_view key) {
     case Cf::kCerts:
       if (key.size() == kU64Bytes) return "certificate at height " + std::to_string(read_be64(key));
       break;
+    case Cf::kEvents:
+      if (key.size() == kU64Bytes) return "events at height " + std::to_string(read_be64(key));
+      break;
     case Cf::kTxIndex:
       if (key.size() == Hash256::kSize) return "tx index entry";
       break;
@@ -95,6 +98,8 @@ std::string certificate(std::uint64_t height) {
   return key;
 }
 
+std::string events(std::uint64_t height) { return certificate(height); }  // the same layout, another column
+
 std::string tx(const Hash256& tx_hash) { return std::string(as_chars(tx_hash.view())); }
 std::string snapshot_info(std::uint64_t height) { return tagged_height(kSnapshotInfoTag, height); }
 std::string snapshot_data(std::uint64_t height) { return tagged_height(kSnapshotDataTag, height); }
@@ -110,6 +115,7 @@ std::string wal_floor() { return std::string(1, kWalFloorTag); }
 KeyRange blocks_from(std::uint64_t height) { return {block(height), tag_range(kBlockTag).end}; }
 KeyRange all_block_hashes() { return tag_range(kBlockHashTag); }
 KeyRange all_certificates() { return fixed_size_range(kU64Bytes); }
+KeyRange all_events() { return fixed_size_range(kU64Bytes); }
 KeyRange all_txs() { return fixed_size_range(Hash256::kSize); }
 KeyRange all_snapshot_infos() { return tag_range(kSnapshotInfoTag); }
 KeyRange all_wal_entries() { return tag_range(kWalEntryTag); }

@@ -7,6 +7,7 @@
 //              'h' + height               block
 //              'b' + block hash (32)      height of a block hash
 //   certs      height                     commit certificate
+//   events     height                     the block's application events
 //   tx_index   tx hash (32)               where the transaction landed
 //   snapshots  'i' + height               snapshot index entry (small)
 //              's' + height               snapshot state and proof
@@ -43,6 +44,7 @@ std::string chain_meta();
 std::string block(std::uint64_t height);
 std::string block_hash(const Hash256& hash);
 std::string certificate(std::uint64_t height);
+std::string events(std::uint64_t height);
 std::string tx(const Hash256& tx_hash);
 std::string snapshot_info(std::uint64_t height);
 std::string snapshot_data(std::uint64_t height);
@@ -53,6 +55,7 @@ std::string wal_floor();
 KeyRange blocks_from(std::uint64_t height);
 KeyRange all_block_hashes();
 KeyRange all_certificates();
+KeyRange all_events();
 KeyRange all_txs();
 KeyRange all_snapshot_infos();
 KeyRange all_wal_entries();

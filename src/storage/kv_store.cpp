@@ -290,6 +290,8 @@ Status KvStore::put_block(const BlockRecord& record) {
   REPLEX_RETURN_IF_ERROR(
       check_payload_size("certificate", kCertificatePayloadOverheadBytes + record.certificate.size())
           .with_context(op));
+  REPLEX_RETURN_IF_ERROR(
+      check_payload_size("events", kCertificatePayloadOverheadBytes + record.events.size()).with_context(op));
 
   std::lock_guard write_lock(chain_write_mutex_);
   const ChainMeta chain = this->chain();
@@ -334,6 +336,9 @@ Status KvStore::put_block(const BlockRecord& record) {
   batch.put(Cf::kBlocks, keys::block(record.height), encode_block(record));
   batch.put(Cf::kCerts, keys::certificate(record.height),
             encode_certificate(record.height, record.certificate));
+  if (!record.events.empty()) {
+    batch.put(Cf::kEvents, keys::events(record.height), encode_events(record.height, record.events));
+  }
   batch.put(Cf::kBlocks, lookups[0].key, encode_height(record.height));
   for (const auto& [tx, location] : indexed) {
     batch.put(Cf::kTxIndex, keys::tx(tx), encode_tx_location(location));
@@ -361,6 +366,14 @@ Result<StoredBlock> KvStore::block_at(std::uint64_t height) const {
       block.certificate,
       with_context(for_key(decode_certificate(*found[1], height), Cf::kCerts, lookups[1].key), op));
   return block;
+}
+
+Result<Bytes> KvStore::events_at(std::uint64_t height) const {
+  const std::string op = call("events_at", height);
+  const std::string key = keys::events(height);
+  REPLEX_ASSIGN_OR_RETURN(const std::optional<std::string> raw, with_context(engine_->get(Cf::kEvents, key), op));
+  if (!raw) return Status::not_found(op + "no events stored at height " + std::to_string(height));
+  return with_context(for_key(decode_events(*raw, height), Cf::kEvents, key), op);
 }
 
 Result<std::uint64_t> KvStore::height_of(const Hash256& block_hash) const {
@@ -491,10 +504,12 @@ Status KvStore::reset_chain_to(std::uint64_t height) {
   const keys::KeyRange blocks = keys::blocks_from(0);
   const keys::KeyRange hashes = keys::all_block_hashes();
   const keys::KeyRange certs = keys::all_certificates();
+  const keys::KeyRange events = keys::all_events();
   const keys::KeyRange txs = keys::all_txs();
   batch.erase_range(Cf::kBlocks, blocks.begin, blocks.end);
   batch.erase_range(Cf::kBlocks, hashes.begin, hashes.end);
   batch.erase_range(Cf::kCerts, certs.begin, certs.end);
+  batch.erase_range(Cf::kEvents, events.begin, events.end);
   batch.erase_range(Cf::kTxIndex, txs.begin, txs.end);
   batch.put(Cf::kBlocks, keys::chain_meta(), encode_chain_meta(next));
   REPLEX_RETURN_IF_ERROR(engine_->write(batch, /*sync=*/true).with_context(op));

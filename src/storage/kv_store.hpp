@@ -32,6 +32,7 @@ class KvStore final : public Store {
 
   Status put_block(const BlockRecord& record) override;
   Result<StoredBlock> block_at(std::uint64_t height) const override;
+  Result<Bytes> events_at(std::uint64_t height) const override;
   Result<std::uint64_t> height_of(const Hash256& block_hash) const override;
   Result<TxLocation> find_tx(const Hash256& tx_hash) const override;
   std::uint64_t last_height() const override;

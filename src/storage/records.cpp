@@ -66,21 +66,37 @@ Result<StoredBlock> decode_block(std::string_view value, std::uint64_t height) {
   return block;
 }
 
+namespace {
+
+// Records that are a height and one byte string (certificates, block events).
+std::string encode_height_bytes(std::uint64_t height, ByteView bytes) {
+  return std::move(FrameWriter(kCertificatePayloadOverheadBytes + bytes.size()).u64(height).bytes(bytes)).finish();
+}
+
+Result<Bytes> decode_height_bytes(std::string_view value, std::uint64_t height, const std::string& what) {
+  std::uint64_t stored = 0;
+  REPLEX_ASSIGN_OR_RETURN(Bytes bytes, decode<Bytes>(value, [&](ByteReader& r) {
+                            stored = r.u64(what + ".height");
+                            return r.bytes(what + ".bytes");
+                          }));
+  if (stored != height) return height_mismatch(what, stored, height);
+  return bytes;
+}
+
+}  // namespace
+
 std::string encode_certificate(std::uint64_t height, ByteView certificate) {
-  return std::move(FrameWriter(kCertificatePayloadOverheadBytes + certificate.size())
-                       .u64(height)
-                       .bytes(certificate))
-      .finish();
+  return encode_height_bytes(height, certificate);
 }
 
 Result<Bytes> decode_certificate(std::string_view value, std::uint64_t height) {
-  std::uint64_t stored = 0;
-  REPLEX_ASSIGN_OR_RETURN(Bytes certificate, decode<Bytes>(value, [&stored](ByteReader& r) {
-                            stored = r.u64("certificate.height");
-                            return r.bytes("certificate.bytes");
-                          }));
-  if (stored != height) return height_mismatch("certificate", stored, height);
-  return certificate;
+  return decode_height_bytes(value, height, "certificate");
+}
+
+std::string encode_events(std::uint64_t height, ByteView events) { return encode_height_bytes(height, events); }
+
+Result<Bytes> decode_events(std::string_view value, std::uint64_t height) {
+  return decode_height_bytes(value, height, "events");
 }
 
 std::string encode_height(std::uint64_t height) { return std::move(FrameWriter(8).u64(height)).finish(); }

@@ -47,6 +47,9 @@ Result<StoredBlock> decode_block(std::string_view value, std::uint64_t height);
 
 std::string encode_certificate(std::uint64_t height, ByteView certificate);
 Result<Bytes> decode_certificate(std::string_view value, std::uint64_t height);
+// A block's events: the same layout as a certificate (height, bytes).
+std::string encode_events(std::uint64_t height, ByteView events);
+Result<Bytes> decode_events(std::string_view value, std::uint64_t height);
 
 // The value of the block hash index.
 std::string encode_height(std::uint64_t height);

@@ -1,7 +1,7 @@
 // Store: the node's durable state behind one small interface.
 //
 // Two implementations: RocksStore (RocksDB, one DB per node, column families
-// blocks, certs, tx_index, snapshots, wal, settlement, meta) for the node and
+// blocks, certs, events, tx_index, snapshots, wal, settlement, meta) for the node and
 // the simulator's real-disk seeds, and MemoryStore for the simulator, which
 // can lose unsynced writes on a simulated crash. The store is byte-oriented:
 // it never parses blocks, certificates or snapshots; callers encode them.
@@ -32,6 +32,9 @@ struct BlockRecord {
   Bytes certificate;                 // canonical commit certificate bytes
   std::vector<Hash256> tx_hashes;    // in block order
   std::vector<std::uint32_t> tx_codes;  // execution result per transaction, same order
+  // The application's canonical events of the block (abci::BlockOutcome::events),
+  // for readers that rebuild history; empty: none stored.
+  Bytes events{};
 };
 
 struct StoredBlock {
@@ -73,10 +76,12 @@ class Store {
   // synced batch. Refuses (kFailedPrecondition) a height other than
   // last_height() + 1, and a block_hash already stored at another height;
   // refuses (kInvalidArgument) empty block bytes, a zero block_hash,
-  // tx_codes whose count differs from tx_hashes, and a block or certificate
-  // above StoreOptions::max_record_bytes. A refused write changes nothing.
+  // tx_codes whose count differs from tx_hashes, and a block, certificate or
+  // events above StoreOptions::max_record_bytes. A refused write changes nothing.
   virtual Status put_block(const BlockRecord& record) = 0;
   virtual Result<StoredBlock> block_at(std::uint64_t height) const = 0;  // kNotFound if absent
+  // The events stored with the block at `height`; kNotFound if none were.
+  virtual Result<Bytes> events_at(std::uint64_t height) const = 0;
   virtual Result<std::uint64_t> height_of(const Hash256& block_hash) const = 0;  // kNotFound if absent
   // kNotFound if absent. A transaction hash seen more than once reports its
   // applied occurrence (code 0) if it has one, otherwise its latest one.
@@ -103,7 +108,7 @@ class Store {
   // Requires a snapshot stored at `height` (put_snapshot first), so a restart
   // can always rebuild state; refuses (kFailedPrecondition) a height below
   // last_height(), since committed blocks are never discarded. Above
-  // last_height() every stored block, certificate and tx index entry is
+  // last_height() every stored block, certificate, events and tx index entry is
   // dropped and first_height() becomes 0 until block height + 1 arrives.
   virtual Status reset_chain_to(std::uint64_t height) = 0;
 

@@ -276,6 +276,22 @@ TYPED_TEST(StoreContractTest, ResetChainToRestartsTheChainAfterASnapshot) {
   EXPECT_EQ(*this->store().height_of(reused.block_hash), 102u);
 }
 
+TYPED_TEST(StoreContractTest, BlockEventsAreStoredWithTheBlockAndDroppedWithIt) {
+  BlockRecord with_events = make_block(1);
+  with_events.events = to_bytes("canonical events of block 1");
+  ASSERT_TRUE(this->store().put_block(with_events).is_ok());
+  ASSERT_TRUE(this->store().put_block(make_block(2)).is_ok());  // no events to store
+  EXPECT_EQ(*this->store().events_at(1), with_events.events);
+  EXPECT_EQ(this->store().events_at(2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(this->store().events_at(3).status().code(), StatusCode::kNotFound);
+  this->reopen();
+  EXPECT_EQ(*this->store().events_at(1), with_events.events);
+
+  ASSERT_TRUE(this->store().put_snapshot(make_snapshot(50), 2).is_ok());
+  ASSERT_TRUE(this->store().reset_chain_to(50).is_ok());
+  EXPECT_EQ(this->store().events_at(1).status().code(), StatusCode::kNotFound) << "dropped with the chain";
+}
+
 TYPED_TEST(StoreContractTest, ResetChainToRefusesWithoutSnapshotOrBelowTheTip) {
   this->put_blocks(1, 5);
   const Status no_snapshot = this->store().reset_chain_to(100);
