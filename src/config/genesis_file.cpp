@@ -174,6 +174,46 @@ void read_allocations(const YAML::Node& list, YamlErrors& errors, exchange::Gene
   }
 }
 
+// settlement: {attesters: [hex...], attestation_threshold: N,
+//              max_pending_attestations_per_attester: N, chains: [{chain_id, assets}]}
+void read_settlement(YamlMap& m, exchange::GenesisSettlement& st) {
+  m.require("attesters");
+  m.require("attestation_threshold");
+  if (auto list = m.sequence("attesters")) {
+    const std::string path = m.child_path("attesters");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string item_path = path + "[" + std::to_string(i) + "]";
+      const YAML::Node item = (*list)[i];
+      auto text = sequence_scalar(item, item_path, "64 hex digits (an Ed25519 public key)", m.errors());
+      if (!text) continue;
+      auto key = PublicKey::from_hex(*text);
+      if (!key) {
+        m.errors().add(item.Mark(), item_path,
+                       "expected 64 hex digits (an Ed25519 public key): " + key.status().message());
+        continue;
+      }
+      st.attesters.push_back(*key);
+    }
+  }
+  m.u32("attestation_threshold", st.attestation_threshold, 1, static_cast<std::uint32_t>(exchange::kMaxAttesters));
+  m.u32("max_pending_attestations_per_attester", st.max_pending_attestations_per_attester, 1,
+        exchange::kMaxPendingAttestationsLimit);
+  if (auto list = m.sequence("chains")) {
+    const std::string path = m.child_path("chains");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto c = YamlMap::as_map((*list)[i], path + "[" + std::to_string(i) + "]", m.errors());
+      if (!c) continue;
+      exchange::GenesisSettlementChain chain;
+      c->require("chain_id");
+      c->require("assets");
+      c->u64("chain_id", chain.chain_id, 1);
+      c->strings("assets", chain.assets);
+      c->finish();
+      st.chains.push_back(std::move(chain));
+    }
+  }
+}
+
 }  // namespace
 
 Hash256 GenesisFile::hash() const {
@@ -260,6 +300,10 @@ Result<GenesisFile> parse_genesis_file(std::string_view yaml, std::string_view s
   if (auto list = root->sequence("assets")) read_assets(*list, errors, g.exchange, decimals);
   if (auto list = root->sequence("markets")) read_markets(*list, errors, g.exchange, decimals);
   if (auto list = root->sequence("allocations")) read_allocations(*list, errors, g.exchange, decimals);
+  if (auto m = root->map("settlement")) {
+    read_settlement(*m, g.exchange.settlement.emplace());
+    m->finish();
+  }
   root->finish();
   if (!errors.empty()) return errors.status();
 
@@ -346,6 +390,27 @@ std::string render_genesis_file(const GenesisFile& g) {
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+  // Only when present: a genesis without it renders as it always did.
+  if (const auto& st = g.exchange.settlement) {
+    out << YAML::Key << "settlement" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "attesters" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : st->attesters) out << a.hex();
+    out << YAML::EndSeq;
+    out << YAML::Key << "attestation_threshold" << YAML::Value << st->attestation_threshold;
+    out << YAML::Key << "max_pending_attestations_per_attester" << YAML::Value
+        << st->max_pending_attestations_per_attester;
+    out << YAML::Key << "chains" << YAML::Value << YAML::BeginSeq;
+    for (const auto& chain : st->chains) {
+      out << YAML::BeginMap;
+      out << YAML::Key << "chain_id" << YAML::Value << chain.chain_id;
+      out << YAML::Key << "assets" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& symbol : chain.assets) out << symbol;
+      out << YAML::EndSeq;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   REPLEX_ASSERT_MSG(out.good(), out.GetLastError().c_str());
   return std::string(out.c_str()) + "\n";

@@ -1,6 +1,8 @@
 // The state audit: every invariant the state machine keeps, checked over the
 // whole state. Run by restore() on decoded snapshots and by check_invariants().
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,76 @@ namespace replex::exchange {
 
 namespace {
 using u128 = Uint128;
+
+// Deposits, attestations and withdrawal chains against the genesis'
+// settlement section.
+Status audit_settlement(const State& s) {
+  const ChainRules& chain = s.chain();
+  const std::uint64_t default_chain = chain.default_withdrawal_chain();
+  for (const auto& [id, w] : s.withdrawals) {
+    const std::string what = "withdrawal " + std::to_string(id);
+    if (default_chain == 0 ? w.chain_id != 0 : !chain.chain_lists_asset(w.chain_id, w.asset)) {
+      return Status::corruption(what + ": chain " + std::to_string(w.chain_id) +
+                                " is not a settlement chain listing its asset");
+    }
+  }
+  if (!chain.settlement()) {
+    if (!s.deposits.empty() || !s.pending_attestations.empty()) {
+      return Status::corruption("deposit records without a settlement section in the genesis");
+    }
+    return Status::ok();
+  }
+  for (const AccountId& attester : chain.settlement()->attesters) {
+    if (!s.find_account(attester)) return Status::internal("attester " + attester.hex() + " has no account");
+  }
+  const std::uint32_t threshold = chain.attestation_threshold();
+  std::map<AccountId, std::uint32_t> held;  // attestations per attester, recounted
+  for (const auto& [chain_id, deposits] : s.deposits) {
+    const std::string what = "deposits of chain " + std::to_string(chain_id);
+    if (!chain.has_chain(chain_id)) return Status::corruption(what + ": not a settlement chain of the genesis");
+    if (deposits.credited_through == 0 && deposits.credited_above.empty() && deposits.pending.empty()) {
+      return Status::internal(what + ": an empty entry");
+    }
+    for (const DepositId id : deposits.credited_above) {
+      if (id <= deposits.credited_through || id - deposits.credited_through < 2) {
+        return Status::internal(what + ": credited id " + std::to_string(id) + " is not above the watermark + 1");
+      }
+    }
+    for (const auto& [id, pending] : deposits.pending) {
+      const std::string deposit = what + ", deposit " + std::to_string(id);
+      // A credited deposit is never pending again: its attestations were dropped when credited.
+      if (id == 0 || deposits.credited(id)) return Status::corruption(deposit + ": pending although credited (or id 0)");
+      if (pending.groups.empty()) return Status::internal(deposit + ": pending without attestations");
+      std::set<AccountId> seen;
+      for (const auto& [content, attesters] : pending.groups) {
+        if (content.account == AccountId{} || content.amount == 0 || content.asset >= chain.asset_count() ||
+            !chain.chain_lists_asset(chain_id, content.asset)) {
+          return Status::corruption(deposit + ": attested content out of range");
+        }
+        if (attesters.empty() || attesters.size() >= threshold) {
+          return Status::corruption(deposit + ": " + std::to_string(attesters.size()) +
+                                    " agreeing attestations pending with threshold " + std::to_string(threshold));
+        }
+        for (const AccountId& a : attesters) {
+          if (!chain.is_attester(a)) return Status::corruption(deposit + ": attested by non-attester " + a.hex());
+          if (!seen.insert(a).second) return Status::corruption(deposit + ": attester " + a.hex() + " attested twice");
+          ++held[a];
+        }
+      }
+    }
+  }
+  if (held != s.pending_attestations) return Status::internal("pending attestation counts out of step");
+  const std::uint32_t limit = chain.max_pending_attestations_per_attester();
+  for (const auto& [attester, n] : held) {
+    if (n > limit) {
+      return Status::corruption("attester " + attester.hex() + " holds " + std::to_string(n) +
+                                " pending attestations, above max_pending_attestations_per_attester " +
+                                std::to_string(limit));
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status audit_state(const State& s) {
@@ -83,12 +155,21 @@ Status audit_state(const State& s) {
   for (const GenesisAllocation& g : chain.genesis().allocations) genesis_supply[*chain.find_asset(g.asset)] += g.amount;
   std::vector<u128> pending(assets, 0);
   for (const auto& [id, p] : s.withdrawals) pending[p.asset] += p.amount;
+  if (s.deposited.size() != assets) return Status::internal("deposited totals sized wrongly");
   for (AssetIndex asset = 0; asset < assets; ++asset) {
-    if (supply[asset] + s.withdrawn[asset] != genesis_supply[asset]) {
+    // Conservation: what accounts hold plus what left equals what came in.
+    const u128 in = genesis_supply[asset] + s.deposited[asset];
+    if (supply[asset] + s.withdrawn[asset] != in) {
       return Status::corruption("asset " + chain.asset(asset).symbol + ": balances plus withdrawn (" +
                                 std::to_string(static_cast<std::uint64_t>(supply[asset] + s.withdrawn[asset])) +
-                                ") differ from the genesis supply (" +
-                                std::to_string(static_cast<std::uint64_t>(genesis_supply[asset])) + ")");
+                                ") differ from the genesis supply plus deposits (" +
+                                std::to_string(static_cast<std::uint64_t>(in)) + ")");
+    }
+    if (in > UINT64_MAX) {
+      return Status::corruption("asset " + chain.asset(asset).symbol + ": genesis supply plus deposits exceeds 2^64 - 1");
+    }
+    if (s.deposited[asset] != 0 && !chain.asset_is_bridged(asset)) {
+      return Status::corruption("asset " + chain.asset(asset).symbol + ": deposited but bridged on no chain");
     }
     if (pending[asset] > s.withdrawn[asset]) {
       return Status::corruption("asset " + chain.asset(asset).symbol + ": pending withdrawals exceed withdrawn");
@@ -149,7 +230,7 @@ Status audit_state(const State& s) {
   for (const auto& [good_til, entries] : s.nonce_expiry) expiring += entries.size();
   if (nonces != expiring) return Status::internal("nonce expiry index out of step");
   if (!s.find_account(chain.genesis().fee_account)) return Status::internal("fee account missing");
-  return Status::ok();
+  return audit_settlement(s);
 }
 
 }  // namespace replex::exchange

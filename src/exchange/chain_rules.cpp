@@ -1,5 +1,7 @@
 #include "replex/exchange/chain_rules.hpp"
 
+#include <algorithm>
+
 #include "replex/core/hash.hpp"
 
 namespace replex::exchange {
@@ -31,7 +33,46 @@ Result<std::shared_ptr<const ChainRules>> ChainRules::create(Genesis genesis) {
     r.taker_fee_bps = m.taker_fee_bps;
     rules->markets_.push_back(r);
   }
+  rules->genesis_supply_.assign(g.assets.size(), 0);
+  for (const GenesisAllocation& a : g.allocations) {
+    rules->genesis_supply_[*rules->find_asset(a.asset)] += a.amount;  // validated to fit
+  }
+  rules->bridged_.assign(g.assets.size(), false);
+  if (g.settlement) {
+    for (const GenesisSettlementChain& c : g.settlement->chains) {
+      std::vector<bool>& listed = rules->chain_assets_[c.chain_id];
+      listed.assign(g.assets.size(), false);
+      for (const std::string& symbol : c.assets) {
+        const AssetIndex asset = *rules->find_asset(symbol);
+        listed[asset] = true;
+        rules->bridged_[asset] = true;
+      }
+    }
+  }
   return std::shared_ptr<const ChainRules>(std::move(rules));
+}
+
+bool ChainRules::is_attester(const AccountId& key) const {
+  if (!genesis_.settlement) return false;
+  const auto& attesters = genesis_.settlement->attesters;  // sorted (canonical)
+  return std::binary_search(attesters.begin(), attesters.end(), key);
+}
+
+std::uint32_t ChainRules::attestation_threshold() const {
+  return genesis_.settlement ? genesis_.settlement->attestation_threshold : 0;
+}
+
+std::uint32_t ChainRules::max_pending_attestations_per_attester() const {
+  return genesis_.settlement ? genesis_.settlement->max_pending_attestations_per_attester : 0;
+}
+
+bool ChainRules::chain_lists_asset(std::uint64_t chain_id, AssetIndex asset) const {
+  const auto it = chain_assets_.find(chain_id);
+  return it != chain_assets_.end() && asset < it->second.size() && it->second[asset];
+}
+
+std::uint64_t ChainRules::default_withdrawal_chain() const {
+  return chain_assets_.empty() ? 0 : chain_assets_.begin()->first;
 }
 
 std::optional<AssetIndex> ChainRules::find_asset(std::string_view symbol) const {

@@ -10,7 +10,7 @@ namespace replex::exchange {
 
 namespace {
 
-static_assert(std::variant_size_v<Event> == 13, "a new event needs a tag, encode and decode (wire-formats.md)");
+static_assert(std::variant_size_v<Event> == 16, "a new event needs a tag, encode and decode (wire-formats.md)");
 
 // The tag of an event is its variant index + 1 (docs/wire-formats.md).
 std::uint8_t tag_of(const Event& e) { return static_cast<std::uint8_t>(e.index() + 1); }
@@ -110,8 +110,7 @@ void put(W& w, const event::BalanceChanged& e) {
   w.u64(e.locked);
 }
 template <typename W>
-void put(W& w, const event::WithdrawalRecorded& e) {
-  const PendingWithdrawal& p = e.withdrawal;
+void put_withdrawal(W& w, const PendingWithdrawal& p) {
   w.u64(p.id);
   account(w, p.account);
   w.u32(p.asset);
@@ -120,9 +119,34 @@ void put(W& w, const event::WithdrawalRecorded& e) {
   w.u64(p.height);
 }
 template <typename W>
+void put(W& w, const event::WithdrawalRecorded& e) {
+  put_withdrawal(w, e.withdrawal);
+}
+template <typename W>
 void put(W& w, const event::SettlementAddressRegistered& e) {
   account(w, e.account);
   w.raw(ByteView(e.eth_address.data(), e.eth_address.size()));
+}
+
+template <typename W>
+void put(W& w, const event::DepositAttested& e) {
+  w.u64(e.chain_id);
+  w.u64(e.deposit_id);
+  account(w, e.attester);
+  w.u32(e.attestations);
+}
+template <typename W>
+void put(W& w, const event::DepositCredited& e) {
+  w.u64(e.chain_id);
+  w.u64(e.deposit_id);
+  account(w, e.account);
+  w.u32(e.asset);
+  w.u64(e.amount);
+}
+template <typename W>
+void put(W& w, const event::WithdrawalRecordedOnChain& e) {
+  put_withdrawal(w, e.withdrawal);
+  w.u64(e.withdrawal.chain_id);
 }
 
 template <typename W>
@@ -319,10 +343,39 @@ Event decode_one(ByteReader& r, std::uint8_t tag) {
       p.height = r.u64("withdrawal_recorded.height");
       return e;
     }
+    case 16: {
+      event::WithdrawalRecordedOnChain e;
+      PendingWithdrawal& p = e.withdrawal;
+      p.id = r.u64("withdrawal_recorded_on_chain.id");
+      p.account = get_account(r, "withdrawal_recorded_on_chain.account");
+      p.asset = r.u32("withdrawal_recorded_on_chain.asset");
+      p.amount = r.u64("withdrawal_recorded_on_chain.amount");
+      p.eth_address = get_address(r, "withdrawal_recorded_on_chain.eth_address");
+      p.height = r.u64("withdrawal_recorded_on_chain.height");
+      p.chain_id = r.u64("withdrawal_recorded_on_chain.chain_id");
+      return e;
+    }
     case 13: {
       event::SettlementAddressRegistered e;
       e.account = get_account(r, "settlement_address_registered.account");
       e.eth_address = get_address(r, "settlement_address_registered.eth_address");
+      return e;
+    }
+    case 14: {
+      event::DepositAttested e;
+      e.chain_id = r.u64("deposit_attested.chain_id");
+      e.deposit_id = r.u64("deposit_attested.deposit_id");
+      e.attester = get_account(r, "deposit_attested.attester");
+      e.attestations = r.u32("deposit_attested.attestations");
+      return e;
+    }
+    case 15: {
+      event::DepositCredited e;
+      e.chain_id = r.u64("deposit_credited.chain_id");
+      e.deposit_id = r.u64("deposit_credited.deposit_id");
+      e.account = get_account(r, "deposit_credited.account");
+      e.asset = r.u32("deposit_credited.asset");
+      e.amount = r.u64("deposit_credited.amount");
       return e;
     }
     default:

@@ -18,9 +18,10 @@ struct BlockScratch {
   // Transaction indices in execution order: the first phase, then the second.
   std::vector<std::uint32_t> first_phase;
   std::vector<std::uint32_t> second_phase;
-  // Each decoded transaction's signer account. Accounts are only created
-  // between blocks, so resolving them all up front, in one tight loop whose
-  // cache misses overlap, gives what resolving each before applying it would.
+  // Each decoded transaction's signer account, resolved up front in one tight
+  // loop whose cache misses overlap. Accounts are never removed, so a signer
+  // found here is the one applying would find; one not found is looked up
+  // again when applied, since a deposit earlier in the block may create it.
   std::vector<std::optional<std::uint32_t>> signers;
 };
 
@@ -98,7 +99,8 @@ abci::BlockOutcome ExchangeApp::execute_block(const abci::BlockContext& ctx,
         executor.reject_undecodable(i, verdicts[i]);
         outcome.tx_codes[i] = verdicts[i].code;
       } else {
-        outcome.tx_codes[i] = executor.apply(decoded[i], i, signers[i]);
+        const std::optional<std::uint32_t> signer = signers[i] ? signers[i] : s.find_account(decoded[i].signer);
+        outcome.tx_codes[i] = executor.apply(decoded[i], i, signer);
       }
     }
   }
@@ -207,6 +209,37 @@ std::vector<PendingWithdrawal> ExchangeApp::pending_withdrawals() const {
 std::uint64_t ExchangeApp::withdrawn_total(AssetIndex asset) const {
   REPLEX_ASSERT(asset < state_->withdrawn.size());
   return state_->withdrawn[asset];
+}
+
+std::uint64_t ExchangeApp::deposited_total(AssetIndex asset) const {
+  REPLEX_ASSERT(asset < state_->deposited.size());
+  return state_->deposited[asset];
+}
+
+DepositStatus ExchangeApp::deposit_status(EvmChainId chain_id, DepositId deposit_id) const {
+  DepositStatus out;
+  const auto chain = state_->deposits.find(chain_id);
+  if (chain == state_->deposits.end()) return out;
+  if (chain->second.credited(deposit_id)) {
+    out.state = DepositState::kCredited;
+    return out;
+  }
+  const auto pending = chain->second.pending.find(deposit_id);
+  if (pending == chain->second.pending.end()) return out;
+  out.state = DepositState::kPending;
+  for (const auto& [content, attesters] : pending->second.groups) {
+    out.contents.push_back(DepositAttestations{content.account, content.asset, content.amount,
+                                               std::vector<AccountId>(attesters.begin(), attesters.end())});
+  }
+  return out;
+}
+
+std::vector<AccountId> ExchangeApp::accounts() const {
+  std::vector<AccountId> out;
+  out.reserve(state_->accounts.size());
+  for (const AccountState& a : state_->accounts) out.push_back(a.key);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Status ExchangeApp::check_invariants() const { return audit_state(*state_); }

@@ -56,6 +56,21 @@ TxCheck check_header(const State& s, const Transaction& tx, std::uint64_t height
   return TxCheck::accept();
 }
 
+TxCheck check_attestation(const State& s, const AccountId& attester, const DepositAttestationTx& d) {
+  const auto chain = s.deposits.find(d.chain_id);
+  if (chain == s.deposits.end()) return TxCheck::accept();
+  const std::string what = "deposit_attestation: deposit " + std::to_string(d.deposit_id) + " on chain " +
+                           std::to_string(d.chain_id);
+  if (chain->second.credited(d.deposit_id)) {
+    return reject(Reason::kDepositAlreadyCredited, what + " is already credited");
+  }
+  const auto pending = chain->second.pending.find(d.deposit_id);
+  if (pending != chain->second.pending.end() && pending->second.attested_by(attester)) {
+    return reject(Reason::kDuplicateAttestation, what + " was already attested by " + attester.hex());
+  }
+  return TxCheck::accept();
+}
+
 TxCheck check_admission(const State& s, const Transaction& tx, std::uint64_t height) {
   const auto account = s.find_account(tx.signer);
   TxCheck verdict = check_header(s, tx, height, account);
@@ -63,6 +78,8 @@ TxCheck check_admission(const State& s, const Transaction& tx, std::uint64_t hei
   // A nonce whose good_til_height is below `height` is forgotten before that
   // block runs; one below s.height already was (the windows' floor).
   if (s.accounts[*account].nonces.contains(tx.nonce, std::max(height, s.height))) return duplicate_nonce(tx.nonce);
+  // Attestations the block would refuse stay out of the mempool.
+  if (const auto* d = std::get_if<DepositAttestationTx>(&tx.kind)) return check_attestation(s, tx.signer, *d);
   return TxCheck::accept();
 }
 
@@ -88,6 +105,7 @@ std::uint32_t Executor::apply(const Transaction& tx, std::uint32_t tx_index,
           if constexpr (std::is_same_v<K, AmendOrderTx>) return amend(account, kind);
           if constexpr (std::is_same_v<K, WithdrawTx>) return withdraw(account, kind);
           if constexpr (std::is_same_v<K, RegisterSettlementAddressTx>) return register_address(account, kind);
+          if constexpr (std::is_same_v<K, DepositAttestationTx>) return attest_deposit(account, kind);
         },
         tx.kind);
   }
@@ -325,10 +343,15 @@ TxCheck Executor::withdraw(std::uint32_t account, const WithdrawTx& w) {
   }
   debit(account, w.asset, w.amount);
   s_.withdrawn[w.asset] += w.amount;  // bounded by the asset's supply
-  const PendingWithdrawal record{s_.next_withdrawal_id++, a.key,       w.asset,
-                                 w.amount,                *a.settlement_address, height_};
+  const PendingWithdrawal record{s_.next_withdrawal_id++, a.key, w.asset, w.amount, *a.settlement_address,
+                                 height_, w.chain_id};
   s_.withdrawals.emplace(record.id, record);
-  events_.push_back(event::WithdrawalRecorded{record});
+  // Without settlement chains the event is the one it always was.
+  if (record.chain_id == 0) {
+    events_.push_back(event::WithdrawalRecorded{record});
+  } else {
+    events_.push_back(event::WithdrawalRecordedOnChain{record});
+  }
   return TxCheck::accept();
 }
 
@@ -336,6 +359,81 @@ TxCheck Executor::register_address(std::uint32_t account, const RegisterSettleme
   AccountState& a = s_.accounts[account];
   a.settlement_address = r.eth_address;
   events_.push_back(event::SettlementAddressRegistered{a.key, r.eth_address});
+  return TxCheck::accept();
+}
+
+// Records one attester's attestation; the one that brings a content to the
+// threshold credits the deposit instead of staying pending. decode_transaction
+// checked the signer (an attester), the chain and the asset.
+TxCheck Executor::attest_deposit(std::uint32_t account, const DepositAttestationTx& d) {
+  const AccountId attester = s_.accounts[account].key;
+  REPLEX_ASSERT(s_.chain().is_attester(attester));
+  TxCheck verdict = check_attestation(s_, attester, d);
+  if (!verdict.ok()) return verdict;
+  const std::string what = "deposit_attestation: deposit " + std::to_string(d.deposit_id) + " on chain " +
+                           std::to_string(d.chain_id);
+  const auto chain_it = s_.deposits.find(d.chain_id);
+  ChainDeposits* chain = chain_it == s_.deposits.end() ? nullptr : &chain_it->second;
+  PendingDeposit* pending = nullptr;
+  if (chain != nullptr) {
+    const auto it = chain->pending.find(d.deposit_id);
+    if (it != chain->pending.end()) pending = &it->second;
+  }
+  const DepositContent content{d.account, d.asset, d.amount};
+  std::size_t agreeing = 0;
+  if (pending != nullptr) {
+    const auto group = pending->groups.find(content);
+    if (group != pending->groups.end()) agreeing = group->second.size();
+  }
+  const auto attestations = static_cast<std::uint32_t>(agreeing + 1);
+  const bool credits = attestations >= s_.chain().attestation_threshold();
+  if (credits) {
+    // The asset's total supply (allocations + deposits) must stay a 64-bit
+    // amount, which is what keeps every balance from overflowing.
+    const Uint128 supply = static_cast<Uint128>(s_.chain().genesis_supply(d.asset)) + s_.deposited[d.asset] + d.amount;
+    if (supply > UINT64_MAX) {
+      return reject(Reason::kAmountOverflow, what + ": the total supply of " + s_.chain().asset(d.asset).symbol +
+                                                 " would exceed 2^64 - 1 units");
+    }
+  } else {
+    const std::uint32_t limit = s_.chain().max_pending_attestations_per_attester();
+    const auto held = s_.pending_attestations.find(attester);
+    if (held != s_.pending_attestations.end() && held->second >= limit) {
+      return reject(Reason::kTooManyPendingAttestations,
+                    what + ": attester " + attester.hex() + " has " + std::to_string(held->second) +
+                        " attestations awaiting the threshold, max_pending_attestations_per_attester is " +
+                        std::to_string(limit));
+    }
+  }
+
+  // Accepted: nothing below can fail.
+  events_.push_back(event::DepositAttested{d.chain_id, d.deposit_id, attester, attestations});
+  if (!credits) {
+    if (chain == nullptr) chain = &s_.deposits[d.chain_id];
+    if (pending == nullptr) pending = &chain->pending[d.deposit_id];
+    const bool fresh = pending->groups[content].insert(attester).second;
+    REPLEX_ASSERT(fresh);
+    ++s_.pending_attestations[attester];
+    return TxCheck::accept();
+  }
+  if (chain == nullptr) chain = &s_.deposits[d.chain_id];
+  if (pending != nullptr) {
+    // The deposit's other attestations, agreeing or not, are settled with it.
+    for (const auto& [other_content, attesters] : pending->groups) {
+      for (const AccountId& a : attesters) {
+        const auto held = s_.pending_attestations.find(a);
+        REPLEX_ASSERT(held != s_.pending_attestations.end() && held->second > 0);
+        if (--held->second == 0) s_.pending_attestations.erase(held);
+      }
+    }
+    chain->pending.erase(d.deposit_id);
+  }
+  chain->mark_credited(d.deposit_id);
+  // A deposit is how a trader who is not in the genesis gets an account.
+  const std::uint32_t target = s_.intern_account(d.account);
+  credit(target, d.asset, d.amount);
+  s_.deposited[d.asset] += d.amount;  // checked above against the supply bound
+  events_.push_back(event::DepositCredited{d.chain_id, d.deposit_id, d.account, d.asset, d.amount});
   return TxCheck::accept();
 }
 

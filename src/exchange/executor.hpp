@@ -21,9 +21,12 @@
 namespace replex::exchange {
 
 // Admission against `state` for inclusion at `height`: the signer has an
-// account, height <= good_til_height <= height + max_tx_ttl_blocks, and the
-// nonce is unused.
+// account, height <= good_til_height <= height + max_tx_ttl_blocks, the
+// nonce is unused, and an attestation is not one the state refuses (below).
 TxCheck check_admission(const State& state, const Transaction& tx, std::uint64_t height);
+// An attestation of a deposit already credited (DEPOSIT_ALREADY_CREDITED) or
+// already attested by `attester` (DUPLICATE_ATTESTATION) is refused.
+TxCheck check_attestation(const State& state, const AccountId& attester, const DepositAttestationTx& d);
 // The same checks but the nonce's, which the Executor makes as it records it,
 // given the signer's account as state.find_account(tx.signer) returns it.
 TxCheck check_header(const State& state, const Transaction& tx, std::uint64_t height,
@@ -49,6 +52,7 @@ class Executor final : private MatchListener {
   TxCheck amend(std::uint32_t account, const AmendOrderTx& a);
   TxCheck withdraw(std::uint32_t account, const WithdrawTx& w);
   TxCheck register_address(std::uint32_t account, const RegisterSettlementAddressTx& r);
+  TxCheck attest_deposit(std::uint32_t account, const DepositAttestationTx& d);
 
   // Runs an admitted, funded order against its market and settles the outcome.
   void run(Slot slot, const TakerBounds& bounds);

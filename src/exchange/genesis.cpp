@@ -14,6 +14,9 @@ namespace replex::exchange {
 namespace {
 
 constexpr std::string_view kGenesisTag = "replex/genesis/v1";
+// Optional trailing sections, each a u8 tag then its fields, in increasing tag
+// order and only when present: a genesis without them encodes as before.
+constexpr std::uint8_t kSettlementSectionTag = 1;
 constexpr std::uint64_t kMinMaxTxBytes = 256;
 constexpr std::uint64_t kMaxMaxTxBytes = 1u << 20;
 constexpr std::uint64_t kMaxTxTtlBlocks = 1'000'000;
@@ -99,6 +102,47 @@ Status validate_market(const GenesisMarket& m, const std::map<std::string, std::
   return Status::ok();
 }
 
+Status validate_settlement(const GenesisSettlement& st, const std::map<std::string, std::uint32_t>& decimals_by_asset) {
+  if (st.attesters.empty()) return bad("settlement.attesters", "at least one attester is required");
+  if (st.attesters.size() > kMaxAttesters) {
+    return bad("settlement.attesters", "more than " + std::to_string(kMaxAttesters));
+  }
+  std::set<AccountId> attesters;
+  for (std::size_t i = 0; i < st.attesters.size(); ++i) {
+    const std::string f = "settlement.attesters[" + std::to_string(i) + "]";
+    if (st.attesters[i] == AccountId{}) return bad(f, "not set (all zero)");
+    if (!attesters.insert(st.attesters[i]).second) return bad(f, "duplicate attester " + st.attesters[i].hex());
+  }
+  if (st.attestation_threshold < 1 || st.attestation_threshold > st.attesters.size()) {
+    return bad("settlement.attestation_threshold", std::to_string(st.attestation_threshold) + " is outside 1.." +
+                                                       std::to_string(st.attesters.size()) + " (the attester count)");
+  }
+  if (st.max_pending_attestations_per_attester < 1 ||
+      st.max_pending_attestations_per_attester > kMaxPendingAttestationsLimit) {
+    return bad("settlement.max_pending_attestations_per_attester",
+               std::to_string(st.max_pending_attestations_per_attester) + " is outside 1.." +
+                   std::to_string(kMaxPendingAttestationsLimit));
+  }
+  if (st.chains.size() > kMaxSettlementChains) {
+    return bad("settlement.chains", "more than " + std::to_string(kMaxSettlementChains));
+  }
+  std::set<std::uint64_t> chain_ids;
+  for (std::size_t i = 0; i < st.chains.size(); ++i) {
+    const GenesisSettlementChain& c = st.chains[i];
+    const std::string f = "settlement.chains[" + std::to_string(i) + "]";
+    if (c.chain_id == 0) return bad(f + ".chain_id", "must be > 0");
+    if (!chain_ids.insert(c.chain_id).second) return bad(f + ".chain_id", "duplicate chain " + std::to_string(c.chain_id));
+    if (c.assets.empty()) return bad(f + ".assets", "at least one asset is required");
+    std::set<std::string> assets;
+    for (std::size_t j = 0; j < c.assets.size(); ++j) {
+      const std::string fa = f + ".assets[" + std::to_string(j) + "]";
+      if (!decimals_by_asset.contains(c.assets[j])) return bad(fa, "unknown asset '" + c.assets[j] + "'");
+      if (!assets.insert(c.assets[j]).second) return bad(fa, "duplicate asset '" + c.assets[j] + "'");
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_genesis(const Genesis& g) {
@@ -159,6 +203,7 @@ Status validate_genesis(const Genesis& g) {
       return bad(f + ".amount", "total supply of " + a.asset + " exceeds 2^64 - 1 units");
     }
   }
+  if (g.settlement) REPLEX_RETURN_IF_ERROR(validate_settlement(*g.settlement, decimals_by_asset));
   return Status::ok();
 }
 
@@ -171,6 +216,13 @@ Genesis canonical_genesis(Genesis g) {
             [](const GenesisAllocation& a, const GenesisAllocation& b) {
               return std::tie(a.account, a.asset) < std::tie(b.account, b.asset);
             });
+  if (g.settlement) {
+    GenesisSettlement& st = *g.settlement;
+    std::sort(st.attesters.begin(), st.attesters.end());
+    std::sort(st.chains.begin(), st.chains.end(),
+              [](const GenesisSettlementChain& a, const GenesisSettlementChain& b) { return a.chain_id < b.chain_id; });
+    for (auto& c : st.chains) std::sort(c.assets.begin(), c.assets.end());
+  }
   return g;
 }
 
@@ -207,6 +259,20 @@ Bytes encode_genesis(const Genesis& input) {
     w.raw(a.account.view());
     w.str(a.asset);
     w.u64(a.amount);
+  }
+  if (g.settlement) {
+    const GenesisSettlement& st = *g.settlement;
+    w.u8(kSettlementSectionTag);
+    w.u32(st.attestation_threshold);
+    w.u32(st.max_pending_attestations_per_attester);
+    w.u32(static_cast<std::uint32_t>(st.attesters.size()));
+    for (const auto& a : st.attesters) w.raw(a.view());
+    w.u32(static_cast<std::uint32_t>(st.chains.size()));
+    for (const auto& c : st.chains) {
+      w.u64(c.chain_id);
+      w.u32(static_cast<std::uint32_t>(c.assets.size()));
+      for (const auto& symbol : c.assets) w.str(symbol);
+    }
   }
   return w.take();
 }
@@ -257,6 +323,35 @@ Result<Genesis> decode_genesis(ByteView bytes) {
     a.asset = r.str("genesis.allocations.asset");
     a.amount = r.u64("genesis.allocations.amount");
     g.allocations.push_back(std::move(a));
+  }
+  // Optional trailing sections (only one is defined).
+  if (r.ok() && r.remaining() > 0) {
+    const std::uint8_t tag = r.u8("genesis.section.tag");
+    if (r.ok() && tag != kSettlementSectionTag) r.fail("genesis.section.tag", "unknown section " + std::to_string(tag));
+    GenesisSettlement st;
+    st.attestation_threshold = r.u32("genesis.settlement.attestation_threshold");
+    st.max_pending_attestations_per_attester = r.u32("genesis.settlement.max_pending_attestations_per_attester");
+    const std::uint32_t attesters = r.u32("genesis.settlement.attesters.count");
+    for (std::uint32_t i = 0; i < attesters && r.ok(); ++i) {
+      if (i >= kMaxAttesters) r.fail("genesis.settlement.attesters.count", "exceeds limit");
+      AccountId key;
+      const ByteView v = r.raw(PublicKey::kSize, "genesis.settlement.attester");
+      if (r.ok()) std::copy(v.begin(), v.end(), key.bytes.begin());
+      st.attesters.push_back(key);
+    }
+    const std::uint32_t chains = r.u32("genesis.settlement.chains.count");
+    for (std::uint32_t i = 0; i < chains && r.ok(); ++i) {
+      if (i >= kMaxSettlementChains) r.fail("genesis.settlement.chains.count", "exceeds limit");
+      GenesisSettlementChain c;
+      c.chain_id = r.u64("genesis.settlement.chain.chain_id");
+      const std::uint32_t listed = r.u32("genesis.settlement.chain.assets.count");
+      for (std::uint32_t j = 0; j < listed && r.ok(); ++j) {
+        if (j >= kMaxAssets) r.fail("genesis.settlement.chain.assets.count", "exceeds limit");
+        c.assets.push_back(r.str("genesis.settlement.chain.asset"));
+      }
+      st.chains.push_back(std::move(c));
+    }
+    g.settlement = std::move(st);
   }
   REPLEX_RETURN_IF_ERROR(r.finish());
   REPLEX_RETURN_IF_ERROR(validate_genesis(g));

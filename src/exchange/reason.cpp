@@ -30,6 +30,12 @@ std::string_view reason_name(std::uint32_t c) {
     case Reason::kAmountOverflow: return "AMOUNT_OVERFLOW";
     case Reason::kUnknownAccount: return "UNKNOWN_ACCOUNT";
     case Reason::kOrderNotAmendable: return "ORDER_NOT_AMENDABLE";
+    case Reason::kNotAnAttester: return "NOT_AN_ATTESTER";
+    case Reason::kUnknownChain: return "UNKNOWN_CHAIN";
+    case Reason::kAssetNotOnChain: return "ASSET_NOT_ON_CHAIN";
+    case Reason::kDuplicateAttestation: return "DUPLICATE_ATTESTATION";
+    case Reason::kDepositAlreadyCredited: return "DEPOSIT_ALREADY_CREDITED";
+    case Reason::kTooManyPendingAttestations: return "TOO_MANY_PENDING_ATTESTATIONS";
   }
   return "UNKNOWN_REASON";
 }

@@ -1,6 +1,8 @@
 // Snapshot encoding and decoding. Layout: docs/wire-formats.md.
 #include <algorithm>
 #include <numeric>
+#include <set>
+#include <string>
 
 #include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
@@ -11,6 +13,10 @@ namespace replex::exchange {
 namespace {
 
 constexpr std::string_view kSnapshotTag = "replex/exchange-snapshot/v1";
+// Optional trailing sections, each a u8 tag then its fields, in increasing tag
+// order and only when they have something to say: a state without settlement
+// data encodes exactly as before the section existed.
+constexpr std::uint8_t kSettlementSectionTag = 1;
 
 Status corrupt(std::string what) { return Status::corruption("snapshot: " + std::move(what)); }
 
@@ -113,6 +119,39 @@ Bytes encode_state(const State& s) {
     w.raw(ByteView(p.eth_address.data(), p.eth_address.size()));
     w.u64(p.height);
   }
+
+  if (s.has_settlement_state()) {
+    w.u8(kSettlementSectionTag);
+    w.u32(static_cast<std::uint32_t>(s.deposited.size()));
+    for (const std::uint64_t v : s.deposited) w.u64(v);
+    w.u32(static_cast<std::uint32_t>(s.deposits.size()));
+    for (const auto& [chain_id, deposits] : s.deposits) {
+      w.u64(chain_id);
+      w.u64(deposits.credited_through);
+      w.u32(static_cast<std::uint32_t>(deposits.credited_above.size()));
+      for (const DepositId id : deposits.credited_above) w.u64(id);
+      w.u32(static_cast<std::uint32_t>(deposits.pending.size()));
+      for (const auto& [deposit_id, pending] : deposits.pending) {
+        w.u64(deposit_id);
+        w.u32(static_cast<std::uint32_t>(pending.groups.size()));
+        for (const auto& [content, attesters] : pending.groups) {
+          w.raw(content.account.view());
+          w.u32(content.asset);
+          w.u64(content.amount);
+          w.u32(static_cast<std::uint32_t>(attesters.size()));
+          for (const AccountId& a : attesters) w.raw(a.view());
+        }
+      }
+    }
+    const auto on_chain = static_cast<std::uint32_t>(std::count_if(
+        s.withdrawals.begin(), s.withdrawals.end(), [](const auto& entry) { return entry.second.chain_id != 0; }));
+    w.u32(on_chain);
+    for (const auto& [id, p] : s.withdrawals) {
+      if (p.chain_id == 0) continue;
+      w.u64(id);
+      w.u64(p.chain_id);
+    }
+  }
   return w.take();
 }
 
@@ -149,6 +188,7 @@ class SnapshotDecoder {
     REPLEX_RETURN_IF_ERROR(read_accounts());
     REPLEX_RETURN_IF_ERROR(read_markets());
     REPLEX_RETURN_IF_ERROR(read_withdrawals());
+    if (r_.ok() && r_.remaining() > 0) REPLEX_RETURN_IF_ERROR(read_settlement());
     REPLEX_RETURN_IF_ERROR(r_.finish().with_context("snapshot: "));
     REPLEX_RETURN_IF_ERROR(audit_state(*s_));
     return std::move(s_);
@@ -421,6 +461,93 @@ class SnapshotDecoder {
       s_->withdrawals.emplace(p.id, p);
     }
     return Status::ok();
+  }
+
+  // The trailing settlement section. Shapes are checked here; what relates it
+  // to the rest of the state (attesters, thresholds, chains, conservation) is
+  // audit_state's.
+  Status read_settlement() {
+    const std::uint8_t tag = r_.u8("snapshot.section.tag");
+    if (!r_.ok()) return r_.status();
+    if (tag != kSettlementSectionTag) return corrupt("unknown trailing section " + std::to_string(tag));
+    if (!rules_->settlement()) return corrupt("a settlement section for a genesis without settlement");
+    const std::uint32_t assets = r_.u32("snapshot.deposited.count");
+    if (r_.ok() && assets != rules_->asset_count()) return corrupt("deposited totals for the wrong number of assets");
+    for (std::uint32_t i = 0; i < assets && r_.ok(); ++i) s_->deposited[i] = r_.u64("snapshot.deposited");
+    std::uint32_t chains = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.deposits.chains.count", 24, chains));
+    for (std::uint32_t c = 0; c < chains; ++c) {
+      const EvmChainId chain_id = r_.u64("snapshot.deposits.chain_id");
+      if (!r_.ok()) return r_.status();
+      if (!s_->deposits.empty() && chain_id <= s_->deposits.rbegin()->first) {
+        return corrupt("deposit chains not in increasing id order");
+      }
+      ChainDeposits& chain = s_->deposits[chain_id];
+      const std::string what = "deposits of chain " + std::to_string(chain_id);
+      chain.credited_through = r_.u64("snapshot.deposits.credited_through");
+      std::uint32_t above = 0;
+      REPLEX_RETURN_IF_ERROR(read_count("snapshot.deposits.credited_above.count", 8, above));
+      for (std::uint32_t i = 0; i < above; ++i) {
+        const DepositId id = r_.u64("snapshot.deposits.credited_above");
+        if (!r_.ok()) return r_.status();
+        // Strictly increasing, and above credited_through + 1 (which would have advanced the watermark).
+        if (id <= chain.credited_through || id - chain.credited_through < 2 ||
+            (!chain.credited_above.empty() && id <= *chain.credited_above.rbegin())) {
+          return corrupt(what + ": credited ids above the watermark out of order or not above it");
+        }
+        chain.credited_above.insert(id);
+      }
+      std::uint32_t pending = 0;
+      REPLEX_RETURN_IF_ERROR(read_count("snapshot.deposits.pending.count", 12, pending));
+      for (std::uint32_t i = 0; i < pending; ++i) {
+        const DepositId id = r_.u64("snapshot.deposit.id");
+        if (!r_.ok()) return r_.status();
+        if (id == 0 || (!chain.pending.empty() && id <= chain.pending.rbegin()->first)) {
+          return corrupt(what + ": pending deposit ids zero or out of order");
+        }
+        PendingDeposit& deposit = chain.pending[id];
+        std::uint32_t groups = 0;
+        REPLEX_RETURN_IF_ERROR(read_count("snapshot.deposit.contents.count", 48, groups));
+        for (std::uint32_t g = 0; g < groups; ++g) {
+          DepositContent content;
+          content.account = read_key("snapshot.deposit.account");
+          content.asset = r_.u32("snapshot.deposit.asset");
+          content.amount = r_.u64("snapshot.deposit.amount");
+          if (!r_.ok()) return r_.status();
+          if (!deposit.groups.empty() && !(deposit.groups.rbegin()->first < content)) {
+            return corrupt(what + ": deposit " + std::to_string(id) + ": contents out of order");
+          }
+          std::set<AccountId>& attesters = deposit.groups[content];
+          std::uint32_t n = 0;
+          REPLEX_RETURN_IF_ERROR(read_count("snapshot.deposit.attesters.count", PublicKey::kSize, n));
+          for (std::uint32_t k = 0; k < n; ++k) {
+            const AccountId attester = read_key("snapshot.deposit.attester");
+            if (!r_.ok()) return r_.status();
+            if (!attesters.empty() && !(*attesters.rbegin() < attester)) {
+              return corrupt(what + ": deposit " + std::to_string(id) + ": attesters out of order");
+            }
+            attesters.insert(attester);
+            ++s_->pending_attestations[attester];
+          }
+        }
+      }
+    }
+    std::uint32_t on_chain = 0;
+    REPLEX_RETURN_IF_ERROR(read_count("snapshot.withdrawal_chains.count", 16, on_chain));
+    WithdrawalId previous = 0;
+    for (std::uint32_t i = 0; i < on_chain; ++i) {
+      const WithdrawalId id = r_.u64("snapshot.withdrawal_chain.withdrawal_id");
+      const EvmChainId chain_id = r_.u64("snapshot.withdrawal_chain.chain_id");
+      if (!r_.ok()) return r_.status();
+      if (id <= previous) return corrupt("withdrawal chains not in increasing withdrawal id order");
+      previous = id;
+      const auto it = s_->withdrawals.find(id);
+      if (it == s_->withdrawals.end()) return corrupt("a chain for withdrawal " + std::to_string(id) + ", not pending");
+      if (chain_id == 0) return corrupt("withdrawal " + std::to_string(id) + ": chain 0 listed");
+      it->second.chain_id = chain_id;
+    }
+    if (r_.ok() && !s_->has_settlement_state()) return corrupt("an empty settlement section");
+    return r_.status();
   }
 
   std::shared_ptr<const ChainRules> rules_;

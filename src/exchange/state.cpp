@@ -7,10 +7,43 @@ namespace replex::exchange {
 State::State(std::shared_ptr<const ChainRules> chain_rules) : rules(std::move(chain_rules)) {
   REPLEX_ASSERT(rules != nullptr);
   withdrawn.assign(rules->asset_count(), 0);
+  deposited.assign(rules->asset_count(), 0);
   markets.reserve(rules->market_count());
   for (MarketIndex m = 0; m < rules->market_count(); ++m) {
     markets.push_back(std::make_unique<MarketState>(rules->market(m), pool));
   }
+}
+
+bool PendingDeposit::attested_by(const AccountId& attester) const {
+  for (const auto& [content, attesters] : groups) {
+    if (attesters.contains(attester)) return true;
+  }
+  return false;
+}
+
+void ChainDeposits::mark_credited(DepositId id) {
+  REPLEX_ASSERT(id > 0 && !credited(id));
+  if (id != credited_through + 1) {
+    credited_above.insert(id);
+    return;
+  }
+  credited_through = id;
+  // Fold the sparse ids that are now consecutive with the watermark.
+  while (!credited_above.empty() && *credited_above.begin() == credited_through + 1) {
+    credited_through = *credited_above.begin();
+    credited_above.erase(credited_above.begin());
+  }
+}
+
+bool State::has_settlement_state() const {
+  if (!deposits.empty()) return true;
+  for (const std::uint64_t d : deposited) {
+    if (d != 0) return true;
+  }
+  for (const auto& [id, w] : withdrawals) {
+    if (w.chain_id != 0) return true;
+  }
+  return false;
 }
 
 std::optional<std::uint32_t> State::find_account(const AccountId& key) const {
@@ -71,6 +104,10 @@ std::unique_ptr<State> genesis_state(std::shared_ptr<const ChainRules> rules) {
     state->accounts[account].balances[asset].available = a.amount;
   }
   state->fee_account = state->intern_account(g.fee_account);
+  // Attesters sign transactions, so they need accounts for their nonces.
+  if (g.settlement) {
+    for (const AccountId& attester : g.settlement->attesters) state->intern_account(attester);
+  }
   return state;
 }
 

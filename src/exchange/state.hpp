@@ -69,6 +69,36 @@ struct MarketState {
   std::set<std::pair<std::uint64_t, OrderId>> sell_stops;  // trigger when last <= stop
 };
 
+// What attesters must agree on for a deposit to be credited.
+struct DepositContent {
+  AccountId account;
+  AssetIndex asset = 0;
+  std::uint64_t amount = 0;
+  friend auto operator<=>(const DepositContent&, const DepositContent&) = default;
+};
+
+// A deposit attested by fewer than the threshold of attesters agreeing on one
+// content. Each attester appears in at most one group.
+struct PendingDeposit {
+  std::map<DepositContent, std::set<AccountId>> groups;  // content -> its distinct attesters
+  bool attested_by(const AccountId& attester) const;
+};
+
+// One settlement chain's deposits. A deposit id is credited iff it is at most
+// credited_through or in credited_above; credited_above holds only ids above
+// credited_through + 1 (that one would have advanced the watermark). Pending
+// ids are never credited ones. An entry exists only once a deposit of the
+// chain was attested, and never becomes empty again.
+struct ChainDeposits {
+  DepositId credited_through = 0;        // every id in 1..credited_through is credited
+  std::set<DepositId> credited_above;    // credited out of order, sparse
+  std::map<DepositId, PendingDeposit> pending;
+
+  bool credited(DepositId id) const { return id <= credited_through || credited_above.contains(id); }
+  // Records `id` as credited, advancing the watermark over consecutive ids.
+  void mark_credited(DepositId id);
+};
+
 struct AccountIdHasher {
   std::size_t operator()(const AccountId& a) const noexcept {
     std::size_t v;
@@ -99,12 +129,14 @@ struct State {
   std::uint64_t next_trade_id = 1;
   std::uint64_t next_withdrawal_id = 1;
   std::vector<std::uint64_t> withdrawn;  // per asset, since genesis
+  std::vector<std::uint64_t> deposited;  // per asset, credited by deposits since genesis
 
   OrderPool pool;
   OrderIdIndex ids{pool};
   std::vector<std::unique_ptr<MarketState>> markets;
-  // Grows only between transactions (genesis, restore; later deposits), so
-  // references into it stay valid while a transaction executes.
+  // Grows at genesis, on restore and when a deposit credits an account it
+  // never saw (State::intern_account, in the middle of that transaction), so
+  // a reference into it is valid only until the next intern_account.
   std::vector<AccountState> accounts;
   std::unordered_map<AccountId, std::uint32_t, AccountIdHasher> account_index;  // lookup only
   std::uint32_t fee_account = 0;
@@ -112,9 +144,20 @@ struct State {
   // good_til_height -> the nonces recorded with it, for pruning.
   std::map<std::uint64_t, std::vector<NonceRef>> nonce_expiry;
   std::map<WithdrawalId, PendingWithdrawal> withdrawals;
+  // Settlement (empty without a settlement section in the genesis).
+  std::map<EvmChainId, ChainDeposits> deposits;
+  // Derived from `deposits` (rebuilt on restore, not encoded): each attester's
+  // attestations in pending deposits, bounded by the genesis'
+  // max_pending_attestations_per_attester. Lookup only.
+  std::map<AccountId, std::uint32_t> pending_attestations;
+
+  // Whether the snapshot's settlement section has anything to say (else it is
+  // absent, so a state without settlement encodes as before the section existed).
+  bool has_settlement_state() const;
 };
 
-// The height-0 state of a chain: genesis allocations credited, fee account created.
+// The height-0 state of a chain: genesis allocations credited, fee account and
+// attesters' accounts created (an attester's account holds its nonces).
 std::unique_ptr<State> genesis_state(std::shared_ptr<const ChainRules> rules);
 
 // Forgets nonces whose good_til_height is below `height`, which becomes the

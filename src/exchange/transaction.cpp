@@ -214,13 +214,59 @@ TxCheck decode_amend(const ChainRules& rules, const v1::AmendOrder& in, AmendOrd
   return TxCheck::accept();
 }
 
+// The settlement chain `chain_id` exists and bridges `asset`.
+TxCheck check_chain_asset(const ChainRules& rules, std::string_view field, std::uint64_t chain_id,
+                          AssetIndex asset) {
+  if (!rules.has_chain(chain_id)) {
+    return reject(Reason::kUnknownChain, std::string(field) + ": chain " + std::to_string(chain_id) +
+                                             " is not a settlement chain of this genesis");
+  }
+  if (!rules.chain_lists_asset(chain_id, asset)) {
+    return reject(Reason::kAssetNotOnChain, std::string(field) + ": asset " + rules.asset(asset).symbol +
+                                                " is not bridged on chain " + std::to_string(chain_id));
+  }
+  return TxCheck::accept();
+}
+
 TxCheck decode_withdraw(const ChainRules& rules, const v1::Withdraw& in, WithdrawTx& out) {
   const auto asset = rules.find_asset(in.asset());
   if (!asset) return reject(Reason::kUnknownAsset, "withdraw.asset: unknown asset '" + in.asset() + "'");
   out.asset = *asset;
   if (in.amount() == 0) return invalid("withdraw.amount", "must be > 0");
   out.amount = in.amount();
+  // Without settlement chains, chain_id 0 is the only destination (as before
+  // chains existed); with them, 0 means the first chain.
+  out.chain_id = in.chain_id() != 0 ? in.chain_id() : rules.default_withdrawal_chain();
+  if (out.chain_id != 0) REPLEX_RETURN_IF_REJECTED(check_chain_asset(rules, "withdraw.chain_id", out.chain_id, out.asset));
   return TxCheck::accept();
+}
+
+TxCheck decode_deposit_attestation(const ChainRules& rules, const AccountId& signer,
+                                   const v1::DepositAttestation& in, DepositAttestationTx& out) {
+  if (!rules.is_attester(signer)) {
+    return reject(Reason::kNotAnAttester,
+                  "deposit_attestation: signer " + signer.hex() + " is not a genesis attester");
+  }
+  const auto asset = rules.find_asset(in.asset());
+  if (!asset) return reject(Reason::kUnknownAsset, "deposit_attestation.asset: unknown asset '" + in.asset() + "'");
+  out.asset = *asset;
+  if (in.deposit_id() == 0) return invalid("deposit_attestation.deposit_id", "must be > 0");
+  out.deposit_id = in.deposit_id();
+  if (in.amount() == 0) return invalid("deposit_attestation.amount", "must be > 0");
+  out.amount = in.amount();
+  if (in.account().size() != PublicKey::kSize) {
+    return invalid("deposit_attestation.account", "expected 32 bytes, got " + std::to_string(in.account().size()));
+  }
+  std::copy(in.account().begin(), in.account().end(), out.account.bytes.begin());
+  if (out.account == AccountId{}) return invalid("deposit_attestation.account", "all zero");
+  if (in.eth_tx_hash().size() != out.eth_tx_hash.size()) {
+    return invalid("deposit_attestation.eth_tx_hash",
+                   "expected 32 bytes, got " + std::to_string(in.eth_tx_hash().size()));
+  }
+  std::copy(in.eth_tx_hash().begin(), in.eth_tx_hash().end(), out.eth_tx_hash.begin());
+  if (in.chain_id() == 0) return invalid("deposit_attestation.chain_id", "must be > 0");
+  out.chain_id = in.chain_id();
+  return check_chain_asset(rules, "deposit_attestation.chain_id", out.chain_id, out.asset);
 }
 
 TxCheck decode_register(const v1::RegisterSettlementAddress& in, RegisterSettlementAddressTx& out) {
@@ -286,6 +332,9 @@ TxCheck decode_transaction(const ChainRules& rules, ByteView envelope, bool veri
     case v1::TransactionBody::kRegisterSettlementAddress:
       return decode_register(body.register_settlement_address(),
                              emplace_kind<RegisterSettlementAddressTx>(out));
+    case v1::TransactionBody::kDepositAttestation:
+      return decode_deposit_attestation(rules, out.signer, body.deposit_attestation(),
+                                        emplace_kind<DepositAttestationTx>(out));
     case v1::TransactionBody::kGenesisAllocation:
       return reject(Reason::kGenesisOnly, "genesis_allocation: only valid in the genesis description");
     case v1::TransactionBody::KIND_NOT_SET:

@@ -85,6 +85,27 @@ Bytes withdraw(TxHeader h, std::string_view asset, std::uint64_t amount) {
   return serialize(body);
 }
 
+Bytes withdraw(TxHeader h, std::string_view asset, std::uint64_t amount, EvmChainId chain_id) {
+  auto body = header(h);
+  auto* w = body.mutable_withdraw();
+  w->set_asset(std::string(asset));
+  w->set_amount(amount);
+  w->set_chain_id(chain_id);  // proto3 leaves a 0 out, so chain 0 encodes as the overload above
+  return serialize(body);
+}
+
+Bytes deposit_attestation(TxHeader h, const DepositAttestationArgs& a) {
+  auto body = header(h);
+  auto* d = body.mutable_deposit_attestation();
+  d->set_chain_id(a.chain_id);
+  d->set_deposit_id(a.deposit_id);
+  d->set_account(std::string(as_chars(a.account.view())));
+  d->set_asset(a.asset);
+  d->set_amount(a.amount);
+  d->set_eth_tx_hash(std::string(reinterpret_cast<const char*>(a.eth_tx_hash.data()), a.eth_tx_hash.size()));
+  return serialize(body);
+}
+
 Bytes register_settlement_address(TxHeader h, const EthAddress& eth_address) {
   auto body = header(h);
   body.mutable_register_settlement_address()->set_eth_address(

@@ -1,7 +1,8 @@
 // GenesisFile: the YAML file every node of a chain shares (docs/configuration.md).
 //
 // It holds the exchange genesis (assets, markets, allocations, fee account,
-// params; decimals written as strings and parsed exactly), the validators
+// params, the optional settlement section; decimals written as strings and
+// parsed exactly), the validators
 // (name, consensus key, p2p node id), the genesis time and the consensus
 // parameters every validator must agree on. Its hash is the chain's height-0
 // block hash, so nodes with different genesis files never agree on a block.

@@ -136,7 +136,8 @@ struct BalanceChanged {
   std::uint64_t available = 0;
   std::uint64_t locked = 0;
 };
-// Tag 12.
+// Tag 12. A withdrawal when the genesis configures no settlement chain
+// (withdrawal.chain_id == 0; the field is not encoded).
 struct WithdrawalRecorded {
   PendingWithdrawal withdrawal;
 };
@@ -145,6 +146,29 @@ struct SettlementAddressRegistered {
   AccountId account;
   EthAddress eth_address{};
 };
+// Tag 14. An attester's attestation of a deposit was recorded.
+struct DepositAttested {
+  EvmChainId chain_id = 0;
+  DepositId deposit_id = 0;
+  AccountId attester;
+  // Distinct attesters of the same content (account, asset, amount), this one
+  // included; reaching the threshold credits the deposit (DepositCredited follows).
+  std::uint32_t attestations = 0;
+};
+// Tag 15. A deposit reached the threshold and was credited to `account`'s
+// available balance (the account is created if it did not exist).
+struct DepositCredited {
+  EvmChainId chain_id = 0;
+  DepositId deposit_id = 0;
+  AccountId account;
+  AssetIndex asset = 0;
+  std::uint64_t amount = 0;
+};
+// Tag 16. A withdrawal to a settlement chain: emitted instead of
+// WithdrawalRecorded when the genesis configures chains (withdrawal.chain_id != 0).
+struct WithdrawalRecordedOnChain {
+  PendingWithdrawal withdrawal;
+};
 
 }  // namespace event
 
@@ -152,7 +176,8 @@ using Event = std::variant<event::TxResult, event::OrderAccepted, event::OrderRe
                            event::OrderTriggered, event::OrderPartiallyFilled, event::OrderFilled,
                            event::OrderCanceled, event::OrderExpired, event::OrderAmended,
                            event::Trade, event::BalanceChanged, event::WithdrawalRecorded,
-                           event::SettlementAddressRegistered>;
+                           event::SettlementAddressRegistered, event::DepositAttested,
+                           event::DepositCredited, event::WithdrawalRecordedOnChain>;
 
 // Canonical bytes: u32 count, then each event as u8 tag and its fields.
 void encode_event(ByteWriter& out, const Event& e);

@@ -53,7 +53,8 @@ class ExchangeApp final : public abci::Application {
   TxCheck full_check(ByteView tx, std::uint64_t height) const;
 
   // Read side. Orders are open ones only (resting or pending stop); closed
-  // orders live on in the events, not in the state.
+  // orders live on in the events, not in the state. Account queries see
+  // accounts created by deposits like genesis ones.
   const ChainRules& rules() const { return *rules_; }
   const std::vector<Event>& last_block_events() const { return events_; }
   std::optional<OrderInfo> order(OrderId id) const;
@@ -73,10 +74,18 @@ class ExchangeApp final : public abci::Application {
   std::vector<PendingWithdrawal> pending_withdrawals() const;
   // Total withdrawn per asset since genesis.
   std::uint64_t withdrawn_total(AssetIndex asset) const;
+  // Total credited by deposits per asset since genesis (0 without settlement).
+  std::uint64_t deposited_total(AssetIndex asset) const;
+  // A deposit as the state knows it: unknown, pending (the attestations so
+  // far, grouped by content) or credited.
+  DepositStatus deposit_status(EvmChainId chain_id, DepositId deposit_id) const;
+  // Every account key, sorted: genesis accounts, attesters and accounts
+  // created by deposits. O(accounts).
+  std::vector<AccountId> accounts() const;
 
-  // Full audit of the state's invariants (conservation per asset, every
-  // order's lock summing to the locked balances, books uncrossed, indices
-  // consistent). O(state); for tests and operators, never on the hot path.
+  // Full audit of the state's invariants (conservation per asset with
+  // deposits, every order's lock summing to the locked balances, books
+  // uncrossed, indices consistent, deposits and attestations well-formed). O(state); for tests and operators, never on the hot path.
   Status check_invariants() const;
 
  private:

@@ -37,9 +37,15 @@ enum class Reason : std::uint32_t {
   kAmountOverflow = 23,          // a price * quantity product does not fit in 64 bits
   kUnknownAccount = 24,          // the signer has never been funded (no account in state)
   kOrderNotAmendable = 25,       // pending stop orders cannot be amended; cancel and re-place
+  kNotAnAttester = 26,           // a deposit attestation signed by a key not among the genesis attesters
+  kUnknownChain = 27,            // a settlement chain id the genesis does not configure
+  kAssetNotOnChain = 28,         // the asset is not bridged on that settlement chain
+  kDuplicateAttestation = 29,    // the attester already attested this deposit
+  kDepositAlreadyCredited = 30,  // the deposit was credited before (a late attestation; harmless)
+  kTooManyPendingAttestations = 31,  // the attester's attestations awaiting the threshold are at the limit
 };
 
-inline constexpr std::uint32_t kMaxReasonCode = 25;
+inline constexpr std::uint32_t kMaxReasonCode = 31;
 
 constexpr std::uint32_t code(Reason r) { return static_cast<std::uint32_t>(r); }
 

@@ -4,7 +4,8 @@
 // decode_transaction() performs every check that needs only the genesis:
 // size, envelope, signature (optional), body, known market / asset, enums in
 // range, the fields each kind requires, tick and lot multiples, quantity
-// bounds, client id length and charset, and amounts that must fit 64 bits.
+// bounds, client id length and charset, amounts that must fit 64 bits, and
+// the settlement rules (attester signer, configured chain listing the asset).
 // It reads nothing mutable, so it is thread-safe.
 #pragma once
 
@@ -55,9 +56,22 @@ struct AmendOrderTx {
   std::uint64_t new_lots = 0;
 };
 
+// chain_id is resolved: 0 in the transaction becomes the default chain, so it
+// is 0 here only when the genesis configures no chain.
 struct WithdrawTx {
   AssetIndex asset = 0;
   std::uint64_t amount = 0;
+  EvmChainId chain_id = 0;
+};
+
+// Signed by a genesis attester; the chain is configured and lists the asset.
+struct DepositAttestationTx {
+  EvmChainId chain_id = 0;
+  DepositId deposit_id = 0;  // > 0
+  AccountId account;         // not all-zero
+  AssetIndex asset = 0;
+  std::uint64_t amount = 0;  // > 0
+  EthTxHash eth_tx_hash{};
 };
 
 struct RegisterSettlementAddressTx {
@@ -69,7 +83,7 @@ struct Transaction {
   std::uint64_t nonce = 0;
   std::uint64_t good_til_height = 0;
   std::variant<PlaceOrderTx, CancelOrderTx, CancelAllTx, AmendOrderTx, WithdrawTx,
-               RegisterSettlementAddressTx>
+               RegisterSettlementAddressTx, DepositAttestationTx>
       kind;
 };
 

@@ -36,6 +36,15 @@ struct PlaceOrderArgs {
   SelfTradePrevention self_trade_prevention = SelfTradePrevention::kExpireMaker;
 };
 
+struct DepositAttestationArgs {
+  EvmChainId chain_id = 0;
+  DepositId deposit_id = 0;
+  AccountId account;
+  std::string asset;
+  std::uint64_t amount = 0;
+  EthTxHash eth_tx_hash{};
+};
+
 namespace tx_body {
 Bytes place_order(TxHeader h, const PlaceOrderArgs& args);
 Bytes cancel_order(TxHeader h, std::string_view market, OrderId order_id);
@@ -44,6 +53,9 @@ Bytes cancel_all(TxHeader h, std::string_view market);  // empty market: every m
 Bytes amend_order(TxHeader h, std::string_view market, OrderId order_id, std::uint64_t new_price,
                   std::uint64_t new_quantity);
 Bytes withdraw(TxHeader h, std::string_view asset, std::uint64_t amount);
+// chain_id 0 is the genesis' default (and encodes exactly as the overload above).
+Bytes withdraw(TxHeader h, std::string_view asset, std::uint64_t amount, EvmChainId chain_id);
+Bytes deposit_attestation(TxHeader h, const DepositAttestationArgs& args);
 Bytes register_settlement_address(TxHeader h, const EthAddress& eth_address);
 Bytes genesis_allocation(TxHeader h, const AccountId& account, std::string_view asset,
                          std::uint64_t amount);
@@ -75,6 +87,14 @@ class TxBuilder {
   }
   Bytes withdraw(const KeyPair& key, TxHeader h, std::string_view asset, std::uint64_t amount) const {
     return seal(key, tx_body::withdraw(h, asset, amount));
+  }
+  Bytes withdraw(const KeyPair& key, TxHeader h, std::string_view asset, std::uint64_t amount,
+                 EvmChainId chain_id) const {
+    return seal(key, tx_body::withdraw(h, asset, amount, chain_id));
+  }
+  // Signed by an attester (a validator's consensus key).
+  Bytes deposit_attestation(const KeyPair& key, TxHeader h, const DepositAttestationArgs& args) const {
+    return seal(key, tx_body::deposit_attestation(h, args));
   }
   Bytes register_settlement_address(const KeyPair& key, TxHeader h, const EthAddress& addr) const {
     return seal(key, tx_body::register_settlement_address(h, addr));

@@ -1,5 +1,6 @@
 // Value types shared by the exchange's public API: ids, enums and the views
-// the node's read side receives (orders, balances, depth, withdrawals).
+// the node's read side receives (orders, balances, depth, withdrawals,
+// deposits).
 // All plain data; prices and quantities are integers in the units of
 // proto/replex/v1/tx.proto (price units, base units, asset units).
 #pragma once
@@ -23,6 +24,11 @@ using AccountId = PublicKey;
 using AssetIndex = std::uint32_t;
 using MarketIndex = std::uint32_t;
 using EthAddress = std::array<std::uint8_t, 20>;
+using EthTxHash = std::array<std::uint8_t, 32>;
+// An EVM chain's EIP-155 id; 0 stands for "no chain" (no settlement chains configured).
+using EvmChainId = std::uint64_t;
+// A deposit's id in its chain's Settlement contract (sequential from 1).
+using DepositId = std::uint64_t;
 
 // Enum values equal the proto values, so conversions are checked casts.
 enum class Side : std::uint8_t { kBuy = 1, kSell = 2 };
@@ -91,7 +97,30 @@ struct PendingWithdrawal {
   std::uint64_t amount = 0;
   EthAddress eth_address{};
   std::uint64_t height = 0;  // block that recorded it
+  EvmChainId chain_id = 0;   // destination chain; 0 when the genesis configures none
   friend bool operator==(const PendingWithdrawal&, const PendingWithdrawal&) = default;
+};
+
+// The attestations of a deposit that agree on its content.
+struct DepositAttestations {
+  AccountId account;
+  AssetIndex asset = 0;
+  std::uint64_t amount = 0;
+  std::vector<AccountId> attesters;  // sorted; fewer than the threshold while pending
+  friend bool operator==(const DepositAttestations&, const DepositAttestations&) = default;
+};
+
+enum class DepositState : std::uint8_t {
+  kUnknown = 0,   // never attested (or attested only by transactions that were refused)
+  kPending = 1,   // attested, below the threshold
+  kCredited = 2,  // credited to its account, once and for all
+};
+
+struct DepositStatus {
+  DepositState state = DepositState::kUnknown;
+  // kPending: one entry per distinct (account, asset, amount) attested, in that order.
+  std::vector<DepositAttestations> contents;
+  friend bool operator==(const DepositStatus&, const DepositStatus&) = default;
 };
 
 }  // namespace replex::exchange

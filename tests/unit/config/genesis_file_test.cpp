@@ -197,6 +197,96 @@ TEST(GenesisFile, RenderEscapesTextThatYamlWouldMisread) {
   EXPECT_EQ(again->hash(), g->hash());
 }
 
+// Lines 31.. after genesis_yaml(kMarket, kAllocation), whose last line is 30.
+const std::string kSettlement =
+    "settlement:\n"
+    "  attesters:\n"
+    "    - " + key_hex("ck1") + "\n"
+    "    - " + key_hex("ck0") + "\n"      // line 34
+    "  attestation_threshold: 2\n"
+    "  chains:\n"
+    "    - chain_id: 31337\n"
+    "      assets: [USDT, BTC]\n"
+    "    - chain_id: 1\n"
+    "      assets: [USDT]\n";
+
+std::string with_settlement(const std::string& settlement) { return genesis_yaml(kMarket, kAllocation) + settlement; }
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(GenesisFile, SettlementSectionParsesAndRoundTrips) {
+  auto g = parse_genesis_file(with_settlement(kSettlement), "genesis.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  ASSERT_TRUE(g->exchange.settlement.has_value());
+  const exchange::GenesisSettlement& st = *g->exchange.settlement;
+  // In file order; the exchange sorts them for its encoding.
+  EXPECT_EQ(st.attesters, (std::vector<PublicKey>{KeyPair::from_label("ck1").public_key(),
+                                                  KeyPair::from_label("ck0").public_key()}));
+  EXPECT_EQ(st.attestation_threshold, 2u);
+  EXPECT_EQ(st.max_pending_attestations_per_attester, 10'000u);  // the default
+  ASSERT_EQ(st.chains.size(), 2u);
+  EXPECT_EQ(st.chains[0].chain_id, 31337u);
+  EXPECT_EQ(st.chains[0].assets, (std::vector<std::string>{"USDT", "BTC"}));
+  EXPECT_EQ(st.chains[1].chain_id, 1u);
+
+  const std::string rendered = render_genesis_file(*g);
+  EXPECT_NE(rendered.find("\"settlement\":"), std::string::npos) << rendered;  // keys are emitted quoted
+  auto again = parse_genesis_file(rendered, "rendered");
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string() << "\n" << rendered;
+  EXPECT_EQ(*again, *g);
+  EXPECT_EQ(again->hash(), g->hash());
+
+  // The section is bound by the hash; a genesis without it renders without it.
+  auto without = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");
+  ASSERT_TRUE(without.is_ok());
+  EXPECT_FALSE(without->exchange.settlement.has_value());
+  EXPECT_EQ(render_genesis_file(*without).find("settlement"), std::string::npos);
+  EXPECT_NE(without->hash(), g->hash());
+  GenesisFile other = *g;
+  other.exchange.settlement->chains[1].assets.push_back("BTC");
+  EXPECT_NE(other.hash(), g->hash());
+
+  auto limited = parse_genesis_file(
+      with_settlement(replaced(kSettlement, "  chains:\n", "  max_pending_attestations_per_attester: 50\n  chains:\n")),
+      "genesis.yaml");
+  ASSERT_TRUE(limited.is_ok()) << limited.status().to_string();
+  EXPECT_EQ(limited->exchange.settlement->max_pending_attestations_per_attester, 50u);
+  auto no_chains = parse_genesis_file(with_settlement(kSettlement.substr(0, kSettlement.find("  chains:"))), "g.yaml");
+  ASSERT_TRUE(no_chains.is_ok()) << no_chains.status().to_string();
+  EXPECT_TRUE(no_chains->exchange.settlement->chains.empty());
+}
+
+TEST(GenesisFile, SettlementSectionIsStrictAndNamesTheField) {
+  std::string error = parse_error(with_settlement(kSettlement + "  extra: 1\n"));
+  EXPECT_NE(error.find("settlement.extra: unknown key"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n",
+                                               "      assets: [USDT]\n      token: \"0xabc\"\n")));
+  EXPECT_NE(error.find("settlement.chains[1].token: unknown key"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, key_hex("ck0"), "abcd")));
+  EXPECT_NE(error.find("genesis.yaml:34: settlement.attesters[1]: expected 64 hex digits"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 3")));
+  EXPECT_NE(error.find("settlement.attestation_threshold: 3 is outside 1..2"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 0")));
+  EXPECT_NE(error.find("settlement.attestation_threshold"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "[USDT, BTC]", "[USDT, DOGE]")));
+  EXPECT_NE(error.find("settlement.chains[0].assets[1]: unknown asset 'DOGE'"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 0\n")));
+  EXPECT_NE(error.find("settlement.chains[1].chain_id"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 31337\n")));
+  EXPECT_NE(error.find("settlement.chains[1].chain_id: duplicate chain 31337"), std::string::npos) << error;
+  error = parse_error(with_settlement("settlement:\n  attestation_threshold: 1\n"));
+  EXPECT_NE(error.find("settlement.attesters: required key is missing"), std::string::npos) << error;
+  error = parse_error(with_settlement("settlement:\n  attesters: " + key_hex("ck0") + "\n  attestation_threshold: 1\n"));
+  EXPECT_NE(error.find("settlement.attesters: expected a list"), std::string::npos) << error;
+  error = parse_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n", "")));
+  EXPECT_NE(error.find("settlement.chains[1].assets: required key is missing"), std::string::npos) << error;
+}
+
 TEST(GenesisFile, ExampleGenesisInTheRepositoryIsValid) {
   auto g = load_genesis_file(std::string(REPLEX_SOURCE_DIR) + "/config/genesis.example.yaml");
   ASSERT_TRUE(g.is_ok()) << g.status().to_string();

@@ -46,6 +46,23 @@ inline Genesis test_genesis(const std::vector<std::string>& traders = {"alice", 
   return g;
 }
 
+// Settlement: four attesters (labels "val0".."val3"), threshold 3; chain 1
+// bridges BTC and USDT (the default withdrawal chain: lowest id), chain 31337
+// BASE, QUOTE and USDT.
+inline const std::vector<std::string> kAttesters = {"val0", "val1", "val2", "val3"};
+inline constexpr EvmChainId kMainnet = 1;
+inline constexpr EvmChainId kAnvil = 31337;
+
+inline Genesis settlement_genesis(const std::vector<std::string>& traders = {"alice", "bob", "carol", "dave"}) {
+  Genesis g = test_genesis(traders);
+  GenesisSettlement st;
+  for (const auto& a : kAttesters) st.attesters.push_back(KeyPair::from_label(a).public_key());
+  st.attestation_threshold = 3;
+  st.chains = {{kAnvil, {"USDT", "QUOTE", "BASE"}}, {kMainnet, {"USDT", "BTC"}}};  // canonicalised by genesis
+  g.settlement = std::move(st);
+  return g;
+}
+
 inline PlaceOrderArgs limit(Side side, std::uint64_t price, std::uint64_t quantity,
                             TimeInForce tif = TimeInForce::kGtc) {
   PlaceOrderArgs a;

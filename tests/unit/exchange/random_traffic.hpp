@@ -16,12 +16,26 @@
 namespace replex::exchange::testing {
 
 inline const std::vector<std::string> kTraders = {"alice", "bob", "carol", "dave", "erin"};
+// Traders who are in no genesis: only deposits give them an account.
+inline const std::vector<std::string> kNewcomers = {"frank", "grace"};
+
+struct TrafficOptions {
+  // Adds deposit attestations (from kAttesters, for settlement_genesis()'s
+  // chains: agreeing, disagreeing, duplicate, late and refused ones),
+  // withdrawals to each chain, and kNewcomers, who trade once a deposit
+  // funds them. Off, the generated sequence is exactly what it always was
+  // (the golden test pins it).
+  bool settlement = false;
+};
 
 // Random but valid-looking traffic, with a share of rejections of every kind.
 class Traffic {
  public:
-  explicit Traffic(std::uint64_t seed) : rng_(seed), builder_(std::string(kChain)) {
-    for (const auto& t : kTraders) keys_.emplace(t, KeyPair::from_label(t));
+  explicit Traffic(std::uint64_t seed, TrafficOptions options = {})
+      : rng_(seed), builder_(std::string(kChain)), options_(options), traders_(kTraders) {
+    if (options_.settlement) traders_.insert(traders_.end(), kNewcomers.begin(), kNewcomers.end());
+    for (const auto& t : traders_) keys_.emplace(t, KeyPair::from_label(t));
+    for (const auto& a : kAttesters) keys_.emplace(a, KeyPair::from_label(a));
   }
 
   std::vector<Bytes> block(const ExchangeApp& app, std::size_t max_txs) {
@@ -69,7 +83,7 @@ class Traffic {
 
  private:
   std::uint64_t pick(std::uint64_t lo, std::uint64_t hi) { return lo + rng_() % (hi - lo + 1); }
-  const std::string& trader() { return kTraders[pick(0, kTraders.size() - 1)]; }
+  const std::string& trader() { return traders_[pick(0, traders_.size() - 1)]; }
 
   TxHeader header(const ExchangeApp& app, const std::string& who) {
     const std::uint64_t next_height = app.last_height() + 1;
@@ -86,7 +100,72 @@ class Traffic {
     return std::max<std::uint64_t>(1, centre + pick(0, 2 * spread) - spread);
   }
 
+  // A deposit the traffic made up, as it "happened" on its chain.
+  struct Deposit {
+    EvmChainId chain_id = 0;
+    DepositId id = 0;
+    std::string account;
+    std::string asset;
+    std::uint64_t amount = 0;
+  };
+
+  Bytes attestation(const std::string& attester, const ExchangeApp& app, DepositAttestationArgs args) {
+    return builder_.deposit_attestation(keys_.at(attester), header(app, attester), args);
+  }
+
+  Bytes settlement_tx(const ExchangeApp& app) {
+    static const char* kMainnetAssets[] = {"BTC", "USDT"};
+    static const char* kAnvilAssets[] = {"BASE", "QUOTE", "USDT"};
+    const std::uint64_t dice = pick(0, 99);
+    if (dice < 60) {
+      if (deposits_.empty() || pick(0, 2) == 0) {
+        Deposit d;
+        d.chain_id = pick(0, 1) == 0 ? kMainnet : kAnvil;
+        d.id = ++next_deposit_id_[d.chain_id];
+        // Newcomers get most deposits: it is how they join.
+        d.account = pick(0, 1) == 0 ? kNewcomers[pick(0, kNewcomers.size() - 1)] : trader();
+        d.asset = d.chain_id == kMainnet ? kMainnetAssets[pick(0, 1)] : kAnvilAssets[pick(0, 2)];
+        d.amount = d.asset == std::string("BTC") ? 100'000 * pick(1, 50) : pick(1, 200'000);
+        deposits_.push_back(d);
+      }
+      // Mostly recent deposits, so most reach the threshold; attesters pick at
+      // random, so some attest twice or after the credit.
+      const std::size_t recent = std::min<std::size_t>(deposits_.size(), 12);
+      const Deposit& d = deposits_[deposits_.size() - 1 - pick(0, recent - 1)];
+      DepositAttestationArgs args{d.chain_id, d.id, keys_.at(d.account).public_key(), d.asset, d.amount, {}};
+      args.eth_tx_hash[0] = static_cast<std::uint8_t>(d.id);
+      if (pick(0, 9) == 0) args.amount += 1;  // a disagreeing (faulty) attestation
+      return attestation(kAttesters[pick(0, kAttesters.size() - 1)], app, args);
+    }
+    if (dice < 68) {
+      // Refused: a trader attesting, an unknown chain, an asset not on the chain, deposit 0.
+      DepositAttestationArgs args{kAnvil, pick(1, 50), keys_.at(trader()).public_key(), "QUOTE", pick(1, 1000), {}};
+      switch (pick(0, 3)) {
+        case 0: {
+          const std::string& who = trader();
+          return builder_.deposit_attestation(keys_.at(who), header(app, who), args);
+        }
+        case 1: args.chain_id = 5; break;
+        case 2: args.asset = "BTC"; break;
+        default: args.deposit_id = 0; break;
+      }
+      return attestation(kAttesters[pick(0, kAttesters.size() - 1)], app, args);
+    }
+    if (dice < 90) {
+      static const char* kAssets[] = {"BASE", "QUOTE", "BTC", "USDT"};
+      static const EvmChainId kChains[] = {0, kMainnet, kAnvil, 5};
+      const std::string& who = trader();
+      return builder_.withdraw(keys_.at(who), header(app, who), kAssets[pick(0, 3)], pick(1, 5000), kChains[pick(0, 3)]);
+    }
+    EthAddress addr{};
+    for (auto& b : addr) b = static_cast<std::uint8_t>(rng_());
+    const std::string& who = trader();
+    return builder_.register_settlement_address(keys_.at(who), header(app, who), addr);
+  }
+
   Bytes tx(const ExchangeApp& app) {
+    // Only with the option: the rng is not drawn from otherwise.
+    if (options_.settlement && pick(0, 99) < 20) return settlement_tx(app);
     const std::string& who = trader();
     const KeyPair& key = keys_.at(who);
     const MarketIndex base_quote = *app.rules().find_market(kMarket);
@@ -192,9 +271,13 @@ class Traffic {
  private:
   std::mt19937_64 rng_;
   TxBuilder builder_;
+  TrafficOptions options_;
+  std::vector<std::string> traders_;
   std::map<std::string, KeyPair> keys_;
   std::map<std::string, std::uint64_t> nonces_;
   std::vector<Bytes> history_;
+  std::vector<Deposit> deposits_;
+  std::map<EvmChainId, DepositId> next_deposit_id_;
 };
 
 }  // namespace replex::exchange::testing
