@@ -15,7 +15,8 @@ constexpr std::string_view kServiceName = "replex.v1.NodeService";
 
 }  // namespace
 
-Result<std::unique_ptr<GrpcServer>> GrpcServer::start(ApiContext context, NodeIdentity identity) {
+Result<std::unique_ptr<GrpcServer>> GrpcServer::start(ApiContext context, NodeIdentity identity,
+                                                      const std::vector<grpc::Service*>& services) {
   REPLEX_ASSIGN_OR_RETURN(config::ListenAddress listen, config::parse_listen_address(identity.grpc_listen));
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   server->shutdown_grace_ms_ = context.api.shutdown_grace_ms;
@@ -31,6 +32,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(ApiContext context, NodeId
   quota.SetMaxThreads(static_cast<int>(context.api.max_threads));
   builder.SetResourceQuota(quota);
   builder.RegisterService(server->service_.get());
+  for (grpc::Service* service : services) builder.RegisterService(service);
   server->service_->set_identity(identity);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || bound_port == 0) {
@@ -41,6 +43,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(ApiContext context, NodeId
   identity.grpc_listen = config::ListenAddress{listen.host, server->port_}.to_string();
   server->service_->set_identity(std::move(identity));
   server->server_->GetHealthCheckService()->SetServingStatus(std::string(kServiceName), true);
+  server->server_->GetHealthCheckService()->SetServingStatus("replex.v1.ExchangeService", true);
   return server;
 }
 

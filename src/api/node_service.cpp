@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "block_info.hpp"
 #include "submit_call.hpp"
 
 #include "replex/core/tx_envelope.hpp"
@@ -84,40 +85,27 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*, const v1::GetStatu
 }
 
 grpc::Status NodeServiceImpl::load_block(std::uint64_t height, v1::Block* out) const {
-  auto stored = ctx_.store.block_at(height);
-  if (!stored) {
-    if (stored.status().code() == StatusCode::kNotFound) {
-      return {grpc::StatusCode::NOT_FOUND, "no block at height " + std::to_string(height) + " on this node"};
-    }
-    return {grpc::StatusCode::INTERNAL, stored.status().to_string()};
+  auto block = load_block_info(ctx_, height);
+  if (!block) {
+    const ApiError& e = block.error();
+    return {e.kind == ApiErrorKind::kNotFound ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INTERNAL, e.message};
   }
-  auto block = consensus::decode_block(stored->block, ctx_.block_limits, ctx_.genesis.chain_id());
-  if (!block) return {grpc::StatusCode::INTERNAL, "stored block: " + block.status().to_string()};
-  const auto& header = block->header;
-  out->set_height(header.height);
-  out->set_block_hash(bytes_of(stored->block_hash));
-  out->set_prev_block_hash(bytes_of(header.prev_block_hash));
-  out->set_time_ms(header.time_ms);
-  out->set_proposer(header.proposer);
-  out->set_app_hash(bytes_of(stored->app_hash));
-  out->set_tx_root(bytes_of(header.tx_root));
-  for (std::size_t i = 0; i < block->txs.size(); ++i) {
-    const Bytes& tx = block->txs[i];
-    out->add_transactions(std::string(as_chars(tx)));
-    const Hash256 hash = tx_hash(tx);
+  out->set_height(block->height);
+  out->set_block_hash(bytes_of(block->block_hash));
+  out->set_prev_block_hash(bytes_of(block->prev_block_hash));
+  out->set_time_ms(block->time_ms);
+  out->set_proposer(block->proposer);
+  out->set_app_hash(bytes_of(block->app_hash));
+  out->set_tx_root(bytes_of(block->tx_root));
+  for (std::size_t i = 0; i < block->transactions.size(); ++i) {
+    out->add_transactions(std::string(as_chars(block->transactions[i])));
     v1::TransactionResult* result = out->add_results();
-    result->set_tx_hash(bytes_of(hash));
-    // The index records one location per hash: the applied occurrence when
-    // there is one. A later copy of an applied transaction (a replay) can
-    // only have been refused as a duplicate nonce.
-    auto location = ctx_.store.find_tx(hash);
-    std::uint32_t code = exchange::code(exchange::Reason::kDuplicateNonce);
-    if (location && location->height == header.height && location->index == i) code = location->code;
-    result->set_result_code(code);
-    result->set_result(std::string(exchange::reason_name(code)));
+    result->set_tx_hash(bytes_of(block->results[i].tx_hash));
+    result->set_result_code(block->results[i].code);
+    result->set_result(std::string(exchange::reason_name(block->results[i].code)));
   }
-  out->set_block_bytes(std::string(as_chars(stored->block)));
-  out->set_certificate(std::string(as_chars(stored->certificate)));
+  out->set_block_bytes(std::string(as_chars(block->block_bytes)));
+  out->set_certificate(std::string(as_chars(block->certificate)));
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "commands.hpp"
+
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -70,10 +72,11 @@ int cmd_testnet(const TestnetOptions& options) {
   for (const auto& node : layout->nodes) {
     std::cout << node.name << ": " << node_mode_name(node.mode) << " home=" << node.home
               << " p2p=" << options.host << ":" << node.p2p_port << " grpc=" << options.host << ":"
-              << node.grpc_port << " node_id=" << node.node_id.hex() << "\n";
+              << node.grpc_port << " rest=" << options.host << ":" << node.rest_port
+              << " node_id=" << node.node_id.hex() << "\n";
   }
   std::cout << "accounts: " << layout->account_key_files.size() << " funded demo traders in " << options.out_dir
-            << "/accounts\n"
+            << "/accounts (keys and API keys in accounts.yaml)\n"
             << "start a node: replex start --home " << options.out_dir << "/node0\n";
   return kExitOk;
 }
@@ -266,6 +269,7 @@ int run_cli(int argc, char** argv) {
   int code = kExitOk;
 
   TestnetOptions testnet;
+  testnet.rest_port = 8080;  // node0's REST where the README's examples expect it, when free
   auto* testnet_cmd = app.add_subcommand("testnet", "Generate keys, genesis and configs for a local cluster");
   testnet_cmd->add_option("--validators,-v", testnet.validators, "Validators")->capture_default_str();
   testnet_cmd->add_option("--observers", testnet.observers, "Observers")->capture_default_str();
@@ -274,6 +278,8 @@ int run_cli(int argc, char** argv) {
   testnet_cmd->add_option("--base-port", testnet.base_port, "First port; 0 finds free loopback ports")
       ->capture_default_str();
   testnet_cmd->add_option("--accounts", testnet.accounts, "Funded demo trader accounts")->capture_default_str();
+  testnet_cmd->add_option("--rest-port", testnet.rest_port, "node0's REST port when free (0: any free port)")
+      ->capture_default_str();
   testnet_cmd->add_option("--host", testnet.host, "Listen address of every node")->capture_default_str();
   testnet_cmd->add_option("--log-level", testnet.log_level, "logging.level of every node")->capture_default_str();
   testnet_cmd->callback([&] { code = cmd_testnet(testnet); });
@@ -323,6 +329,8 @@ int run_cli(int argc, char** argv) {
   config_check->callback([&] { code = cmd_config_check(config_file); });
 
   client::add_bench_command(app, code);
+  add_trading_commands(app, code);
+  add_apikey_commands(app, code);
 
   try {
     app.parse(argc, argv);

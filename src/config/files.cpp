@@ -54,6 +54,19 @@ Status write_new_file(const std::string& path, std::string_view text, mode_t mod
   return status;
 }
 
+Status replace_file(const std::string& path, std::string_view text, mode_t mode) {
+  const std::string temporary = path + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove(temporary, ec);  // a leftover of an interrupted replace
+  REPLEX_RETURN_IF_ERROR(write_new_file(temporary, text, mode));
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const Status failed = Status::io_error(path + ": rename: " + std::strerror(errno));
+    std::filesystem::remove(temporary, ec);
+    return failed;
+  }
+  return Status::ok();
+}
+
 Status make_directories(const std::string& path, mode_t mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

@@ -123,6 +123,35 @@ void read_api(YamlMap& m, ApiSection& s) {
   m.u32("max_block_streams", s.max_block_streams, 1, 100'000);
   m.u32("max_stream_lag_blocks", s.max_stream_lag_blocks, 1, 100'000'000);
   m.u32("shutdown_grace_ms", s.shutdown_grace_ms, 0, kMaxTimeoutMs);
+  m.boolean("rest_enabled", s.rest_enabled);
+  m.string("rest_listen", s.rest_listen, false);
+  if (m.has("rest_listen")) {
+    if (auto parsed = parse_listen_address(s.rest_listen); !parsed) m.error("rest_listen", parsed.status().message());
+  }
+  m.u32("rest_threads", s.rest_threads, 1, 256);
+  m.u32("max_connections", s.max_connections, 1, 1'000'000);
+  m.u32("max_body_bytes", s.max_body_bytes, 1024, 64u << 20);
+  m.u32("max_header_bytes", s.max_header_bytes, 1024, 1u << 20);
+  m.u32("idle_timeout_ms", s.idle_timeout_ms, 100, kMaxTimeoutMs);
+  m.u32("max_key_requests_per_s", s.max_key_requests_per_s, 1, 10'000'000);
+  m.u32("max_key_burst_requests", s.max_key_burst_requests, 1, 10'000'000);
+  m.u32("max_ip_requests_per_s", s.max_ip_requests_per_s, 1, 10'000'000);
+  m.u32("max_ip_burst_requests", s.max_ip_burst_requests, 1, 10'000'000);
+  m.u32("max_rate_limited_clients", s.max_rate_limited_clients, 16, 100'000'000);
+  m.u32("max_ws_subscriptions", s.max_ws_subscriptions, 1, 100'000);
+  m.u64("max_ws_send_queue_bytes", s.max_ws_send_queue_bytes, 4096, 1ull << 34);
+  m.u32("max_ws_message_bytes", s.max_ws_message_bytes, 256, 16u << 20);
+  m.boolean("custodial", s.custodial);
+  m.string("api_keys_file", s.api_keys_file, false);
+  m.string("keystore_dir", s.keystore_dir, false);
+  m.u32("custodial_ttl_blocks", s.custodial_ttl_blocks, 1, 1'000'000);
+  m.u32("max_trades_kept", s.max_trades_kept, 1, 100'000'000);
+  m.u32("max_candles_kept", s.max_candles_kept, 1, 100'000'000);
+  m.u32("max_orders_kept", s.max_orders_kept, 1, 100'000'000);
+  m.u32("max_account_orders_kept", s.max_account_orders_kept, 1, 100'000'000);
+  m.u32("max_account_trades_kept", s.max_account_trades_kept, 1, 100'000'000);
+  m.u32("max_history_blocks", s.max_history_blocks, 0, 100'000'000);
+  m.u32("max_page_size", s.max_page_size, 1, 1'000'000);
 }
 
 void read_settlement(YamlMap& m, SettlementSection& s) {

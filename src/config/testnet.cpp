@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "replex/config/api_keys.hpp"
 #include "replex/config/files.hpp"
 #include "replex/core/decimal.hpp"
 #include "replex/config/key_file.hpp"
@@ -23,12 +25,12 @@ namespace {
 constexpr std::string_view kConfigFile = "config.yaml";
 constexpr std::string_view kGenesisFile = "genesis.yaml";
 
-// The demo chain: three assets, two markets, every trader funded.
+// The demo chain: four assets, three markets, every trader funded.
 exchange::Genesis demo_exchange(const std::string& chain_id, const std::vector<PublicKey>& traders,
                                 const PublicKey& fee_account) {
   exchange::Genesis g;
   g.chain_id = chain_id;
-  g.assets = {{"BTC", 8}, {"ETH", 8}, {"USDT", 6}};
+  g.assets = {{"BTC", 8}, {"ETH", 8}, {"USD", 6}, {"USDT", 6}};
   auto units = [](std::string_view text, unsigned scale) { return parse_decimal_unsigned(text, scale).value(); };
   // BTC-USDT: price in cents, lots of 0.0001 BTC (one tick-lot = 1 micro-USDT).
   g.markets.push_back({"BTC-USDT", "BTC", "USDT", 2, units("0.01", 2), units("0.0001", 8),
@@ -36,10 +38,14 @@ exchange::Genesis demo_exchange(const std::string& chain_id, const std::vector<P
   // ETH-USDT: price in cents, lots of 0.001 ETH.
   g.markets.push_back({"ETH-USDT", "ETH", "USDT", 2, units("0.01", 2), units("0.001", 8),
                        units("0.001", 8), units("10000", 8), 10, 20});
+  // BTC-USD: the market of the README's first order.
+  g.markets.push_back({"BTC-USD", "BTC", "USD", 2, units("0.01", 2), units("0.0001", 8),
+                       units("0.0001", 8), units("1000", 8), 10, 20});
   g.fee_account = fee_account;
   for (const auto& trader : traders) {
     g.allocations.push_back({trader, "BTC", units("100", 8)});
     g.allocations.push_back({trader, "ETH", units("1000", 8)});
+    g.allocations.push_back({trader, "USD", units("10000000", 6)});
     g.allocations.push_back({trader, "USDT", units("10000000", 6)});
   }
   return g;
@@ -94,6 +100,8 @@ std::string render_node_config(const NodeConfigTemplate& t) {
   key("api") << YAML::BeginMap;
   key("grpc_listen") << YAML::DoubleQuoted << t.grpc_listen;
   key("submit_wait_timeout_ms") << 30000;
+  if (!t.rest_listen.empty()) key("rest_listen") << YAML::DoubleQuoted << t.rest_listen;
+  key("custodial") << t.custodial;
   out << YAML::EndMap;
   key("settlement") << YAML::BeginMap;
   key("enabled") << false;
@@ -109,29 +117,52 @@ std::string render_node_config(const NodeConfigTemplate& t) {
   return std::string(out.c_str()) + "\n";
 }
 
+namespace {
+
+// A TCP socket bound to host:port (port 0: any free one), or an error.
+Result<int> bind_socket(const std::string& host, std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::io_error(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return Status::invalid_argument(host + ": not an IPv4 address");
+  }
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const Status failed = Status::io_error(host + ": bind port " + std::to_string(port) + ": " + std::strerror(errno));
+    ::close(fd);
+    return failed;
+  }
+  return fd;
+}
+
+bool port_is_free(const std::string& host, std::uint16_t port) {
+  auto fd = bind_socket(host, port);
+  if (!fd) return false;
+  ::close(*fd);
+  return true;
+}
+
+}  // namespace
+
 Result<std::vector<std::uint16_t>> find_free_ports(const std::string& host, std::size_t count) {
   std::vector<int> sockets;
   std::vector<std::uint16_t> ports;
   Status status;
   for (std::size_t i = 0; i < count && status; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      status = Status::io_error(std::string("socket: ") + std::strerror(errno));
+    auto fd = bind_socket(host, 0);
+    if (!fd) {
+      status = fd.status();
       break;
     }
-    sockets.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-      status = Status::invalid_argument(host + ": not an IPv4 address");
-      break;
-    }
-    socklen_t len = sizeof(addr);
     // Every socket stays bound until all are found, so the ports are distinct.
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      status = Status::io_error(host + ": bind port 0: " + std::strerror(errno));
+    sockets.push_back(*fd);
+    sockaddr_in addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(*fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      status = Status::io_error(host + ": getsockname: " + std::strerror(errno));
       break;
     }
     ports.push_back(ntohs(addr.sin_port));
@@ -153,10 +184,15 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
   const std::size_t n = o.validators + o.observers;
   std::vector<std::uint16_t> ports;
   if (o.base_port == 0) {
-    REPLEX_ASSIGN_OR_RETURN(ports, find_free_ports(o.host, 2 * n));
+    REPLEX_ASSIGN_OR_RETURN(ports, find_free_ports(o.host, 3 * n));
+    // node0's REST on the preferred port when it is free (and not one just found).
+    if (o.rest_port != 0 && std::find(ports.begin(), ports.end(), o.rest_port) == ports.end() &&
+        port_is_free(o.host, o.rest_port)) {
+      ports[2 * n] = o.rest_port;
+    }
   } else {
-    if (o.base_port + 2 * n - 1 > 65535) return Status::invalid_argument("base_port: the ports run past 65535");
-    for (std::size_t i = 0; i < 2 * n; ++i) ports.push_back(static_cast<std::uint16_t>(o.base_port + i));
+    if (o.base_port + 3 * n - 1 > 65535) return Status::invalid_argument("base_port: the ports run past 65535");
+    for (std::size_t i = 0; i < 3 * n; ++i) ports.push_back(static_cast<std::uint16_t>(o.base_port + i));
   }
   REPLEX_RETURN_IF_ERROR(check_out_dir(o.out_dir));
 
@@ -169,6 +205,7 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     node.mode = i < o.validators ? NodeMode::kValidator : NodeMode::kObserver;
     node.p2p_port = ports[2 * i];
     node.grpc_port = ports[2 * i + 1];
+    node.rest_port = ports[2 * n + i];
     REPLEX_RETURN_IF_ERROR(make_directories(node.home + "/keys", 0700));
     KeyPair node_key = KeyPair::generate();
     node.node_id = node_key.public_key();
@@ -186,18 +223,30 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
   const std::string accounts_dir = o.out_dir + "/accounts";
   REPLEX_RETURN_IF_ERROR(make_directories(accounts_dir, 0700));
   std::vector<PublicKey> traders;
+  std::vector<KeyPair> trader_keys;
+  std::vector<ApiKeyEntry> api_key_entries;
+  const std::uint64_t now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   YAML::Emitter account_list;
-  account_list << YAML::Comment("Demo trader accounts funded in genesis.yaml; keys are the .hex files beside this one.")
+  account_list << YAML::Comment("Demo trader accounts funded in genesis.yaml; keys are the .hex files beside this "
+                                "one. Every node signs for them on X-API-Key: <api_key> (custodial demo mode).")
                << YAML::Newline << YAML::BeginMap << YAML::Key << "accounts" << YAML::Value << YAML::BeginSeq;
   for (std::uint32_t i = 0; i < o.accounts; ++i) {
     KeyPair key = KeyPair::generate();
-    const std::string path = accounts_dir + "/trader" + std::to_string(i) + ".hex";
+    const std::string name = "trader" + std::to_string(i);
+    const std::string path = accounts_dir + "/" + name + ".hex";
     REPLEX_RETURN_IF_ERROR(write_key_file(path, key, "account key"));
+    NewApiKey api_key = make_api_key(key.public_key(), name, now_ms);
     traders.push_back(key.public_key());
     layout.account_key_files.push_back(path);
-    account_list << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "trader" + std::to_string(i)
-                 << YAML::Key << "public_key" << YAML::Value << YAML::DoubleQuoted << key.public_key().hex()
-                 << YAML::Key << "key_file" << YAML::Value << "trader" + std::to_string(i) + ".hex" << YAML::EndMap;
+    layout.api_keys.push_back(api_key.key);
+    account_list << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name << YAML::Key << "public_key"
+                 << YAML::Value << YAML::DoubleQuoted << key.public_key().hex() << YAML::Key << "key_file"
+                 << YAML::Value << name + ".hex" << YAML::Key << "api_key" << YAML::Value << api_key.key
+                 << YAML::EndMap;
+    api_key_entries.push_back(std::move(api_key.entry));
+    trader_keys.push_back(std::move(key));
   }
   KeyPair fee_key = KeyPair::generate();
   REPLEX_RETURN_IF_ERROR(write_key_file(accounts_dir + "/fee_account.hex", fee_key, "account key"));
@@ -205,7 +254,8 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
                << "public_key" << YAML::Value << YAML::DoubleQuoted << fee_key.public_key().hex() << YAML::Key
                << "key_file" << YAML::Value << "fee_account.hex" << YAML::EndMap << YAML::EndMap;
   REPLEX_ASSERT_MSG(account_list.good(), account_list.GetLastError().c_str());
-  REPLEX_RETURN_IF_ERROR(write_new_file(accounts_dir + "/accounts.yaml", std::string(account_list.c_str()) + "\n"));
+  REPLEX_RETURN_IF_ERROR(
+      write_new_file(accounts_dir + "/accounts.yaml", std::string(account_list.c_str()) + "\n", 0600));
 
   layout.genesis.exchange = demo_exchange(o.chain_id, traders, fee_key.public_key());
   layout.genesis.genesis_time_ms =
@@ -231,6 +281,8 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     t.moniker = node.name;
     t.p2p_listen = o.host + ":" + std::to_string(node.p2p_port);
     t.grpc_listen = o.host + ":" + std::to_string(node.grpc_port);
+    t.rest_listen = o.host + ":" + std::to_string(node.rest_port);
+    t.custodial = true;
     t.log_level = o.log_level;
     // Validators keep every other validator connected; observers find them as seeds.
     if (node.mode == NodeMode::kValidator) {
@@ -245,6 +297,13 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     REPLEX_RETURN_IF_ERROR(parse_node_config(config_text, "generated config").status());
     REPLEX_RETURN_IF_ERROR(write_new_file(node.home + "/" + std::string(kConfigFile), config_text));
     REPLEX_RETURN_IF_ERROR(write_new_file(node.home + "/" + std::string(kGenesisFile), genesis_text));
+    // The demo traders' keys and hashed API keys, for custodial signing.
+    const std::string keystore = node.home + "/keys/accounts";
+    REPLEX_RETURN_IF_ERROR(make_directories(keystore, 0700));
+    for (const KeyPair& key : trader_keys) {
+      REPLEX_RETURN_IF_ERROR(write_key_file(keystore_path(keystore, key.public_key()), key, "account key"));
+    }
+    REPLEX_RETURN_IF_ERROR(save_api_keys(node.home + "/keys/api_keys.yaml", api_key_entries));
   }
   return layout;
 }

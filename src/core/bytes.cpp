@@ -1,6 +1,10 @@
 #include "replex/core/bytes.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
+
+#include "replex/core/sodium.hpp"
 
 namespace replex {
 namespace {
@@ -61,6 +65,35 @@ Result<Hash256> Hash256::from_bytes(ByteView b) {
 Result<Hash256> Hash256::from_hex(std::string_view hex) {
   REPLEX_ASSIGN_OR_RETURN(Bytes raw, replex::from_hex(hex));
   return from_bytes(raw);
+}
+
+}  // namespace replex
+
+namespace replex {
+
+// Base64 through libsodium (its base64 needs no initialisation, but every
+// libsodium call goes through ensure_sodium, one rule for all).
+std::string to_base64(ByteView bytes) {
+  ensure_sodium();
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+Result<Bytes> from_base64(std::string_view text) {
+  ensure_sodium();
+  Bytes out(text.size() / 4 * 3 + 3);
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    const std::size_t at = end ? static_cast<std::size_t>(end - text.data()) : 0;
+    return Status::invalid_argument("base64: invalid at offset " + std::to_string(at));
+  }
+  out.resize(length);
+  return out;
 }
 
 }  // namespace replex

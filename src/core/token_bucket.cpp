@@ -1,10 +1,10 @@
-#include "token_bucket.hpp"
+#include "replex/core/token_bucket.hpp"
 
 #include <algorithm>
 
 #include "replex/core/assert.hpp"
 
-namespace replex::p2p {
+namespace replex {
 
 TokenBucket::TokenBucket(std::uint64_t rate_per_s, std::uint64_t burst, Clock::time_point now)
     : rate_per_ns_(static_cast<double>(rate_per_s) / 1e9),
@@ -34,4 +34,4 @@ double TokenBucket::available(Clock::time_point now) {
   return tokens_;
 }
 
-}  // namespace replex::p2p
+}  // namespace replex

@@ -21,7 +21,7 @@ void Node::Impl::publish_recovered_view() {
       block_hash = stored->block_hash;
     }
   }
-  publish_chain_view(height, block_hash, app_->app_hash(), time_ms, ViewRefresh::kReset);
+  publish_chain_view(height, block_hash, app_->app_hash(), time_ms, ViewRefresh::kReset, nullptr);
 }
 
 void Node::Impl::post(host::ExecutionTask task) {
@@ -47,7 +47,14 @@ void Node::Impl::post(host::ExecutionTask task) {
 void Node::Impl::after_execution(const host::ExecutionResult& result) {
   if (result.committed) {
     const host::CommittedBlock& block = *result.committed;
-    publish_chain_view(block.height, block.block_hash, block.app_hash, block.time_ms, ViewRefresh::kBlock);
+    api::BlockDigest digest;
+    digest.summary = {block.height, block.block_hash, block.app_hash, block.time_ms,
+                      static_cast<std::uint32_t>(block.tx_hashes.size()), 0};
+    digest.tx_hashes = block.tx_hashes;
+    digest.view = publish_chain_view(block.height, block.block_hash, block.app_hash, block.time_ms,
+                                     ViewRefresh::kBlock, &digest.events);
+    // The gateway's read model first: a waiter answered below looks its order up there.
+    if (gateway_) gateway_->feed(std::move(digest));
     waiters_.notify_block(block.height, block.tx_hashes, block.tx_codes);
     push_to_observers(block.height);
     spdlog::debug("executed block {} ({} txs) app_hash {}", block.height, block.tx_hashes.size(),
@@ -56,13 +63,17 @@ void Node::Impl::after_execution(const host::ExecutionResult& result) {
   if (result.installed) {
     const host::InstalledState& state = *result.installed;
     spdlog::info("installed state at height {} from a peer (state transfer)", state.height);
-    publish_chain_view(state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms,
-                       ViewRefresh::kReset);
+    api::BlockDigest digest;
+    digest.summary = {state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms, 0, 0};
+    digest.view = publish_chain_view(state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms,
+                                     ViewRefresh::kReset, nullptr);
+    if (gateway_) gateway_->feed(std::move(digest));  // the books jump; history resumes from here
   }
 }
 
-void Node::Impl::publish_chain_view(std::uint64_t height, const Hash256& block_hash, const Hash256& app_hash,
-                                    std::uint64_t time_ms, ViewRefresh refresh) {
+std::shared_ptr<const api::ChainView> Node::Impl::publish_chain_view(
+    std::uint64_t height, const Hash256& block_hash, const Hash256& app_hash, std::uint64_t time_ms,
+    ViewRefresh refresh, std::vector<exchange::Event>* events) {
   const api::ChainHead head{height, block_hash, app_hash, time_ms, store_->first_height()};
   std::shared_ptr<const api::ChainView> view;
   {
@@ -70,8 +81,10 @@ void Node::Impl::publish_chain_view(std::uint64_t height, const Hash256& block_h
     // reads consistent with the consensus thread's concurrent check_tx.
     auto lock = app_->lock_shared();
     view = refresh == ViewRefresh::kBlock ? chain_views_->after_block(head) : chain_views_->after_reset(head);
+    if (events) *events = exchange_->last_block_events();
   }
-  views_.publish_chain(std::move(view));
+  views_.publish_chain(view);
+  return view;
 }
 
 void Node::Impl::push_to_observers(std::uint64_t height) {

@@ -58,6 +58,7 @@ Status Node::start() { return impl_->start(); }
 void Node::stop() { impl_->stop(); }
 std::uint16_t Node::p2p_port() const { return impl_->p2p_port_; }
 std::uint16_t Node::grpc_port() const { return impl_->grpc_port_; }
+std::uint16_t Node::rest_port() const { return impl_->rest_port_; }
 const api::ReadViews& Node::views() const { return impl_->views_; }
 const config::GenesisFile& Node::genesis() const { return impl_->genesis_; }
 const config::NodeConfig& Node::config() const { return impl_->config_; }
@@ -200,6 +201,10 @@ Status Node::Impl::start() {
         });
       },
       network_.get());
+  // Before any block executes, so the gateway's read model misses none.
+  api::ApiContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
+                          block_limits()};
+  REPLEX_ASSIGN_OR_RETURN(gateway_, api::Gateway::create(context, home_));
 
   for (std::size_t i = 0; i < consensus::kTimerKinds; ++i) {
     timers_.push_back(std::make_unique<boost::asio::steady_timer>(consensus_loop_.context()));
@@ -215,31 +220,29 @@ Status Node::Impl::start() {
   REPLEX_RETURN_IF_ERROR(host_started.get_future().get());
   REPLEX_RETURN_IF_ERROR(network_->start());
   p2p_port_ = network_->listen_port();
-  if (config_.api.grpc_enabled) REPLEX_RETURN_IF_ERROR(start_grpc());
+  REPLEX_RETURN_IF_ERROR(start_api());
 
-  std::string grpc_address = "disabled";
-  if (config_.api.grpc_enabled) {
-    grpc_address =
-        config::ListenAddress{config::parse_listen_address(config_.api.grpc_listen)->host, grpc_port_}.to_string();
-  }
+  const auto address = [](const std::string& configured, std::uint16_t port) {
+    return config::ListenAddress{config::parse_listen_address(configured)->host, port}.to_string();
+  };
   // One line with everything a script needs to drive the node.
-  spdlog::info("replex started: moniker={} mode={} node_id={} {} chain={} height={} p2p={} grpc={}",
+  spdlog::info("replex started: moniker={} mode={} node_id={} {} chain={} height={} p2p={} grpc={} rest={}",
                config_.node.moniker, config::node_mode_name(config_.node.mode), node_id_hex_,
                self_index_ ? "validator_index=" + std::to_string(*self_index_) : std::string("observer"),
                genesis_.chain_id(), views_.chain()->height, config::ListenAddress{listen.host, p2p_port_}.to_string(),
-               grpc_address);
+               config_.api.grpc_enabled ? address(config_.api.grpc_listen, grpc_port_) : "disabled",
+               config_.api.rest_enabled ? address(config_.api.rest_listen, rest_port_) : "disabled");
   return Status::ok();
 }
 
-Status Node::Impl::start_grpc() {
-  api::ApiContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
-                          block_limits()};
+Status Node::Impl::start_api() {
   api::NodeIdentity identity{config_.node.moniker, config_.node.mode, node_key_->public_key(), self_index_,
                              config::ListenAddress{config::parse_listen_address(config_.p2p.listen)->host, p2p_port_}
                                  .to_string(),
                              config_.api.grpc_listen};
-  REPLEX_ASSIGN_OR_RETURN(grpc_server_, api::GrpcServer::start(context, std::move(identity)));
-  grpc_port_ = grpc_server_->port();
+  REPLEX_RETURN_IF_ERROR(gateway_->start(std::move(identity)));
+  grpc_port_ = gateway_->grpc_port();
+  rest_port_ = gateway_->rest_port();
   return Status::ok();
 }
 
@@ -255,9 +258,9 @@ void Node::Impl::stop() {
   if (!started_.load() || stopped_.exchange(true)) return;
   spdlog::info("stopping: refusing new calls");
   // 1. Stop accepting: API callers get UNAVAILABLE, waits end.
+  if (gateway_) gateway_->shutdown();
   views_.close();
   waiters_.close();
-  if (grpc_server_) grpc_server_->shutdown();
   // 2. No more peer input; verifications already accepted finish.
   if (network_) network_->stop();
   workers_->stop();
@@ -272,7 +275,7 @@ void Node::Impl::stop() {
     for (auto& done : callbacks) done(Status::unavailable("the node is shutting down"));
   }
   pending_admissions_.clear();
-  if (grpc_server_) grpc_server_->wait();
+  if (gateway_) gateway_->wait();
   spdlog::info("stopped at height {}", views_.chain()->height);
 }
 

@@ -8,7 +8,9 @@
 //  - the Network thread only routes: it hands work to workers_ or posts to
 //    consensus_loop_, never blocks;
 //  - workers_ verify signatures and serve peers' block/state requests;
-//  - gRPC threads run the API (src/api) over read views, store and admission.
+//  - the API's threads (src/api: gRPC's, REST's, the read model's) serve
+//    read views, the store and the gateway's read model, and submit through
+//    admission.
 #pragma once
 
 #include <atomic>
@@ -25,7 +27,7 @@
 #include "peer_request.hpp"
 #include "replex/api/chain_view_builder.hpp"
 #include "replex/api/commit_waiters.hpp"
-#include "replex/api/grpc_server.hpp"
+#include "replex/api/gateway.hpp"
 #include "replex/api/read_views.hpp"
 #include "replex/config/genesis_file.hpp"
 #include "replex/config/node_config.hpp"
@@ -81,6 +83,7 @@ class Node::Impl final : public host::Transport,
   api::ReadViews views_;
   std::uint16_t p2p_port_ = 0;
   std::uint16_t grpc_port_ = 0;
+  std::uint16_t rest_port_ = 0;
   std::string node_id_hex_;
   std::function<void(const Status&)> fatal_handler_;
   mutable std::mutex failure_mutex_;
@@ -104,15 +107,18 @@ class Node::Impl final : public host::Transport,
   // Publishes the read views after a block (kBlock) or after recovery or a
   // state install (kReset: every account is refreshed, see docs/node.md "Read views").
   enum class ViewRefresh : std::uint8_t { kBlock, kReset };
-  void publish_chain_view(std::uint64_t height, const Hash256& block_hash, const Hash256& app_hash,
-                          std::uint64_t time_ms, ViewRefresh refresh);
+  // Returns the view; with `events`, also copies the block's exchange events
+  // under the same lock (for the gateway's read model).
+  std::shared_ptr<const api::ChainView> publish_chain_view(std::uint64_t height, const Hash256& block_hash,
+                                                           const Hash256& app_hash, std::uint64_t time_ms,
+                                                           ViewRefresh refresh, std::vector<exchange::Event>* events);
   void push_to_observers(std::uint64_t height);
 
   // --- network thread ---------------------------------------------------------------------
   void on_message(p2p::InboundMessage message);
   void on_request(p2p::InboundRequest request);
 
-  Status start_grpc();
+  Status start_api();
   std::vector<exchange::AccountId> genesis_accounts() const;
   // Checks the chain's messages fit p2p frames; sizes the serving limits to them.
   Status fit_to_frames();
@@ -132,7 +138,7 @@ class Node::Impl final : public host::Transport,
   std::unique_ptr<p2p::Network> network_;
   api::CommitWaiters waiters_;
   std::unique_ptr<TxAdmission> admission_;
-  std::unique_ptr<api::GrpcServer> grpc_server_;
+  std::unique_ptr<api::Gateway> gateway_;
 
   EventLoop execution_loop_{"replex-exec"};
   EventLoop consensus_loop_{"replex-consensus"};

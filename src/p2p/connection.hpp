@@ -21,7 +21,7 @@
 #include "replex/p2p/message.hpp"
 #include "replex/p2p/network.hpp"
 #include "seen_set.hpp"
-#include "token_bucket.hpp"
+#include "replex/core/token_bucket.hpp"
 
 namespace replex::p2p {
 

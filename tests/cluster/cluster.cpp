@@ -154,7 +154,7 @@ Status Cluster::generate() {
   REPLEX_ASSIGN_OR_RETURN(
       int code, run_to_completion({REPLEX_BINARY, "testnet", "--validators", std::to_string(options_.validators),
                                    "--observers", std::to_string(options_.observers), "--accounts",
-                                   std::to_string(options_.accounts), "--out", net},
+                                   std::to_string(options_.accounts), "--rest-port", "0", "--out", net},
                                   dir_ + "/testnet.log", 60s));
   if (code != 0) return Status::internal("replex testnet exited " + std::to_string(code) + ": " + read_file(dir_ + "/testnet.log"));
   fs::create_directories(dir_ + "/logs");
@@ -170,8 +170,16 @@ Status Cluster::generate() {
     node.validator = config.node.mode == config::NodeMode::kValidator;
     node.p2p_port = port_of(config.p2p.listen);
     node.grpc_target = config.api.grpc_listen;
+    node.rest_target = config.api.rest_listen;
     node.client = std::make_unique<NodeClient>(node.grpc_target);
     nodes_.push_back(std::move(node));
+  }
+  // The demo traders' API keys (custodial on every node).
+  try {
+    const YAML::Node accounts = YAML::LoadFile(net + "/accounts/accounts.yaml");
+    for (const auto& trader : accounts["accounts"]) api_keys_.push_back(trader["api_key"].as<std::string>());
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(net + "/accounts/accounts.yaml: " + e.what());
   }
   if (options_.proxied) {
     proxy_ = std::make_unique<FaultProxy>();

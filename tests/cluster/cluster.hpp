@@ -66,6 +66,11 @@ class Cluster {
   const std::string& chain_id() const { return chain_id_; }
   NodeClient& client(std::size_t node) { return *nodes_.at(node).client; }
   std::vector<std::string> grpc_targets() const;
+  // "127.0.0.1:<port>" of the node's gRPC and REST servers.
+  const std::string& grpc_target(std::size_t node) const { return nodes_.at(node).grpc_target; }
+  const std::string& rest_target(std::size_t node) const { return nodes_.at(node).rest_target; }
+  // The custodial API key of demo trader i (accounts/accounts.yaml).
+  const std::string& api_key(std::size_t trader) const { return api_keys_.at(trader); }
   std::uint16_t p2p_port(std::size_t node) const { return nodes_.at(node).p2p_port; }
   std::string log_path(std::size_t node) const;
   // The node's config as the node reads it.
@@ -123,6 +128,7 @@ class Cluster {
     bool validator = true;
     std::uint16_t p2p_port = 0;
     std::string grpc_target;
+    std::string rest_target;
     std::unique_ptr<NodeClient> client;
     std::optional<ChildProcess> process;
   };
@@ -138,6 +144,7 @@ class Cluster {
   std::string dir_;
   std::string chain_id_;
   std::vector<Node> nodes_;
+  std::vector<std::string> api_keys_;
   std::unique_ptr<FaultProxy> proxy_;
   // links_[i][j]: the proxy link that validator i dials to reach validator j.
   std::vector<std::vector<FaultProxy::LinkId>> links_;

@@ -1,5 +1,6 @@
-// GrpcServer: the node's gRPC endpoint: replex.v1.NodeService, the standard
-// grpc.health.v1 service and server reflection, on api.grpc_listen.
+// GrpcServer: the node's gRPC endpoint: replex.v1.NodeService, the services
+// the gateway adds (ExchangeService), the standard grpc.health.v1 service and
+// server reflection, on api.grpc_listen.
 //
 // Lifetime: start() binds and serves; shutdown() refuses new calls, gives
 // in-flight ones api.shutdown_grace_ms, then cancels the rest; wait() joins
@@ -9,12 +10,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "replex/api/context.hpp"
 #include "replex/core/status.hpp"
 
 namespace grpc {
 class Server;
+class Service;
 }
 
 namespace replex::api {
@@ -24,8 +27,10 @@ class NodeServiceImpl;
 class GrpcServer {
  public:
   // `identity.grpc_listen` is the address to bind ("ip:port", port 0 lets
-  // the OS choose); GetStatus reports the bound one.
-  static Result<std::unique_ptr<GrpcServer>> start(ApiContext context, NodeIdentity identity);
+  // the OS choose); GetStatus reports the bound one. `services` (owned by the
+  // caller, outliving the server) are served beside NodeService.
+  static Result<std::unique_ptr<GrpcServer>> start(ApiContext context, NodeIdentity identity,
+                                                   const std::vector<grpc::Service*>& services = {});
   ~GrpcServer();
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;

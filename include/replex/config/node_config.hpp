@@ -77,6 +77,46 @@ struct ApiSection {
   std::uint32_t max_stream_lag_blocks = 10'000;
   // Time the server gives in-flight calls to finish at shutdown.
   std::uint32_t shutdown_grace_ms = 2'000;
+
+  // --- REST + WebSocket gateway (docs/api.md) ---------------------------------
+  bool rest_enabled = true;
+  std::string rest_listen = "127.0.0.1:8080";  // "ip:port"; port 0 lets the OS choose
+  std::uint32_t rest_threads = 2;               // HTTP and WebSocket I/O threads
+  // Open HTTP/WebSocket connections; more are refused (503, then closed).
+  std::uint32_t max_connections = 1024;
+  std::uint32_t max_body_bytes = 64u << 10;    // request body; larger gets 413
+  std::uint32_t max_header_bytes = 8u << 10;   // request line and headers; larger gets 431
+  std::uint32_t idle_timeout_ms = 60'000;      // a keep-alive connection with no request is closed
+  // Requests per second and burst, per API key (or signed account) and per
+  // client IP; beyond them 429 with Retry-After. The tables hold at most
+  // max_rate_limited_clients entries (the least recently seen are dropped).
+  std::uint32_t max_key_requests_per_s = 200;
+  std::uint32_t max_key_burst_requests = 400;
+  std::uint32_t max_ip_requests_per_s = 500;
+  std::uint32_t max_ip_burst_requests = 1000;
+  std::uint32_t max_rate_limited_clients = 100'000;
+  // WebSocket: subscriptions per connection, bytes queued for one slow
+  // consumer before it is cut off (close reason "slow consumer"), largest
+  // inbound message.
+  std::uint32_t max_ws_subscriptions = 64;
+  std::uint64_t max_ws_send_queue_bytes = 4u << 20;
+  std::uint32_t max_ws_message_bytes = 16u << 10;
+  // Custodial mode: the node signs for accounts whose keys it holds, found
+  // by X-API-Key (keys stored hashed; `replex apikey`). Off by default.
+  bool custodial = false;
+  std::string api_keys_file = "keys/api_keys.yaml";
+  std::string keystore_dir = "keys/accounts";
+  // good_til_height of a custodial transaction without one: the next height plus this.
+  std::uint32_t custodial_ttl_blocks = 100;
+  // History the gateway keeps in memory, rebuilt at start from the last
+  // max_history_blocks stored blocks' events.
+  std::uint32_t max_trades_kept = 1'000;             // per market
+  std::uint32_t max_candles_kept = 1'000;            // per market and interval
+  std::uint32_t max_orders_kept = 100'000;           // order records, open and closed
+  std::uint32_t max_account_orders_kept = 1'000;     // per account, newest first
+  std::uint32_t max_account_trades_kept = 1'000;     // per account
+  std::uint32_t max_history_blocks = 10'000;
+  std::uint32_t max_page_size = 500;                 // list endpoints' `limit`
 };
 
 // Reserved for the settlement issue: only `enabled: false` is accepted today.

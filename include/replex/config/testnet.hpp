@@ -18,10 +18,15 @@ struct TestnetOptions {
   std::string out_dir;
   std::string chain_id = "replex-testnet";
   std::string host = "127.0.0.1";
-  // Node i listens on p2p base_port + 2i and gRPC base_port + 2i + 1; with 0,
-  // free loopback ports are found by binding port 0.
+  // Node i listens on p2p base_port + 2i and gRPC base_port + 2i + 1, and
+  // REST on base_port + 2n + i (n nodes); with 0, free loopback ports are
+  // found by binding port 0, except that node0's REST takes rest_port when
+  // it is free (the port the README's examples use).
   std::uint16_t base_port = 0;
-  // Funded demo trader accounts (keys written under accounts/).
+  std::uint16_t rest_port = 0;  // `replex testnet` asks for 8080
+  // Funded demo trader accounts (keys written under accounts/). Every node is
+  // custodial for them: each gets an API key (accounts/api_keys.yaml lists
+  // them in clear; the nodes store their hashes).
   std::uint32_t accounts = 4;
   // Header time lower bound of the first block; 0 means now.
   std::uint64_t genesis_time_ms = 0;
@@ -34,6 +39,7 @@ struct TestnetNode {
   NodeMode mode = NodeMode::kValidator;
   std::uint16_t p2p_port = 0;
   std::uint16_t grpc_port = 0;
+  std::uint16_t rest_port = 0;
   p2p::NodeId node_id;
 };
 
@@ -41,6 +47,7 @@ struct TestnetLayout {
   GenesisFile genesis;
   std::vector<TestnetNode> nodes;
   std::vector<std::string> account_key_files;  // trader0.hex, ...; funded in the genesis
+  std::vector<std::string> api_keys;           // one per trader, same order
 };
 
 // Limits of one generated testnet.
@@ -56,6 +63,8 @@ struct NodeConfigTemplate {
   std::string moniker;
   std::string p2p_listen;
   std::string grpc_listen;
+  std::string rest_listen;
+  bool custodial = false;
   std::vector<std::string> persistent_peers;
   std::vector<std::string> seeds;
   std::string log_level = "info";

@@ -43,6 +43,11 @@ std::string to_hex(ByteView bytes);
 // Accepts upper or lower case and an optional "0x" prefix; errors name the offset.
 Result<Bytes> from_hex(std::string_view hex);
 
+// Standard base64 (RFC 4648, with padding), as JSON APIs carry bytes.
+std::string to_base64(ByteView bytes);
+// Accepts padded standard base64; refuses anything else.
+Result<Bytes> from_base64(std::string_view text);
+
 // Hashing support so Hash256 can key unordered containers (never iterated into
 // anything hashed or replicated).
 struct Hash256Hasher {

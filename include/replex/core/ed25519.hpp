@@ -21,6 +21,8 @@ inline constexpr std::string_view kTransaction = "replex/tx/v1";
 inline constexpr std::string_view kConsensus = "replex/consensus/v1";
 inline constexpr std::string_view kBlockHeader = "replex/block/v1";
 inline constexpr std::string_view kP2pHandshake = "replex/p2p-handshake/v1";
+// The WebSocket login of a non-custodial client ("<account hex>:<time_ms>").
+inline constexpr std::string_view kStreamLogin = "replex/stream-login/v1";
 }  // namespace domain
 
 inline constexpr std::size_t kMaxChainIdBytes = 64;

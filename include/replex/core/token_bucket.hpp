@@ -1,13 +1,14 @@
-// Private to p2p: a token bucket, the per-peer inbound rate limit.
+// A token bucket: p2p's per-peer inbound rate limit and the API's per-key and
+// per-IP request limits.
 //
 // Starts full; refills at `rate_per_s` up to `burst`. Time is an input, so
-// tests drive it. Not thread-safe (one per peer, on the network thread).
+// tests drive it. Not thread-safe: its owner serialises calls.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 
-namespace replex::p2p {
+namespace replex {
 
 class TokenBucket {
  public:
@@ -28,4 +29,4 @@ class TokenBucket {
   Clock::time_point last_;
 };
 
-}  // namespace replex::p2p
+}  // namespace replex

@@ -44,7 +44,7 @@ class Node {
   // Ok, or the fatal error.
   Status failure() const;
 
-  // Binds p2p and gRPC, starts every thread. Once.
+  // Binds p2p, gRPC and REST, starts every thread. Once.
   Status start();
   // Graceful shutdown: stop accepting (gRPC shutdown with a deadline, p2p
   // stop), finish the block in hand, flush the store. Idempotent.
@@ -52,6 +52,7 @@ class Node {
 
   std::uint16_t p2p_port() const;
   std::uint16_t grpc_port() const;  // 0 when the gRPC API is disabled
+  std::uint16_t rest_port() const;  // 0 when the REST API is disabled
   const api::ReadViews& views() const;
   const config::GenesisFile& genesis() const;
   const config::NodeConfig& config() const;

@@ -36,9 +36,10 @@ TEST(Testnet, GeneratesKeysGenesisAndConfigs) {
   auto genesis = load_genesis_file(options.out_dir + "/genesis.yaml");
   ASSERT_TRUE(genesis.is_ok()) << genesis.status().to_string();
   EXPECT_EQ(*genesis, layout->genesis);
-  EXPECT_EQ(genesis->exchange.markets.size(), 2u);
-  // Three assets per funded trader.
-  EXPECT_EQ(genesis->exchange.allocations.size(), 3u * 3u);
+  // BTC-USD (the README's first order), BTC-USDT, ETH-USDT.
+  EXPECT_EQ(genesis->exchange.markets.size(), 3u);
+  // Four assets per funded trader.
+  EXPECT_EQ(genesis->exchange.allocations.size(), 3u * 4u);
 
   std::set<std::uint16_t> ports;
   for (std::size_t i = 0; i < layout->nodes.size(); ++i) {

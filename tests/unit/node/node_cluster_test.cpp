@@ -93,10 +93,10 @@ TEST(NodeCluster, FourValidatorsAndAnObserverAgree) {
       EXPECT_EQ(view->block_hash, reference->block_hash);
     }
     // The order rests in every replica's book.
-    ASSERT_EQ(view->markets.size(), 2u);
-    EXPECT_EQ(view->markets[1].symbol, "ETH-USDT");
-    ASSERT_EQ(view->markets[1].depth.asks.size(), 1u);
-    EXPECT_EQ(view->markets[1].depth.asks[0].price, 300'000u);
+    ASSERT_EQ(view->markets.size(), 3u);  // BTC-USD, BTC-USDT, ETH-USDT
+    EXPECT_EQ(view->markets[2].symbol, "ETH-USDT");
+    ASSERT_EQ(view->markets[2].depth.asks.size(), 1u);
+    EXPECT_EQ(view->markets[2].depth.asks[0].price, 300'000u);
   }
 
   // An observer has no mempool: it verifies, relays to the validators, and

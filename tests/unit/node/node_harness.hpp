@@ -32,11 +32,13 @@ class NodeHarness {
     home_ = layout->nodes[0].home;
     chain_id_ = layout->genesis.chain_id();
     for (const auto& path : layout->account_key_files) traders_.push_back(config::read_key_file(path, "account key").value());
+    api_keys_ = layout->api_keys;
     auto config = config::load_node_config(home_ + "/config.yaml");
     REPLEX_ASSERT_MSG(config.is_ok(), config.status().to_string());
     config_ = std::move(*config);
     config_.p2p.listen = "127.0.0.1:0";
     config_.api.grpc_listen = "127.0.0.1:0";
+    config_.api.rest_listen = "127.0.0.1:0";
     config_.consensus.local.max_block_delay_ms = 5;
     config_.consensus.worker_threads = 2;
     tune(config_);
@@ -66,6 +68,11 @@ class NodeHarness {
   v1::NodeService::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   const KeyPair& trader(std::size_t i) const { return traders_.at(i); }
+  // The custodial API key of demo trader i.
+  const std::string& api_key(std::size_t i) const { return api_keys_.at(i); }
+  // "127.0.0.1:<port>" of the REST gateway.
+  std::string rest() const { return "127.0.0.1:" + std::to_string(node_->rest_port()); }
+  const std::string& chain_id() const { return chain_id_; }
   exchange::TxBuilder builder() const { return exchange::TxBuilder(chain_id_); }
   const std::string& home() const { return home_; }
 
@@ -98,6 +105,7 @@ class NodeHarness {
   std::string chain_id_;
   config::NodeConfig config_;
   std::vector<KeyPair> traders_;
+  std::vector<std::string> api_keys_;
   std::unique_ptr<Node> node_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::NodeService::Stub> stub_;

@@ -81,9 +81,10 @@ TEST_F(NodeServiceTest, ReadViewsShowTheBookAndTheAccountAfterTheBlock) {
   for (const auto& balance : account->balances) locked += balance.locked;
   EXPECT_GT(locked, 0u);
   EXPECT_TRUE(before->open_orders.empty()) << "an older view never changes";
-  ASSERT_EQ(chain->markets[0].symbol, "BTC-USDT");
-  ASSERT_EQ(chain->markets[0].depth.bids.size(), 1u);
-  EXPECT_EQ(chain->markets[0].depth.bids[0].price, 10'000u);
+  // Markets in symbol order: BTC-USD, BTC-USDT, ETH-USDT.
+  ASSERT_EQ(chain->markets[1].symbol, "BTC-USDT");
+  ASSERT_EQ(chain->markets[1].depth.bids.size(), 1u);
+  EXPECT_EQ(chain->markets[1].depth.bids[0].price, 10'000u);
 }
 
 TEST_F(NodeServiceTest, StatusReportsTheChainAndTheNode) {

@@ -4,7 +4,7 @@
 #include "address_book.hpp"
 #include "backoff.hpp"
 #include "seen_set.hpp"
-#include "token_bucket.hpp"
+#include "replex/core/token_bucket.hpp"
 
 namespace replex::p2p {
 namespace {
