@@ -13,6 +13,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(Sodium REQUIRED)
 find_package(Secp256k1 REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(CryptoPP REQUIRED)
 
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

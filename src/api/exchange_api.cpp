@@ -149,7 +149,9 @@ std::string ExchangeApi::asset_text(exchange::AssetIndex asset, std::uint64_t am
 
 std::size_t ExchangeApi::page_limit(std::optional<std::uint64_t> requested, std::size_t fallback) const {
   const std::size_t max = ctx_.api.max_page_size;
-  return static_cast<std::size_t>(std::min<std::uint64_t>(requested.value_or(fallback), max));
+  // 0, like absent, means the route's default (REST and gRPC alike).
+  const std::uint64_t wanted = requested && *requested != 0 ? *requested : fallback;
+  return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, max));
 }
 
 // --- order entry -------------------------------------------------------------------------------
@@ -179,8 +181,10 @@ void ExchangeApi::place_order(const Caller& caller, const OrderFields& f, bool w
     return done(ApiError::bad_request("type", "type: '" + f.type + "', expected limit, market, stop_market or stop_limit"));
   }
   args.type = *type;
+  // Market and stop-market orders are immediate-or-cancel by nature; the rest default to GTC.
+  const bool immediate = args.type == OrderType::kMarket || args.type == OrderType::kStopMarket;
   const auto tif = f.time_in_force.empty()
-                       ? std::optional(TimeInForce::kGtc)
+                       ? std::optional(immediate ? TimeInForce::kIoc : TimeInForce::kGtc)
                        : parse_enum<TimeInForce>(f.time_in_force,
                                                  {{"gtc", TimeInForce::kGtc}, {"ioc", TimeInForce::kIoc}, {"fok", TimeInForce::kFok}});
   if (!tif) {
@@ -490,10 +494,17 @@ ApiError ExchangeApi::verdict_error(const consensus::TxStatusReport& report) con
         case Reason::kDuplicateClientOrderId: kind = ApiErrorKind::kConflict; break;
         default: break;
       }
-      // The exchange's messages start with the field they name ("price: ...").
-      const auto colon = report.message.find(':');
-      std::string field = colon == std::string::npos ? std::string() : report.message.substr(0, colon);
+      // The exchange's messages name the field first ("place_order.price: ..."),
+      // sometimes after the reason ("EXPIRED: ..."); the API names it as the request does.
+      std::string text = report.message;
+      if (text.rfind(name + ": ", 0) == 0) text = text.substr(name.size() + 2);
+      const auto colon = text.find(':');
+      std::string field = colon == std::string::npos ? std::string() : text.substr(0, colon);
       if (field.find(' ') != std::string::npos) field.clear();
+      if (const auto dot = field.rfind('.'); dot != std::string::npos) field = field.substr(dot + 1);
+      const auto reason = static_cast<Reason>(report.app_code);
+      if (reason == Reason::kExpired || reason == Reason::kGoodTilTooFar) field = "good_til_height";
+      if (reason == Reason::kDuplicateNonce) field = "nonce";
       return ApiError{kind, name, report.message, std::move(field), 0};
     }
   }

@@ -26,6 +26,7 @@
 #include "keystore.hpp"
 #include "rate_limiter.hpp"
 #include "replex/api/context.hpp"
+#include "replex/api/gateway_stats.hpp"
 #include "replex/api/read_model.hpp"
 #include "replex/exchange/chain_rules.hpp"
 #include "replex/exchange/tx_builder.hpp"
@@ -110,6 +111,7 @@ class ExchangeApi {
               boost::asio::io_context& timers);
 
   const exchange::ChainRules& rules() const { return *rules_; }
+  GatewayStats& stats() { return stats_; }
   const ApiContext& context() const { return ctx_; }
 
   // 0 when the caller may proceed, else seconds until it may (429).
@@ -170,6 +172,7 @@ class ExchangeApi {
   exchange::TxBuilder builder_;
   RateLimiter per_key_;
   RateLimiter per_ip_;
+  GatewayStats stats_;
 
   std::mutex pending_mutex_;
   std::map<std::pair<PublicKey, std::string>, Pending> pending_;  // client order ids awaiting their block

@@ -107,5 +107,6 @@ void Gateway::wait() {
 std::uint16_t Gateway::grpc_port() const { return impl_->grpc_port; }
 std::uint16_t Gateway::rest_port() const { return impl_->rest_port; }
 ReadModel& Gateway::read_model() { return impl_->model; }
+const GatewayStats& Gateway::stats() const { return impl_->api->stats(); }
 
 }  // namespace replex::api

@@ -199,6 +199,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   }
 
   void write(HttpResponse res) {
+    server_->api.stats().count_response(static_cast<int>(res.result_int()));
     auto shared = std::make_shared<HttpResponse>(std::move(res));
     const bool keep = shared->keep_alive() && !server_->stopped.load();
     http::async_write(stream_, *shared, [self = shared_from_this(), shared, keep](beast::error_code ec, std::size_t) {

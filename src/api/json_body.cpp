@@ -52,6 +52,10 @@ class ExactSax final : public nlohmann::json_sax<Json> {
     }
     Json& top = *stack_.back();
     if (top.is_object()) {
+      if (top.contains(key_)) {
+        error_ = "duplicate field '" + key_ + "'";
+        return nullptr;
+      }
       Json& slot = top[key_];
       slot = std::move(value);
       return &slot;
@@ -60,17 +64,16 @@ class ExactSax final : public nlohmann::json_sax<Json> {
     return &top.back();
   }
 
-  bool put(Json value) {
-    place(std::move(value));
-    return true;
-  }
+  bool put(Json value) { return place(std::move(value)) != nullptr; }
 
   bool open(Json container) {
     if (stack_.size() >= kMaxJsonDepth) {
       error_ = "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
       return false;
     }
-    stack_.push_back(place(std::move(container)));
+    Json* placed = place(std::move(container));
+    if (placed == nullptr) return false;
+    stack_.push_back(placed);
     return true;
   }
 

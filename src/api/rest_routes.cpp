@@ -109,8 +109,10 @@ OrderFields order_fields(JsonFields& f) {
     if (auto v = f.decimal(key)) out = *v;
   };
   text("market", o.market);
-  if (o.market.empty()) text("symbol", o.market);  // the common alias
-  f.has("symbol");
+  std::string symbol;  // the common alias of market
+  text("symbol", symbol);
+  if (!symbol.empty() && !o.market.empty()) f.fail("symbol", "give market or symbol, not both");
+  if (o.market.empty()) o.market = symbol;
   text("side", o.side);
   text("type", o.type);
   text("time_in_force", o.time_in_force);
@@ -411,6 +413,15 @@ void route(const Call& c) {
   };
   // Probes: no rate limit, no JSON body.
   if (s.size() == 1 && s[0] == "healthz") return c.ok(Json{{"status", "ok"}});
+  if (s.size() == 1 && s[0] == "metrics") {
+    if (!c.api.context().metrics) return c.fail(ApiError::not_found("this node exports no metrics"));
+    HttpResponse res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(true);
+    res.body() = c.api.context().metrics();
+    res.prepare_payload();
+    return c.respond(std::move(res));
+  }
   if (s.size() == 1 && s[0] == "readyz") {
     const Readiness ready = c.api.readiness();
     if (ready.ready) return c.ok(Json{{"status", "ready"}});

@@ -32,7 +32,10 @@ std::uint64_t now_ms() {
 
 class WsSession final : public StreamSink, public Closable, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream stream, WsContext context) : ws_(std::move(stream)), ctx_(std::move(context)) {}
+  WsSession(beast::tcp_stream stream, WsContext context) : ws_(std::move(stream)), ctx_(std::move(context)) {
+    ctx_.api.stats().ws_sessions_open.fetch_add(1);
+  }
+  ~WsSession() override { ctx_.api.stats().ws_sessions_open.fetch_sub(1); }
 
   void run(http::request<http::string_body> upgrade) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -49,6 +52,7 @@ class WsSession final : public StreamSink, public Closable, public std::enable_s
   bool push(std::shared_ptr<const StreamItem> item) override {
     if (closing_.load()) return false;
     if (queued_bytes_.load() > ctx_.config.max_ws_send_queue_bytes) {
+      ctx_.api.stats().ws_slow_consumers.fetch_add(1);
       close_with("slow consumer", websocket::close_code::policy_error);
       return false;
     }
@@ -96,7 +100,8 @@ class WsSession final : public StreamSink, public Closable, public std::enable_s
     Json id = nullptr;
     if (message.is_object() && message.contains("id")) {
       const Json& raw = message["id"];
-      id = number_text(raw) ? Json(*number_text(raw)) : raw;
+      // A numeric id comes back as the same number (its text is valid JSON).
+      id = number_text(raw) ? Json::parse(*number_text(raw), nullptr, false) : raw;
     }
     fields.has("id");
     std::vector<std::string> channels;
@@ -197,6 +202,7 @@ class WsSession final : public StreamSink, public Closable, public std::enable_s
     queued_bytes_.fetch_add(text->size());
     outbox_.push_back(std::move(text));
     if (queued_bytes_.load() > ctx_.config.max_ws_send_queue_bytes) {
+      ctx_.api.stats().ws_slow_consumers.fetch_add(1);
       return close_with("slow consumer", websocket::close_code::policy_error);
     }
     if (!writing_) write_next();
@@ -213,6 +219,7 @@ class WsSession final : public StreamSink, public Closable, public std::enable_s
       self->queued_bytes_.fetch_sub(self->outbox_.front()->size());
       self->outbox_.pop_front();
       if (ec) return self->end();
+      self->ctx_.api.stats().ws_messages_sent.fetch_add(1, std::memory_order_relaxed);
       self->write_next();
     });
   }

@@ -46,6 +46,7 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
 }
 
 void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {
+  if (change.phase == consensus::ViewPhase::kViewEntered) metrics_->on_view_change();
   spdlog::info("view change {} -> {}: {}", change.from, change.to,
                change.phase == consensus::ViewPhase::kViewEntered ? "entered" : "started");
 }
@@ -70,6 +71,7 @@ void Node::Impl::publish_consensus_view() {
   }
   if (view == last_consensus_view_) return;  // most inputs change nothing a reader sees
   last_consensus_view_ = view;
+  metrics_->on_consensus(view);
   views_.publish_consensus(std::make_shared<const api::ConsensusView>(view));
 }
 

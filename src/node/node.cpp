@@ -122,6 +122,9 @@ Status Node::Impl::open() {
 
   REPLEX_ASSIGN_OR_RETURN(exchange_, exchange::ExchangeApp::create(genesis_.exchange));
   app_ = std::make_unique<host::SynchronizedApplication>(*exchange_);
+  REPLEX_ASSIGN_OR_RETURN(std::shared_ptr<const exchange::ChainRules> rules,
+                          exchange::ChainRules::create(genesis_.exchange));
+  metrics_ = std::make_unique<Metrics>(std::move(rules));
   chain_views_ = std::make_unique<api::ChainViewBuilder>(*exchange_, genesis_accounts(), config_.markets.book_depth_levels);
 
   const auto started = std::chrono::steady_clock::now();
@@ -203,8 +206,9 @@ Status Node::Impl::start() {
       network_.get());
   // Before any block executes, so the gateway's read model misses none.
   api::ApiContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
-                          block_limits()};
+                          block_limits(), [this] { return render_metrics(); }};
   REPLEX_ASSIGN_OR_RETURN(gateway_, api::Gateway::create(context, home_));
+  metrics_->attach_gateway(&gateway_->stats());
 
   for (std::size_t i = 0; i < consensus::kTimerKinds; ++i) {
     timers_.push_back(std::make_unique<boost::asio::steady_timer>(consensus_loop_.context()));
@@ -244,6 +248,14 @@ Status Node::Impl::start_api() {
   grpc_port_ = gateway_->grpc_port();
   rest_port_ = gateway_->rest_port();
   return Status::ok();
+}
+
+std::string Node::Impl::render_metrics() {
+  MetricsSources sources;
+  sources.network = network_.get();
+  sources.views = &views_;
+  sources.is_validator = [this](const p2p::NodeId& id) { return genesis_.index_of_node(id).has_value(); };
+  return metrics_->render(sources);
 }
 
 std::vector<exchange::AccountId> Node::Impl::genesis_accounts() const {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "event_loop.hpp"
+#include "metrics.hpp"
 #include "peer_request.hpp"
 #include "replex/api/chain_view_builder.hpp"
 #include "replex/api/commit_waiters.hpp"
@@ -119,6 +120,8 @@ class Node::Impl final : public host::Transport,
   void on_request(p2p::InboundRequest request);
 
   Status start_api();
+  // The Prometheus text of /metrics (the gateway's threads).
+  std::string render_metrics();
   std::vector<exchange::AccountId> genesis_accounts() const;
   // Checks the chain's messages fit p2p frames; sizes the serving limits to them.
   Status fit_to_frames();
@@ -139,6 +142,7 @@ class Node::Impl final : public host::Transport,
   api::CommitWaiters waiters_;
   std::unique_ptr<TxAdmission> admission_;
   std::unique_ptr<api::Gateway> gateway_;
+  std::unique_ptr<Metrics> metrics_;
 
   EventLoop execution_loop_{"replex-exec"};
   EventLoop consensus_loop_{"replex-consensus"};

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,8 @@ struct ApiContext {
   TxSubmitter& submitter;
   const p2p::Network* network = nullptr;  // null: no peers to report
   consensus::BlockLimits block_limits;
+  // The node's metrics in the Prometheus text format (GET /metrics); empty: none.
+  std::function<std::string()> metrics;
 };
 
 }  // namespace replex::api

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "replex/api/context.hpp"
+#include "replex/api/gateway_stats.hpp"
 #include "replex/api/read_model.hpp"
 #include "replex/core/status.hpp"
 
@@ -35,6 +36,7 @@ class Gateway {
   std::uint16_t grpc_port() const;  // 0 when disabled
   std::uint16_t rest_port() const;  // 0 when disabled
   ReadModel& read_model();
+  const GatewayStats& stats() const;
 
   struct Impl;
 

@@ -31,6 +31,14 @@ TEST(JsonBody, MalformedAndTooDeepBodiesAreRefused) {
   EXPECT_NE(deep.error().message.find("deeper"), std::string::npos);
 }
 
+TEST(JsonBody, ARepeatedFieldIsRefusedNotOverwritten) {
+  auto body = parse_json_body(R"({"price": "1", "side": "buy", "price": "2"})");
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().code, "MALFORMED_JSON");
+  EXPECT_NE(body.error().message.find("duplicate field 'price'"), std::string::npos) << body.error().message;
+  EXPECT_TRUE(parse_json_body(R"({"a": {"price": 1}, "b": {"price": 2}})").ok()) << "the same key in two objects";
+}
+
 TEST(JsonFields, ReadsTypesStrictlyAndNamesTheField) {
   auto body = parse_json_body(R"({"side": "buy", "price": "1.5", "qty": 2.25, "post_only": true,
                                   "height": "12", "bad": "x1", "flag": "yes"})");

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "node_harness.hpp"
 #include "replex/core/bytes.hpp"
 #include "support/http_client.hpp"
@@ -168,6 +172,16 @@ TEST_F(NodeRestTest, CancelAmendAndCancelAllChangeTheOrders) {
   EXPECT_FALSE(closed["next_before"].is_null()) << "a full page says where the next one starts";
 }
 
+TEST_F(NodeRestTest, AMarketOrderIsImmediateOrCancelWithoutSayingSo) {
+  ASSERT_EQ(place(0, {{"market", "BTC-USD"}, {"side", "buy"}, {"quantity", "0.2"}, {"price", "45000"}}).status, 200);
+  const HttpAnswer sold = place(1, {{"market", "BTC-USD"}, {"side", "sell"}, {"type", "market"}, {"quantity", "0.5"},
+                                    {"protection_price", "40000"}});
+  ASSERT_EQ(sold.status, 200) << sold.body;
+  EXPECT_EQ(sold.json()["order"]["time_in_force"], "ioc");
+  EXPECT_EQ(sold.json()["order"]["filled_quantity"], "0.20000000");
+  EXPECT_EQ(sold.json()["order"]["status"], "expired") << "the unfilled rest expires";
+}
+
 TEST_F(NodeRestTest, ARepeatedClientOrderIdReturnsTheSameOrder) {
   const json order{{"market", "BTC-USDT"}, {"side", "buy"}, {"quantity", "0.001"}, {"price", "100"},
                    {"client_order_id", "same-1"}};
@@ -224,10 +238,16 @@ TEST_F(NodeRestTest, BadInputGetsItsStatusAndCodeAndChangesNoBalance) {
                                  R"({"market":"BTC-USD","side":"buy","price":"100","quantity":"1"})"),
                     401),
             "MISSING_API_KEY");
-  // An order already expired at its height.
-  EXPECT_EQ(code_of(post(R"({"market":"BTC-USD","side":"buy","price":"100","quantity":"1","good_til_height":0})"),
-                    422),
-            "EXPIRED");
+  // An order already expired at its height: the error names the request's field.
+  const HttpAnswer expired =
+      post(R"({"market":"BTC-USD","side":"buy","price":"100","quantity":"1","good_til_height":0})");
+  EXPECT_EQ(code_of(expired, 422), "EXPIRED");
+  EXPECT_EQ(expired.json()["field"], "good_til_height");
+  EXPECT_EQ(code_of(post(R"({"market":"BTC-USD","market":"ETH-USDT","side":"buy","price":"1","quantity":"1"})"), 400),
+            "MALFORMED_JSON")
+      << "a repeated field is refused, not silently overwritten";
+  EXPECT_EQ(code_of(post(R"({"market":"BTC-USD","symbol":"ETH-USDT","side":"buy","price":"1","quantity":"1"})"), 400),
+            "INVALID_ARGUMENT");
   // A body over api.max_body_bytes (64 KiB by default).
   EXPECT_EQ(code_of(post("{\"market\":\"" + std::string(70'000, 'x') + "\"}"), 413), "BODY_TOO_LARGE");
   EXPECT_EQ(code_of(get("/api/v1/orders/999999"), 404), "UNKNOWN_ORDER");
@@ -320,7 +340,71 @@ TEST_F(NodeRestTest, StreamsSendSnapshotThenGaplessDiffsTradesAndOwnOrders) {
   ASSERT_TRUE(other.send(R"({"op":"subscribe","id":8,"channels":["book.NOPE"]})"));
   auto unknown = other.receive_until([](const json& m) { return m.contains("error"); }, 10s);
   ASSERT_TRUE(unknown);
-  EXPECT_EQ((*unknown)["id"], "8");
+  EXPECT_EQ((*unknown)["id"], 8) << "a numeric id comes back as that number";
+}
+
+// name -> value of every sample line of a Prometheus text exposition.
+std::map<std::string, double> parse_prometheus(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    EXPECT_NE(space, std::string::npos) << "not a sample line: " << line;
+    if (space == std::string::npos) continue;
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+// The metric names docs/metrics.md lists.
+std::vector<std::string> documented_metrics() {
+  std::ifstream in(std::string(REPLEX_SOURCE_DIR) + "/docs/metrics.md");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `replex_", 0) == 0) names.push_back(line.substr(3, line.find('`', 3) - 3));
+  }
+  return names;
+}
+
+double sum_of(const std::map<std::string, double>& samples, const std::string& name) {
+  double total = 0;
+  for (const auto& [series, value] : samples) {
+    if (series == name || series.rfind(name + "{", 0) == 0) total += value;
+  }
+  return total;
+}
+
+TEST_F(NodeRestTest, MetricsListEveryDocumentedMetricAndMove) {
+  const auto names = documented_metrics();
+  ASSERT_GE(names.size(), 15u);
+  const HttpAnswer first = get("/metrics");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.headers.at("content-type"), "text/plain; version=0.0.4");
+  const auto before = parse_prometheus(first.body);
+  ASSERT_EQ(place(0, {{"market", "BTC-USD"}, {"side", "buy"}, {"quantity", "1"}, {"price", "100"}}).status, 200);
+  ASSERT_EQ(place(1, {{"market", "BTC-USD"}, {"side", "sell"}, {"quantity", "1"}, {"price", "100"}}).status, 200);
+  const auto after = parse_prometheus(get("/metrics").body);
+  for (const auto& name : names) {
+    const bool present = std::any_of(after.begin(), after.end(), [&](const auto& sample) {
+      const std::string& series = sample.first;
+      return series == name || series.rfind(name + "{", 0) == 0 || series.rfind(name + "_", 0) == 0;
+    });
+    // Labelled counters appear with their first event; the ones above produce them.
+    EXPECT_TRUE(present) << name << " is documented but not exported";
+  }
+  for (const char* moving : {"replex_executed_height", "replex_consensus_height", "replex_transactions_total",
+                             "replex_orders_total", "replex_trades_total", "replex_http_responses_total",
+                             "replex_commit_latency_seconds_count"}) {
+    EXPECT_GT(sum_of(after, moving), sum_of(before, moving)) << moving << " did not move";
+  }
+  for (const auto& [series, value] : after) {
+    const std::string name = series.substr(0, series.find('{'));
+    const bool known = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+      return name == n || name == n + "_count" || name == n + "_sum" || name == n + "_bucket";
+    });
+    EXPECT_TRUE(known) << name << " is exported but not in docs/metrics.md";
+  }
 }
 
 class NodeRestLimitsTest : public ::testing::Test {

@@ -1,0 +1,211 @@
+#include "metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+#include <type_traits>
+
+#include "replex/exchange/reason.hpp"
+
+namespace replex::node {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+// Commit latency buckets, seconds: from 5 ms to a minute.
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                 0.5,   1,    2.5,   5,    10,  30, 60};
+const prometheus::Histogram::BucketBoundaries kBlockTxBuckets = {0, 1, 10, 100, 1000, 5000, 10000, 50000};
+
+}  // namespace
+
+Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
+    : rules_(std::move(rules)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      committed_height_(BuildGauge()
+                            .Name("replex_consensus_height")
+                            .Help("Highest height committed by consensus on this node")
+                            .Register(*registry_)
+                            .Add({})),
+      executed_height_(BuildGauge()
+                           .Name("replex_executed_height")
+                           .Help("Highest height executed by the state machine on this node")
+                           .Register(*registry_)
+                           .Add({})),
+      view_(BuildGauge().Name("replex_consensus_view").Help("Current PBFT view").Register(*registry_).Add({})),
+      in_view_change_(BuildGauge()
+                          .Name("replex_consensus_in_view_change")
+                          .Help("1 while a view change is running")
+                          .Register(*registry_)
+                          .Add({})),
+      view_changes_(BuildCounter()
+                        .Name("replex_consensus_view_changes_total")
+                        .Help("View changes this node entered")
+                        .Register(*registry_)
+                        .Add({})),
+      mempool_txs_(BuildGauge().Name("replex_mempool_txs").Help("Transactions in the mempool").Register(*registry_).Add({})),
+      mempool_bytes_(
+          BuildGauge().Name("replex_mempool_bytes").Help("Bytes of the mempool's transactions").Register(*registry_).Add({})),
+      commit_latency_(BuildHistogram()
+                          .Name("replex_commit_latency_seconds")
+                          .Help("From a block's header time (its proposer's clock) to its execution on this node")
+                          .Register(*registry_)
+                          .Add({}, kLatencyBuckets)),
+      block_txs_(BuildHistogram()
+                     .Name("replex_block_transactions")
+                     .Help("Transactions per executed block")
+                     .Register(*registry_)
+                     .Add({}, kBlockTxBuckets)),
+      transactions_(BuildCounter()
+                        .Name("replex_transactions_total")
+                        .Help("Executed transactions by result (OK or the exchange's reason)")
+                        .Register(*registry_)),
+      orders_(BuildCounter()
+                  .Name("replex_orders_total")
+                  .Help("Order outcomes by market: accepted, filled, canceled, expired, rejected")
+                  .Register(*registry_)),
+      trades_(BuildCounter().Name("replex_trades_total").Help("Trades by market").Register(*registry_)),
+      volume_(BuildCounter()
+                  .Name("replex_traded_volume_total")
+                  .Help("Traded base quantity by market, in whole base units")
+                  .Register(*registry_)),
+      peers_(BuildGauge().Name("replex_p2p_peers").Help("Connected p2p peers").Register(*registry_).Add({})),
+      validator_peers_(BuildGauge()
+                           .Name("replex_p2p_validator_peers")
+                           .Help("Connected p2p peers that are validators")
+                           .Register(*registry_)
+                           .Add({})),
+      peers_banned_(BuildCounter()
+                        .Name("replex_p2p_peers_banned_total")
+                        .Help("Peers disconnected for misbehaviour")
+                        .Register(*registry_)
+                        .Add({})),
+      gossip_delivered_(BuildCounter()
+                            .Name("replex_p2p_gossip_delivered_total")
+                            .Help("Gossip messages delivered to this node's handlers")
+                            .Register(*registry_)
+                            .Add({})),
+      gossip_duplicates_(BuildCounter()
+                             .Name("replex_p2p_gossip_duplicates_total")
+                             .Help("Gossip messages dropped as already seen")
+                             .Register(*registry_)
+                             .Add({})),
+      http_responses_(BuildCounter()
+                          .Name("replex_http_responses_total")
+                          .Help("REST answers by HTTP status (\"other\" for any status not listed)")
+                          .Register(*registry_)),
+      ws_sessions_(BuildGauge()
+                       .Name("replex_ws_connections")
+                       .Help("Open WebSocket connections")
+                       .Register(*registry_)
+                       .Add({})),
+      ws_messages_(BuildCounter()
+                       .Name("replex_ws_messages_total")
+                       .Help("WebSocket messages sent to clients")
+                       .Register(*registry_)
+                       .Add({})),
+      ws_slow_consumers_(BuildCounter()
+                             .Name("replex_ws_slow_consumers_total")
+                             .Help("WebSocket clients cut off for falling behind")
+                             .Register(*registry_)
+                             .Add({})) {}
+
+void Metrics::on_consensus(const api::ConsensusView& view) {
+  committed_height_.Set(static_cast<double>(view.committed_height));
+  view_.Set(static_cast<double>(view.view));
+  in_view_change_.Set(view.in_view_change ? 1 : 0);
+  mempool_txs_.Set(static_cast<double>(view.mempool_txs));
+  mempool_bytes_.Set(static_cast<double>(view.mempool_bytes));
+}
+
+void Metrics::on_view_change() { view_changes_.Increment(); }
+
+void Metrics::on_block(const api::BlockDigest& digest, std::uint64_t now_ms) {
+  const api::BlockSummary& block = digest.summary;
+  executed_height_.Set(static_cast<double>(block.height));
+  if (block.time_ms != 0 && now_ms >= block.time_ms) {
+    commit_latency_.Observe(static_cast<double>(now_ms - block.time_ms) / 1000.0);
+  }
+  block_txs_.Observe(static_cast<double>(block.tx_count));
+  auto market = [&](exchange::MarketIndex m) { return rules_->market_spec(m).symbol; };
+  auto order = [&](exchange::MarketIndex m, const char* result) {
+    orders_.Add({{"market", market(m)}, {"result", result}}).Increment();
+  };
+  for (const exchange::Event& e : digest.events) {
+    std::visit(
+        [&](const auto& ev) {
+          using T = std::decay_t<decltype(ev)>;
+          namespace x = exchange::event;
+          if constexpr (std::is_same_v<T, x::TxResult>) {
+            transactions_.Add({{"result", std::string(exchange::reason_name(ev.code))}}).Increment();
+          } else if constexpr (std::is_same_v<T, x::OrderAccepted>) {
+            order(ev.market, "accepted");
+          } else if constexpr (std::is_same_v<T, x::OrderFilled>) {
+            order(ev.market, "filled");
+          } else if constexpr (std::is_same_v<T, x::OrderCanceled>) {
+            order(ev.market, "canceled");
+          } else if constexpr (std::is_same_v<T, x::OrderExpired>) {
+            order(ev.market, "expired");
+          } else if constexpr (std::is_same_v<T, x::OrderRejected>) {
+            order(ev.market, "rejected");
+          } else if constexpr (std::is_same_v<T, x::Trade>) {
+            trades_.Add({{"market", market(ev.market)}}).Increment();
+            const auto base = rules_->find_asset(rules_->market_spec(ev.market).base);
+            double scale = 1;
+            for (std::uint32_t i = 0; base && i < rules_->asset(*base).decimals; ++i) scale *= 10;
+            volume_.Add({{"market", market(ev.market)}}).Increment(static_cast<double>(ev.quantity) / scale);
+          }
+        },
+        e);
+  }
+}
+
+std::string Metrics::render(const MetricsSources& sources) {
+  {
+    std::lock_guard lock(sample_mutex_);
+    // Also right after a restart, before the first new block.
+    if (sources.views != nullptr) executed_height_.Set(static_cast<double>(sources.views->chain()->height));
+    if (sources.network != nullptr) {
+      const auto peers = sources.network->peers();
+      peers_.Set(static_cast<double>(peers.size()));
+      if (sources.is_validator) {
+        std::size_t validators = 0;
+        for (const auto& peer : peers) validators += sources.is_validator(peer.id) ? 1 : 0;
+        validator_peers_.Set(static_cast<double>(validators));
+      }
+      const p2p::NetworkStats stats = sources.network->stats();
+      // The network keeps totals; a counter only moves forward by the difference.
+      peers_banned_.Increment(static_cast<double>(stats.peers_banned - last_banned_));
+      gossip_delivered_.Increment(static_cast<double>(stats.gossip_delivered - last_delivered_));
+      gossip_duplicates_.Increment(static_cast<double>(stats.gossip_duplicates_dropped - last_duplicates_));
+      last_banned_ = stats.peers_banned;
+      last_delivered_ = stats.gossip_delivered;
+      last_duplicates_ = stats.gossip_duplicates_dropped;
+    }
+    if (gateway_ != nullptr) {
+      for (std::size_t i = 0; i < api::GatewayStats::kStatuses.size(); ++i) {
+        const std::uint64_t total = gateway_->http_responses[i].load(std::memory_order_relaxed);
+        const int status = api::GatewayStats::kStatuses[i];
+        if (total == last_responses_[i]) continue;
+        http_responses_.Add({{"code", status == 0 ? std::string("other") : std::to_string(status)}})
+            .Increment(static_cast<double>(total - last_responses_[i]));
+        last_responses_[i] = total;
+      }
+      ws_sessions_.Set(static_cast<double>(gateway_->ws_sessions_open.load()));
+      const std::uint64_t sent = gateway_->ws_messages_sent.load();
+      const std::uint64_t slow = gateway_->ws_slow_consumers.load();
+      ws_messages_.Increment(static_cast<double>(sent - last_ws_messages_));
+      ws_slow_consumers_.Increment(static_cast<double>(slow - last_ws_slow_));
+      last_ws_messages_ = sent;
+      last_ws_slow_ = slow;
+    }
+    for (const auto& sample : sources.samplers) sample(*registry_);
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace replex::node
