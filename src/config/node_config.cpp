@@ -165,6 +165,7 @@ void read_markets(YamlMap& m, MarketsSection& s) {
 
 void read_logging(YamlMap& m, LoggingSection& s) {
   m.choice("level", s.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  m.choice("format", s.format, {"text", "json"});
   m.string("pattern", s.pattern, false);
   m.string("file", s.file);
 }

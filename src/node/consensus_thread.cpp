@@ -47,14 +47,17 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
 
 void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {
   if (change.phase == consensus::ViewPhase::kViewEntered) metrics_->on_view_change();
-  spdlog::info("view change {} -> {}: {}", change.from, change.to,
-               change.phase == consensus::ViewPhase::kViewEntered ? "entered" : "started");
+  // Consensus lines carry height= and view= (key=value, also in JSON logs' msg).
+  spdlog::info("view change {}: height={} view={} from_view={}",
+               change.phase == consensus::ViewPhase::kViewEntered ? "entered" : "started",
+               host_->committed_height(), change.to, change.from);
 }
 
 void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
-  spdlog::warn("evidence {} against {} at view {} height {}: {}", consensus::evidence_kind_name(evidence.kind),
-               evidence.validator ? std::to_string(*evidence.validator) : std::string("-"), evidence.view,
-               evidence.height, evidence.detail);
+  spdlog::warn("evidence: kind={} validator={} height={} view={} detail=\"{}\"",
+               consensus::evidence_kind_name(evidence.kind),
+               evidence.validator ? std::to_string(*evidence.validator) : std::string("-"), evidence.height,
+               evidence.view, evidence.detail);
 }
 
 void Node::Impl::publish_consensus_view() {

@@ -63,7 +63,7 @@ void Node::Impl::after_execution(const host::ExecutionResult& result) {
   }
   if (result.installed) {
     const host::InstalledState& state = *result.installed;
-    spdlog::info("installed state at height {} from a peer (state transfer)", state.height);
+    spdlog::info("state transfer: installed state at height={} from a peer", state.height);
     api::BlockDigest digest;
     digest.summary = {state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms, 0, 0};
     digest.view = publish_chain_view(state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms,

@@ -132,6 +132,9 @@ struct MarketsSection {
 
 struct LoggingSection {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  // text: one line per event, `pattern` (messages carry key=value fields);
+  // json: one JSON object per line {"time","level","logger","msg"}.
+  std::string format = "text";
   std::string pattern = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%n] %v";
   std::string file;  // empty: standard error
 };
