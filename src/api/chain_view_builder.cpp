@@ -6,9 +6,8 @@
 
 namespace replex::api {
 
-ChainViewBuilder::ChainViewBuilder(const exchange::ExchangeApp& exchange,
-                                   std::vector<exchange::AccountId> known_accounts, std::size_t book_depth_levels)
-    : exchange_(exchange), known_accounts_(std::move(known_accounts)), book_depth_levels_(book_depth_levels) {}
+ChainViewBuilder::ChainViewBuilder(const exchange::ExchangeApp& exchange, std::size_t book_depth_levels)
+    : exchange_(exchange), book_depth_levels_(book_depth_levels) {}
 
 std::shared_ptr<const ChainView> ChainViewBuilder::after_block(const ChainHead& head) {
   const std::vector<exchange::AccountId> touched = touched_accounts(exchange_.last_block_events());
@@ -16,7 +15,7 @@ std::shared_ptr<const ChainView> ChainViewBuilder::after_block(const ChainHead& 
 }
 
 std::shared_ptr<const ChainView> ChainViewBuilder::after_reset(const ChainHead& head) {
-  return build(head, known_accounts_, true);
+  return build(head, exchange_.accounts(), true);
 }
 
 std::shared_ptr<const ChainView> ChainViewBuilder::build(const ChainHead& head,

@@ -278,6 +278,8 @@ int run_cli(int argc, char** argv) {
   testnet_cmd->add_option("--base-port", testnet.base_port, "First port; 0 finds free loopback ports")
       ->capture_default_str();
   testnet_cmd->add_option("--accounts", testnet.accounts, "Funded demo trader accounts")->capture_default_str();
+  testnet_cmd->add_option("--settlement", testnet.settlement_file,
+                          "YAML of the settlement section (chains, contracts, assets): enables settlement on Ethereum");
   testnet_cmd->add_option("--rest-port", testnet.rest_port, "node0's REST port when free (0: any free port)")
       ->capture_default_str();
   testnet_cmd->add_option("--host", testnet.host, "Listen address of every node")->capture_default_str();

@@ -26,7 +26,8 @@ NewApiKey make_api_key(const PublicKey& account, std::string label, std::uint64_
   NewApiKey out;
   out.key = std::string(kKeyPrefix) + to_hex(ByteView(secret.data(), secret.size()));
   out.entry.key_sha256 = api_key_hash(out.key);
-  out.entry.id = "k" + out.entry.key_sha256.hex().substr(0, 12);
+  // Built with append: GCC 12 warns falsely about "literal" + std::string.
+  out.entry.id = std::string("k").append(out.entry.key_sha256.hex().substr(0, 12));
   out.entry.account = account;
   out.entry.label = std::move(label);
   out.entry.created_ms = created_ms;

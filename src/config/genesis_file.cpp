@@ -1,5 +1,6 @@
 #include "replex/config/genesis_file.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "replex/core/decimal.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/exchange/market_rules.hpp"
+#include "replex/settlement/eth_address.hpp"
 #include "yaml_reader.hpp"
 
 namespace replex::config {
@@ -75,6 +77,15 @@ void read_validators(const YAML::Node& list, YamlErrors& errors, GenesisFile& g)
     }
     read_hex_key(*m, "consensus_key", v.consensus_key);
     read_hex_key(*m, "node_id", v.node_id);
+    std::string eth_address;
+    m->string("eth_address", eth_address, false);
+    if (!eth_address.empty()) {
+      if (auto parsed = settlement::parse_eth_address(eth_address)) {
+        v.eth_address = *parsed;
+      } else {
+        m->error("eth_address", parsed.status().message());
+      }
+    }
     for (std::size_t j = 0; j < g.validators.size(); ++j) {
       const auto& other = g.validators[j];
       const std::string of = " as validators[" + std::to_string(j) + "]";
@@ -232,6 +243,15 @@ Hash256 GenesisFile::hash() const {
   w.u64(consensus.checkpoint_interval);
   w.u32(consensus.max_inflight_heights);
   w.u64(consensus.max_clock_skew_ms);
+  // Validators' Ethereum addresses, a trailing section present only when one
+  // is set: a genesis without them hashes exactly as before.
+  if (std::any_of(validators.begin(), validators.end(), [](const auto& v) { return v.eth_address.has_value(); })) {
+    w.u8(1);
+    for (const auto& v : validators) {
+      w.boolean(v.eth_address.has_value());
+      if (v.eth_address) w.raw(ByteView(v.eth_address->data(), v.eth_address->size()));
+    }
+  }
   return sha256(w.data());
 }
 
@@ -310,6 +330,15 @@ Result<GenesisFile> parse_genesis_file(std::string_view yaml, std::string_view s
   // Whole-file rules, reported with the field the module names.
   if (Status s = exchange::validate_genesis(g.exchange); !s) errors.add("genesis", s.message());
   if (auto set = g.validator_set(); !set) errors.add("validators", set.status().message());
+  // Settlement chains need every validator's Ethereum address (the contract's set).
+  if (g.exchange.settlement && !g.exchange.settlement->chains.empty()) {
+    for (std::size_t i = 0; i < g.validators.size(); ++i) {
+      if (!g.validators[i].eth_address) {
+        errors.add("validators[" + std::to_string(i) + "].eth_address",
+                   "required: the genesis has settlement chains");
+      }
+    }
+  }
   if (Status s = g.consensus_config({}).validate_for(g.validators.size()); !s) {
     errors.add("consensus", s.message());
   }
@@ -354,6 +383,7 @@ std::string render_genesis_file(const GenesisFile& g) {
     out << YAML::Key << "name" << YAML::Value << v.name;
     out << YAML::Key << "consensus_key" << YAML::Value << v.consensus_key.hex();
     out << YAML::Key << "node_id" << YAML::Value << v.node_id.hex();
+    if (v.eth_address) out << YAML::Key << "eth_address" << YAML::Value << settlement::to_checksum_hex(*v.eth_address);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

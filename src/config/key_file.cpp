@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -34,6 +35,13 @@ class FileDescriptor {
 }  // namespace
 
 Status write_key_file(const std::string& path, const KeyPair& key, std::string_view kind) {
+  auto seed = key.seed();
+  const Status written = write_secret_file(path, seed, kind);
+  sodium_memzero(seed.data(), seed.size());
+  return written;
+}
+
+Status write_secret_file(const std::string& path, const SecretBytes& secret, std::string_view kind) {
   const std::string what = path + ": " + std::string(kind) + " file";
   FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) {
@@ -41,9 +49,7 @@ Status write_key_file(const std::string& path, const KeyPair& key, std::string_v
     return Status::io_error(what + ": cannot create: " + errno_text());
   }
   if (::fchmod(fd.get(), 0600) != 0) return Status::io_error(what + ": chmod 0600: " + errno_text());
-  auto seed = key.seed();
-  std::string line = to_hex(seed) + "\n";
-  sodium_memzero(seed.data(), seed.size());
+  std::string line = to_hex(secret) + "\n";
   const ssize_t written = ::write(fd.get(), line.data(), line.size());
   sodium_memzero(line.data(), line.size());
   if (written != static_cast<ssize_t>(kSeedHexBytes + 1)) {
@@ -54,6 +60,13 @@ Status write_key_file(const std::string& path, const KeyPair& key, std::string_v
 }
 
 Result<KeyPair> read_key_file(const std::string& path, std::string_view kind) {
+  REPLEX_ASSIGN_OR_RETURN(SecretBytes seed, read_secret_file(path, kind));
+  auto key = KeyPair::from_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return key;
+}
+
+Result<SecretBytes> read_secret_file(const std::string& path, std::string_view kind) {
   const std::string what = path + ": " + std::string(kind) + " file";
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -86,9 +99,10 @@ Result<KeyPair> read_key_file(const std::string& path, std::string_view kind) {
     return Status::corruption(what + " must hold one line of " + std::to_string(kSeedHexBytes) +
                               " hex digits");
   }
-  auto key = KeyPair::from_seed(*seed);
+  SecretBytes out;
+  std::copy(seed->begin(), seed->end(), out.begin());
   sodium_memzero(seed->data(), seed->size());
-  return key;
+  return out;
 }
 
 Result<KeyPair> load_or_create_key_file(const std::string& path, std::string_view kind) {

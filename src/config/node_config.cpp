@@ -1,6 +1,7 @@
 #include "replex/config/node_config.hpp"
 
 #include "replex/config/files.hpp"
+#include "replex/settlement/eth_address.hpp"
 #include "yaml_reader.hpp"
 
 namespace replex::config {
@@ -155,8 +156,80 @@ void read_api(YamlMap& m, ApiSection& s) {
 }
 
 void read_settlement(YamlMap& m, SettlementSection& s) {
+  auto& c = s.settler;
   m.boolean("enabled", s.enabled);
-  if (s.enabled) m.error("enabled", "settlement is not available in this build yet; set enabled: false");
+  m.string("eth_key_file", s.eth_key_file, false);
+  m.u32("interval_blocks", c.interval_blocks, 1, 1'000'000);
+  m.u32("max_batch_items", c.max_batch_items, 1, 1'000'000);
+  m.u32("submit_timeout_ms", c.submit_timeout_ms, 100, kMaxTimeoutMs);
+  m.u32("poll_interval_ms", c.poll_interval_ms, 10, kMaxTimeoutMs);
+  m.u32("stuck_after_ms", c.stuck_after_ms, 100, kMaxTimeoutMs);
+  m.u32("resend_signatures_ms", c.resend_signatures_ms, 100, kMaxTimeoutMs);
+  m.u64("max_gas_per_batch", c.max_gas_per_batch, 21'000, 1'000'000'000);
+  m.u32("gas_margin_percent", c.gas_margin_percent, 0, 1000);
+  m.u32("max_log_blocks", c.max_log_blocks, 1, 1'000'000);
+  m.u32("max_queued_blocks", c.max_queued_blocks, 1, 10'000'000);
+  m.u32("max_queued_messages", c.max_queued_messages, 1, 10'000'000);
+  m.u32("max_future_batches", c.max_future_batches, 1, 1'000'000);
+  m.u32("max_settled_batches_kept", c.max_settled_batches_kept, 1, 100'000'000);
+  m.u32("rpc_request_timeout_ms", c.rpc.request_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("rpc_max_attempts", c.rpc.max_attempts, 1, 100);
+  m.u32("rpc_retry_backoff_ms", c.rpc.retry_backoff_ms, 1, kMaxTimeoutMs);
+  m.u32("rpc_max_retry_backoff_ms", c.rpc.max_retry_backoff_ms, 1, kMaxTimeoutMs);
+  m.u32("rpc_max_call_ms", c.rpc.max_call_ms, 1, kMaxTimeoutMs);
+  m.size("max_rpc_response_bytes", c.rpc.max_response_bytes, 1024, 1u << 30);
+  m.string("rpc_tls_ca_file", c.rpc.tls_ca_file);
+  if (auto list = m.sequence("chains")) {
+    const std::string path = m.child_path("chains");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto cm = YamlMap::as_map((*list)[i], path + "[" + std::to_string(i) + "]", m.errors());
+      if (!cm) continue;
+      settlement::ChainConfig chain;
+      std::string contract;
+      for (const char* key : {"chain_id", "rpc_url", "contract", "assets"}) cm->require(key);
+      cm->u64("chain_id", chain.chain_id, 1);
+      cm->string("rpc_url", chain.rpc_url, false);
+      cm->string("contract", contract, false);
+      if (!contract.empty()) {
+        if (auto parsed = settlement::parse_eth_address(contract)) {
+          chain.contract = *parsed;
+        } else {
+          cm->error("contract", parsed.status().message());
+        }
+      }
+      cm->u32("confirmations", chain.confirmations, 1, 10'000);
+      cm->u64("start_block", chain.start_block);
+      if (auto assets = cm->map("assets")) {
+        for (auto it = assets->node().begin(); it != assets->node().end(); ++it) {
+          const std::string symbol = it->first.as<std::string>("");
+          auto am = assets->map(symbol);
+          if (!am) continue;
+          settlement::TokenConfig token;
+          std::string address;
+          am->require("token");
+          am->require("decimals");
+          am->string("token", address, false);
+          if (address != "native" && !address.empty()) {
+            if (auto parsed = settlement::parse_eth_address(address)) {
+              token.token = *parsed;
+            } else {
+              am->error("token", "'" + address + "': an ERC-20 address or native: " + parsed.status().message());
+            }
+          }
+          am->u32("decimals", token.decimals, 0, settlement::kMaxTokenDecimals);
+          am->finish();
+          chain.assets[symbol] = token;
+        }
+        assets->finish();
+      }
+      cm->finish();
+      c.chains.push_back(std::move(chain));
+    }
+  }
+  if (s.enabled) {
+    if (c.chains.empty()) m.error("chains", "settlement is enabled: at least one chain is required");
+    if (Status valid = c.validate(); !valid && !c.chains.empty()) m.error("chains", valid.message());
+  }
 }
 
 void read_markets(YamlMap& m, MarketsSection& s) {
@@ -215,6 +288,19 @@ Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view sou
   if (errors.empty()) validate_sections(config, errors);
   if (!errors.empty()) return errors.status();
   return config;
+}
+
+Result<SettlementSection> parse_settlement_section(std::string_view yaml, std::string_view source) {
+  YamlErrors errors{std::string(source)};
+  auto doc = parse_yaml(yaml, errors);
+  if (!doc) return errors.status();
+  auto root = YamlMap::as_map(*doc, "settlement", errors);
+  if (!root) return errors.status();
+  SettlementSection section;
+  read_settlement(*root, section);
+  root->finish();
+  if (!errors.empty()) return errors.status();
+  return section;
 }
 
 Result<NodeConfig> load_node_config(const std::string& path) {

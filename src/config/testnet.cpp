@@ -17,6 +17,7 @@
 #include "replex/config/files.hpp"
 #include "replex/core/decimal.hpp"
 #include "replex/config/key_file.hpp"
+#include "replex/settlement/secp256k1.hpp"
 #include "replex/core/assert.hpp"
 
 namespace replex::config {
@@ -104,7 +105,32 @@ std::string render_node_config(const NodeConfigTemplate& t) {
   key("custodial") << t.custodial;
   out << YAML::EndMap;
   key("settlement") << YAML::BeginMap;
-  key("enabled") << false;
+  key("enabled") << t.settlement.has_value();
+  if (t.settlement) {
+    const settlement::SettlerConfig& c = t.settlement->settler;
+    key("eth_key_file") << t.settlement->eth_key_file;
+    key("interval_blocks") << c.interval_blocks;
+    key("submit_timeout_ms") << c.submit_timeout_ms;
+    key("poll_interval_ms") << c.poll_interval_ms;
+    key("chains") << YAML::BeginSeq;
+    for (const settlement::ChainConfig& chain : c.chains) {
+      out << YAML::BeginMap;
+      key("chain_id") << chain.chain_id;
+      key("rpc_url") << YAML::DoubleQuoted << chain.rpc_url;
+      key("contract") << YAML::DoubleQuoted << settlement::to_checksum_hex(chain.contract);
+      key("confirmations") << chain.confirmations;
+      key("start_block") << chain.start_block;
+      key("assets") << YAML::BeginMap;
+      for (const auto& [symbol, token] : chain.assets) {
+        key(symbol.c_str()) << YAML::Flow << YAML::BeginMap;
+        key("token") << YAML::DoubleQuoted << (token.token ? settlement::to_checksum_hex(*token.token) : "native");
+        key("decimals") << token.decimals;
+        out << YAML::EndMap;
+      }
+      out << YAML::EndMap << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::EndMap;
   key("markets") << YAML::BeginMap;
   key("book_depth_levels") << 50;
@@ -196,6 +222,17 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
   }
   REPLEX_RETURN_IF_ERROR(check_out_dir(o.out_dir));
 
+  std::optional<SettlementSection> settlement;
+  if (!o.settlement_file.empty()) {
+    REPLEX_ASSIGN_OR_RETURN(std::string text, read_text_file(o.settlement_file));
+    REPLEX_ASSIGN_OR_RETURN(SettlementSection section, parse_settlement_section(text, o.settlement_file));
+    section.enabled = true;
+    if (section.settler.chains.empty()) {
+      return Status::invalid_argument(o.settlement_file + ": settlement needs at least one chain");
+    }
+    settlement = std::move(section);
+  }
+
   TestnetLayout layout;
   std::vector<KeyPair> validator_keys;
   for (std::size_t i = 0; i < n; ++i) {
@@ -214,7 +251,16 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
       KeyPair validator_key = KeyPair::generate();
       REPLEX_RETURN_IF_ERROR(
           write_key_file(node.home + "/keys/validator_key.hex", validator_key, "validator key"));
-      layout.genesis.validators.push_back({node.name, validator_key.public_key(), node.node_id});
+      GenesisValidator entry{node.name, validator_key.public_key(), node.node_id};
+      if (settlement) {
+        // The validator's Ethereum key: it signs settlement batches.
+        const settlement::EthKey eth_key = settlement::EthKey::generate();
+        SecretBytes secret;
+        std::copy(eth_key.secret().begin(), eth_key.secret().end(), secret.begin());
+        REPLEX_RETURN_IF_ERROR(write_secret_file(node.home + "/keys/eth_key.hex", secret, "Ethereum key"));
+        entry.eth_address = eth_key.address();
+      }
+      layout.genesis.validators.push_back(std::move(entry));
       validator_keys.push_back(std::move(validator_key));
     }
     layout.nodes.push_back(std::move(node));
@@ -258,6 +304,20 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
       write_new_file(accounts_dir + "/accounts.yaml", std::string(account_list.c_str()) + "\n", 0600));
 
   layout.genesis.exchange = demo_exchange(o.chain_id, traders, fee_key.public_key());
+  if (settlement) {
+    // Deposits are credited at 2f+1 of the validators' attestations.
+    exchange::GenesisSettlement section;
+    for (const KeyPair& key : validator_keys) section.attesters.push_back(key.public_key());
+    const auto validator_count = static_cast<std::uint32_t>(validator_keys.size());
+    section.attestation_threshold = 2 * ((validator_count - 1) / 3) + 1;
+    for (const settlement::ChainConfig& chain : settlement->settler.chains) {
+      exchange::GenesisSettlementChain listed;
+      listed.chain_id = chain.chain_id;
+      for (const auto& [symbol, token] : chain.assets) listed.assets.push_back(symbol);
+      section.chains.push_back(std::move(listed));
+    }
+    layout.genesis.exchange.settlement = std::move(section);
+  }
   layout.genesis.genesis_time_ms =
       o.genesis_time_ms != 0
           ? o.genesis_time_ms
@@ -283,6 +343,7 @@ Result<TestnetLayout> generate_testnet(const TestnetOptions& o) {
     t.grpc_listen = o.host + ":" + std::to_string(node.grpc_port);
     t.rest_listen = o.host + ":" + std::to_string(node.rest_port);
     t.custodial = true;
+    t.settlement = settlement;
     t.log_level = o.log_level;
     // Validators keep every other validator connected; observers find them as seeds.
     if (node.mode == NodeMode::kValidator) {

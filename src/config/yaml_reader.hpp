@@ -87,6 +87,8 @@ class YamlMap {
   void finish();
 
   const std::string& path() const { return path_; }
+  // The mapping itself, for keys chosen by the file (e.g. asset symbols).
+  const YAML::Node& node() const { return node_; }
   YamlErrors& errors() { return errors_; }
   // "path.key" (or "key" at the top level).
   std::string child_path(std::string_view key) const;

@@ -54,6 +54,7 @@ void Node::Impl::after_execution(const host::ExecutionResult& result) {
     digest.view = publish_chain_view(block.height, block.block_hash, block.app_hash, block.time_ms,
                                      ViewRefresh::kBlock, &digest.events);
     metrics_->on_block(digest, unix_now_ms());
+    if (settler_) settler_->on_block(block.height, block.time_ms, digest.events);
     // The gateway's read model first: a waiter answered below looks its order up there.
     if (gateway_) gateway_->feed(std::move(digest));
     waiters_.notify_block(block.height, block.tx_hashes, block.tx_codes);

@@ -124,8 +124,8 @@ Status Node::Impl::open() {
   app_ = std::make_unique<host::SynchronizedApplication>(*exchange_);
   REPLEX_ASSIGN_OR_RETURN(std::shared_ptr<const exchange::ChainRules> rules,
                           exchange::ChainRules::create(genesis_.exchange));
-  metrics_ = std::make_unique<Metrics>(std::move(rules));
-  chain_views_ = std::make_unique<api::ChainViewBuilder>(*exchange_, genesis_accounts(), config_.markets.book_depth_levels);
+  metrics_ = std::make_unique<Metrics>(rules);
+  chain_views_ = std::make_unique<api::ChainViewBuilder>(*exchange_, config_.markets.book_depth_levels);
 
   const auto started = std::chrono::steady_clock::now();
   REPLEX_ASSIGN_OR_RETURN(
@@ -138,6 +138,7 @@ Status Node::Impl::open() {
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
   publish_recovered_view();
   publish_consensus_view();
+  REPLEX_RETURN_IF_ERROR(open_settlement(rules));
 
   workers_ = std::make_unique<WorkerPool>(worker_count(config_.consensus.worker_threads),
                                           config_.consensus.max_pending_verifications);
@@ -205,8 +206,10 @@ Status Node::Impl::start() {
       },
       network_.get());
   // Before any block executes, so the gateway's read model misses none.
-  api::ApiContext context{genesis_, config_.api, *store_, views_, waiters_, *admission_, network_.get(),
-                          block_limits(), [this] { return render_metrics(); }};
+  api::ApiContext context{genesis_,       config_.api,    *store_,
+                          views_,         waiters_,       *admission_,
+                          network_.get(), block_limits(), [this] { return render_metrics(); },
+                          settler_.get()};
   REPLEX_ASSIGN_OR_RETURN(gateway_, api::Gateway::create(context, home_));
   metrics_->attach_gateway(&gateway_->stats());
 
@@ -224,6 +227,7 @@ Status Node::Impl::start() {
   REPLEX_RETURN_IF_ERROR(host_started.get_future().get());
   REPLEX_RETURN_IF_ERROR(network_->start());
   p2p_port_ = network_->listen_port();
+  if (settler_) settler_->start();
   REPLEX_RETURN_IF_ERROR(start_api());
 
   const auto address = [](const std::string& configured, std::uint16_t port) {
@@ -258,12 +262,6 @@ std::string Node::Impl::render_metrics() {
   return metrics_->render(sources);
 }
 
-std::vector<exchange::AccountId> Node::Impl::genesis_accounts() const {
-  std::set<exchange::AccountId> accounts{genesis_.exchange.fee_account};
-  for (const auto& allocation : genesis_.exchange.allocations) accounts.insert(allocation.account);
-  return {accounts.begin(), accounts.end()};
-}
-
 // --- Impl: stop ------------------------------------------------------------------------
 
 void Node::Impl::stop() {
@@ -273,7 +271,9 @@ void Node::Impl::stop() {
   if (gateway_) gateway_->shutdown();
   views_.close();
   waiters_.close();
-  // 2. No more peer input; verifications already accepted finish.
+  // 2. Settlement's threads (they broadcast and attest), then no more peer
+  //    input; verifications already accepted finish.
+  if (settler_) settler_->stop();
   if (network_) network_->stop();
   workers_->stop();
   // 3. Consensus stops between two inputs (everything it persisted is synced);

@@ -35,6 +35,7 @@
 #include "replex/exchange/exchange_app.hpp"
 #include "replex/node/node.hpp"
 #include "replex/p2p/network.hpp"
+#include "replex/settlement/settler.hpp"
 #include "replex/host/host.hpp"
 #include "replex/host/synchronized_application.hpp"
 #include "replex/storage/rocks_store.hpp"
@@ -120,9 +121,11 @@ class Node::Impl final : public host::Transport,
   void on_request(p2p::InboundRequest request);
 
   Status start_api();
+  Status open_settlement(const std::shared_ptr<const exchange::ChainRules>& rules);
+  // A settler thread: sign and submit a DepositAttestation for `deposit`.
+  void attest(const settlement::DepositObserved& deposit);
   // The Prometheus text of /metrics (the gateway's threads).
   std::string render_metrics();
-  std::vector<exchange::AccountId> genesis_accounts() const;
   // Checks the chain's messages fit p2p frames; sizes the serving limits to them.
   Status fit_to_frames();
   consensus::BlockLimits block_limits() const;
@@ -143,6 +146,10 @@ class Node::Impl final : public host::Transport,
   std::unique_ptr<TxAdmission> admission_;
   std::unique_ptr<api::Gateway> gateway_;
   std::unique_ptr<Metrics> metrics_;
+  // Settlement (settlement_wiring.cpp): null when settlement.enabled is off.
+  std::unique_ptr<settlement::Settler> settler_;
+  std::optional<KeyPair> attester_key_;  // the validator key, for deposit attestations
+  std::atomic<std::uint64_t> attest_nonce_{0};
 
   EventLoop execution_loop_{"replex-exec"};
   EventLoop consensus_loop_{"replex-consensus"};

@@ -53,8 +53,13 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
       consensus_loop_.post([this, input = std::move(*blocks)]() mutable { feed(std::move(input)); });
       return;
     }
+    case p2p::Channel::kSettlement: {
+      // Batch signatures: only validators sign; the settler verifies each.
+      const auto sender = genesis_.index_of_node(message.from);
+      if (settler_ && sender) settler_->on_message(*sender, std::move(message.payload));
+      return;
+    }
     case p2p::Channel::kStateTransfer:
-    case p2p::Channel::kSettlement:
     case p2p::Channel::kPeerExchange:
       return;  // not used as plain messages by this node
   }

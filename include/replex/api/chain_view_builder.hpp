@@ -29,13 +29,12 @@ struct ChainHead {
 
 class ChainViewBuilder {
  public:
-  // `known_accounts`: every account a full refresh lists (those of the genesis).
-  ChainViewBuilder(const exchange::ExchangeApp& exchange, std::vector<exchange::AccountId> known_accounts,
-                   std::size_t book_depth_levels);
+  ChainViewBuilder(const exchange::ExchangeApp& exchange, std::size_t book_depth_levels);
 
   // After an executed block: refreshes the accounts its events name.
   std::shared_ptr<const ChainView> after_block(const ChainHead& head);
-  // After recovery or a state install: refreshes every known account.
+  // After recovery or a state install: refreshes every account of the state
+  // (those of the genesis and those deposits created).
   std::shared_ptr<const ChainView> after_reset(const ChainHead& head);
 
  private:
@@ -43,7 +42,6 @@ class ChainViewBuilder {
                                          bool replace_all);
 
   const exchange::ExchangeApp& exchange_;
-  const std::vector<exchange::AccountId> known_accounts_;
   const std::size_t book_depth_levels_;
   AccountIndex accounts_;
 };

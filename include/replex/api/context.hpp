@@ -17,6 +17,7 @@
 #include "replex/config/node_config.hpp"
 #include "replex/consensus/block.hpp"
 #include "replex/p2p/network.hpp"
+#include "replex/settlement/settler.hpp"
 #include "replex/storage/store.hpp"
 
 namespace replex::api {
@@ -42,6 +43,8 @@ struct ApiContext {
   consensus::BlockLimits block_limits;
   // The node's metrics in the Prometheus text format (GET /metrics); empty: none.
   std::function<std::string()> metrics;
+  // Settlement's status and withdrawal claims; null when settlement is off.
+  const settlement::Settler* settler = nullptr;
 };
 
 }  // namespace replex::api

@@ -27,6 +27,9 @@ struct GenesisValidator {
   std::string name;
   PublicKey consensus_key;
   p2p::NodeId node_id;
+  // The validator's Ethereum address in the settlement contract's set
+  // (required when the genesis has settlement chains).
+  std::optional<exchange::EthAddress> eth_address = std::nullopt;
   friend bool operator==(const GenesisValidator&, const GenesisValidator&) = default;
 };
 

@@ -14,6 +14,7 @@
 #include "replex/core/host_port.hpp"
 #include "replex/core/status.hpp"
 #include "replex/p2p/config.hpp"
+#include "replex/settlement/settler_config.hpp"
 #include "replex/storage/rocks_store.hpp"
 
 namespace replex::config {
@@ -119,9 +120,13 @@ struct ApiSection {
   std::uint32_t max_page_size = 500;                 // list endpoints' `limit`
 };
 
-// Reserved for the settlement issue: only `enabled: false` is accepted today.
+// Settlement on Ethereum (docs/settlement.md): off by default. The fields
+// `settler` marks [consensus] must be equal on every validator.
 struct SettlementSection {
   bool enabled = false;
+  // The validator's Ethereum key (64 hex digits, 0600): signs batches and pays for submitting them.
+  std::string eth_key_file = "keys/eth_key.hex";
+  settlement::SettlerConfig settler;
 };
 
 // Node-local market-data options of the read views.
@@ -155,6 +160,9 @@ struct NodeConfig {
 Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view source);
 // Reads and parses the file at `path`.
 Result<NodeConfig> load_node_config(const std::string& path);
+// A `settlement:` section on its own (the same keys and checks as in the
+// config), e.g. the chains file of `replex testnet --settlement`.
+Result<SettlementSection> parse_settlement_section(std::string_view yaml, std::string_view source);
 
 // A listen address: "ip:port", the host an IP literal (IPv6 bracketed), port
 // 0 letting the OS choose (core/host_port.hpp has the one syntax).

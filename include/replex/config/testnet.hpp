@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct TestnetOptions {
   std::uint32_t accounts = 4;
   // Header time lower bound of the first block; 0 means now.
   std::uint64_t genesis_time_ms = 0;
+  // Settlement on Ethereum: a YAML file with the keys of the config's
+  // `settlement:` section (chains with rpc_url, contract and assets;
+  // interval_blocks, ...). Empty: none. With it, every validator gets an
+  // Ethereum key (keys/eth_key.hex) whose address the genesis lists, the
+  // genesis gets the attesters (the validators' keys, threshold 2f+1) and
+  // the chains, and every config enables settlement with these chains.
+  std::string settlement_file;
   std::string log_level = "info";
 };
 
@@ -65,6 +73,7 @@ struct NodeConfigTemplate {
   std::string grpc_listen;
   std::string rest_listen;
   bool custodial = false;
+  std::optional<SettlementSection> settlement;
   std::vector<std::string> persistent_peers;
   std::vector<std::string> seeds;
   std::string log_level = "info";

@@ -24,7 +24,7 @@ class Feeder {
   explicit Feeder(config::ApiSection limits = {})
       : rules_(exchange::ChainRules::create(exchange::testing::test_genesis()).value()),
         model_(rules_, limits),
-        views_(harness_.app(), {}, 20) {
+        views_(harness_.app(), 20) {
     model_.start();
   }
   ~Feeder() { model_.stop(); }

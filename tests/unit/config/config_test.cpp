@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "replex/config/node_config.hpp"
+#include "replex/settlement/eth_address.hpp"
 
 namespace replex::config {
 namespace {
@@ -169,10 +170,67 @@ TEST(NodeConfig, AddressesAreChecked) {
   EXPECT_NE(error.find("needs the peer's node id"), std::string::npos) << error;
 }
 
-TEST(NodeConfig, SettlementOnlyAcceptsDisabled) {
+TEST(NodeConfig, SettlementEnabledNeedsAChain) {
   const std::string error = parse_error("settlement:\n  enabled: true\n");
-  EXPECT_NE(error.find("test.yaml:2: settlement.enabled: settlement is not available"), std::string::npos) << error;
+  EXPECT_NE(error.find("test.yaml:2: settlement.chains: settlement is enabled: at least one chain is required"),
+            std::string::npos)
+      << error;
   EXPECT_NE(parse_error("settlement:\n  rpc_url: x\n").find("settlement.rpc_url: unknown key"), std::string::npos);
+}
+
+const std::string kSettlementSection = R"(settlement:
+  enabled: true
+  eth_key_file: keys/eth.hex
+  interval_blocks: 5
+  submit_timeout_ms: 2000
+  chains:
+    - chain_id: 31337
+      rpc_url: http://127.0.0.1:8545
+      contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+      confirmations: 2
+      start_block: 7
+      assets:
+        ETH: {token: native, decimals: 18}
+        USD: {token: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", decimals: 6}
+)";
+
+TEST(NodeConfig, SettlementSectionReadsChainsAndAssets) {
+  const NodeConfig c = parse_ok(kSettlementSection);
+  EXPECT_TRUE(c.settlement.enabled);
+  EXPECT_EQ(c.settlement.eth_key_file, "keys/eth.hex");
+  EXPECT_EQ(c.settlement.settler.interval_blocks, 5u);
+  EXPECT_EQ(c.settlement.settler.submit_timeout_ms, 2000u);
+  ASSERT_EQ(c.settlement.settler.chains.size(), 1u);
+  const auto& chain = c.settlement.settler.chains[0];
+  EXPECT_EQ(chain.chain_id, 31337u);
+  EXPECT_EQ(chain.rpc_url, "http://127.0.0.1:8545");
+  EXPECT_EQ(settlement::to_checksum_hex(chain.contract), "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+  EXPECT_EQ(chain.confirmations, 2u);
+  EXPECT_EQ(chain.start_block, 7u);
+  ASSERT_EQ(chain.assets.size(), 2u);
+  EXPECT_FALSE(chain.assets.at("ETH").token.has_value());
+  EXPECT_EQ(chain.assets.at("USD").decimals, 6u);
+  ASSERT_TRUE(chain.assets.at("USD").token.has_value());
+}
+
+TEST(NodeConfig, SettlementSectionNamesTheBadField) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string yaml = kSettlementSection;
+    yaml.replace(yaml.find(from), from.size(), to);
+    return parse_error(yaml);
+  };
+  std::string error = with("\"0x5FbDB2315678afecb367f032d93F642f64180aa3\"", "0x12");
+  EXPECT_NE(error.find("test.yaml:9: settlement.chains[0].contract"), std::string::npos) << error;
+  error = with("token: native", "token: ether");
+  EXPECT_NE(error.find("settlement.chains[0].assets.ETH.token: 'ether': an ERC-20 address or native"),
+            std::string::npos)
+      << error;
+  error = with("decimals: 6", "decimals: 99");
+  EXPECT_NE(error.find("settlement.chains[0].assets.USD.decimals"), std::string::npos) << error;
+  error = with("      rpc_url: http://127.0.0.1:8545\n", "");
+  EXPECT_NE(error.find("settlement.chains[0].rpc_url: required key is missing"), std::string::npos) << error;
+  error = with("interval_blocks: 5", "interval_blocks: 0");
+  EXPECT_NE(error.find("settlement.interval_blocks"), std::string::npos) << error;
 }
 
 TEST(NodeConfig, DuplicateKeyIsAnError) {

@@ -2,6 +2,7 @@
 
 #include "replex/core/decimal.hpp"
 #include "replex/config/genesis_file.hpp"
+#include "replex/settlement/eth_address.hpp"
 
 namespace replex::config {
 namespace {
@@ -197,12 +198,13 @@ TEST(GenesisFile, RenderEscapesTextThatYamlWouldMisread) {
   EXPECT_EQ(again->hash(), g->hash());
 }
 
-// Lines 31.. after genesis_yaml(kMarket, kAllocation), whose last line is 30.
+// Lines 33.. after with_settlement's genesis (genesis_yaml(kMarket, kAllocation)
+// with an eth_address per validator), whose last line is 32.
 const std::string kSettlement =
     "settlement:\n"
     "  attesters:\n"
     "    - " + key_hex("ck1") + "\n"
-    "    - " + key_hex("ck0") + "\n"      // line 34
+    "    - " + key_hex("ck0") + "\n"      // line 36
     "  attestation_threshold: 2\n"
     "  chains:\n"
     "    - chain_id: 31337\n"
@@ -210,7 +212,21 @@ const std::string kSettlement =
     "    - chain_id: 1\n"
     "      assets: [USDT]\n";
 
-std::string with_settlement(const std::string& settlement) { return genesis_yaml(kMarket, kAllocation) + settlement; }
+const std::string kEthAddress0 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const std::string kEthAddress1 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+// A genesis with settlement chains names each validator's Ethereum address.
+std::string with_eth_addresses(std::string yaml) {
+  for (const auto& [node, address] : {std::pair{key_hex("nk0"), kEthAddress0}, std::pair{key_hex("nk1"), kEthAddress1}}) {
+    const std::string line = "    node_id: " + node + "\n";
+    yaml.insert(yaml.find(line) + line.size(), "    eth_address: \"" + address + "\"\n");
+  }
+  return yaml;
+}
+
+std::string with_settlement(const std::string& settlement) {
+  return with_eth_addresses(genesis_yaml(kMarket, kAllocation)) + settlement;
+}
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -268,7 +284,7 @@ TEST(GenesisFile, SettlementSectionIsStrictAndNamesTheField) {
                                                "      assets: [USDT]\n      token: \"0xabc\"\n")));
   EXPECT_NE(error.find("settlement.chains[1].token: unknown key"), std::string::npos) << error;
   error = parse_error(with_settlement(replaced(kSettlement, key_hex("ck0"), "abcd")));
-  EXPECT_NE(error.find("genesis.yaml:34: settlement.attesters[1]: expected 64 hex digits"), std::string::npos) << error;
+  EXPECT_NE(error.find("genesis.yaml:36: settlement.attesters[1]: expected 64 hex digits"), std::string::npos) << error;
   error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 3")));
   EXPECT_NE(error.find("settlement.attestation_threshold: 3 is outside 1..2"), std::string::npos) << error;
   error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 0")));
@@ -285,6 +301,31 @@ TEST(GenesisFile, SettlementSectionIsStrictAndNamesTheField) {
   EXPECT_NE(error.find("settlement.attesters: expected a list"), std::string::npos) << error;
   error = parse_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n", "")));
   EXPECT_NE(error.find("settlement.chains[1].assets: required key is missing"), std::string::npos) << error;
+}
+
+TEST(GenesisFile, ValidatorEthAddressesAreParsedCheckedAndBound) {
+  auto g = parse_genesis_file(with_settlement(kSettlement), "genesis.yaml");
+  ASSERT_TRUE(g.is_ok()) << g.status().to_string();
+  ASSERT_TRUE(g->validators[0].eth_address.has_value());
+  EXPECT_EQ(settlement::to_checksum_hex(*g->validators[0].eth_address), kEthAddress0);
+  // Rendered in checksum form and bound by the hash.
+  const std::string rendered = render_genesis_file(*g);
+  EXPECT_NE(rendered.find(kEthAddress1), std::string::npos) << rendered;
+  GenesisFile other = *g;
+  other.validators[1].eth_address = other.validators[0].eth_address;
+  EXPECT_NE(other.hash(), g->hash());
+
+  std::string error = parse_error(genesis_yaml(kMarket, kAllocation) + kSettlement);
+  EXPECT_NE(error.find("validators[0].eth_address: required: the genesis has settlement chains"), std::string::npos)
+      << error;
+  error = parse_error(replaced(with_settlement(kSettlement), kEthAddress0, "0x1234"));
+  EXPECT_NE(error.find("validators[0].eth_address"), std::string::npos) << error;
+  // Without settlement chains the address is optional; when given, the hash binds it.
+  auto plain = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");
+  auto with_address = parse_genesis_file(with_eth_addresses(genesis_yaml(kMarket, kAllocation)), "genesis.yaml");
+  ASSERT_TRUE(plain.is_ok() && with_address.is_ok());
+  EXPECT_NE(plain->hash(), with_address->hash());
+  EXPECT_FALSE(plain->validators[0].eth_address.has_value());
 }
 
 TEST(GenesisFile, ExampleGenesisInTheRepositoryIsValid) {
