@@ -13,6 +13,7 @@
 #include "replex/exchange/events.hpp"
 #include "replex/exchange/reason.hpp"
 #include "replex/exchange/transaction.hpp"
+#include "replex/settlement/eth_address.hpp"
 
 namespace replex::api {
 namespace {
@@ -345,6 +346,38 @@ void ExchangeApi::cancel_all(const Caller& caller, const std::string& market_tex
   submit(std::move(envelope), std::move(receipt), wait, std::move(done));
 }
 
+void ExchangeApi::withdraw(const Caller& caller, const std::string& asset_text, const std::string& amount_text,
+                           std::optional<std::uint64_t> chain_id, bool wait, ReceiptDone done) {
+  auto who = custodian(caller);
+  if (!who) return done(who.error());
+  if (asset_text.empty()) return done(ApiError::bad_request("asset", "asset: required"));
+  const auto asset = rules_->find_asset(asset_text);
+  if (!asset) return done(ApiError::bad_request("asset", "asset: unknown asset '" + asset_text + "'"));
+  auto amount = units("amount", amount_text, rules_->asset(*asset).decimals, true);
+  if (!amount) return done(amount.error());
+  if (chain_id && *chain_id == 0) return done(ApiError::bad_request("chain_id", "chain_id: must be positive"));
+  const std::string symbol = rules_->asset(*asset).symbol;
+  Bytes envelope = builder_.withdraw(*who->key, header(*who, std::nullopt), symbol, *amount, chain_id.value_or(0));
+  TxReceipt receipt;
+  receipt.tx_hash = tx_hash(envelope);
+  receipt.account = who->account;
+  submit(std::move(envelope), std::move(receipt), wait, std::move(done));
+}
+
+void ExchangeApi::register_settlement_address(const Caller& caller, const std::string& eth_address, bool wait,
+                                              ReceiptDone done) {
+  auto who = custodian(caller);
+  if (!who) return done(who.error());
+  if (eth_address.empty()) return done(ApiError::bad_request("eth_address", "eth_address: required"));
+  auto parsed = settlement::parse_eth_address(eth_address);
+  if (!parsed) return done(ApiError::bad_request("eth_address", "eth_address: " + parsed.status().message()));
+  Bytes envelope = builder_.register_settlement_address(*who->key, header(*who, std::nullopt), *parsed);
+  TxReceipt receipt;
+  receipt.tx_hash = tx_hash(envelope);
+  receipt.account = who->account;
+  submit(std::move(envelope), std::move(receipt), wait, std::move(done));
+}
+
 void ExchangeApi::amend_order(const Caller& caller, exchange::OrderId order_id, const AmendFields& amend, bool wait,
                               ReceiptDone done) {
   auto who = custodian(caller);
@@ -419,6 +452,9 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
     model_.after_height(height, [this, once, r]() mutable {
       r.order = model_.order_by_tx(r.tx_hash);
       if (r.code != 0 && !r.order) return (*once)(execution_error(r));
+      if (!r.order) {
+        if (auto tx = transaction(r.tx_hash)) r.events = std::move(tx->events);
+      }
       (*once)(std::move(r));
     });
   };
@@ -711,7 +747,28 @@ TxEvent ExchangeApi::describe(const exchange::Event& event) const {
         } else if constexpr (std::is_same_v<T, ev::SettlementAddressRegistered>) {
           out.type = "settlement_address_registered";
           add("account", e.account.hex());
-          add("eth_address", "0x" + to_hex(ByteView(e.eth_address.data(), e.eth_address.size())));
+          add("eth_address", settlement::to_checksum_hex(e.eth_address));
+        } else if constexpr (std::is_same_v<T, ev::WithdrawalRecordedOnChain>) {
+          out.type = "withdrawal_recorded";
+          add("withdrawal_id", std::to_string(e.withdrawal.id));
+          add("account", e.withdrawal.account.hex());
+          add("asset", rules_->asset(e.withdrawal.asset).symbol);
+          add("amount", asset_text(e.withdrawal.asset, e.withdrawal.amount));
+          add("chain_id", std::to_string(e.withdrawal.chain_id));
+          add("eth_address", settlement::to_checksum_hex(e.withdrawal.eth_address));
+        } else if constexpr (std::is_same_v<T, ev::DepositAttested>) {
+          out.type = "deposit_attested";
+          add("chain_id", std::to_string(e.chain_id));
+          add("deposit_id", std::to_string(e.deposit_id));
+          add("attester", e.attester.hex());
+          add("attestations", std::to_string(e.attestations));
+        } else if constexpr (std::is_same_v<T, ev::DepositCredited>) {
+          out.type = "deposit_credited";
+          add("chain_id", std::to_string(e.chain_id));
+          add("deposit_id", std::to_string(e.deposit_id));
+          add("account", e.account.hex());
+          add("asset", rules_->asset(e.asset).symbol);
+          add("amount", asset_text(e.asset, e.amount));
         } else {
           out.type = "event";
         }

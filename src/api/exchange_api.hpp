@@ -59,6 +59,11 @@ struct AmendFields {
   std::optional<std::uint64_t> good_til_height;
 };
 
+struct TxEvent {
+  std::string type;  // "trade", "order_accepted", ...
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
 // What became of a submitted transaction.
 struct TxReceipt {
   Hash256 tx_hash;
@@ -69,6 +74,9 @@ struct TxReceipt {
   std::optional<std::uint64_t> height;  // committed at
   std::uint32_t code = 0;               // execution result once committed (0 applied)
   std::optional<OrderRecord> order;     // the order placed or touched, once known
+  // Once committed, a transaction that touches no order reports its events
+  // (a withdrawal's id, a registered address).
+  std::vector<TxEvent> events;
 };
 
 struct MarketInfo {
@@ -83,11 +91,6 @@ struct BalanceLine {
   std::string asset;
   unsigned decimals = 0;
   std::uint64_t available = 0, locked = 0;
-};
-
-struct TxEvent {
-  std::string type;  // "trade", "order_accepted", ...
-  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 struct TxInfo {
@@ -126,6 +129,13 @@ class ExchangeApi {
   void cancel_all(const Caller& caller, const std::string& market, bool wait, ReceiptDone done);
   void amend_order(const Caller& caller, exchange::OrderId order_id, const AmendFields& amend, bool wait,
                    ReceiptDone done);
+  // --- settlement (custodial; DESIGN.md §10) -----------------------------------
+  // Debits `amount` of `asset` for a withdrawal to the account's registered
+  // Ethereum address on `chain_id` (nullopt: the genesis' default chain).
+  void withdraw(const Caller& caller, const std::string& asset, const std::string& amount,
+                std::optional<std::uint64_t> chain_id, bool wait, ReceiptDone done);
+  void register_settlement_address(const Caller& caller, const std::string& eth_address, bool wait,
+                                   ReceiptDone done);
   // A client's own signed envelope (non-custodial), any transaction kind.
   void submit_signed(const Caller& caller, Bytes envelope, bool wait, ReceiptDone done);
 

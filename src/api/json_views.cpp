@@ -142,13 +142,21 @@ Json to_json(const std::vector<BalanceLine>& balances, const PublicKey& account)
   return Json{{"account", account.hex()}, {"balances", std::move(lines)}};
 }
 
-Json to_json(const TxInfo& tx) {
+namespace {
+Json events_json(const std::vector<TxEvent>& list) {
   Json events = Json::array();
-  for (const TxEvent& e : tx.events) {
+  for (const TxEvent& e : list) {
     Json attributes = Json::object();
     for (const auto& [key, value] : e.attributes) attributes[key] = value;
     events.push_back({{"type", e.type}, {"attributes", std::move(attributes)}});
   }
+  return events;
+}
+std::string hex_of(const Hash256& h) { return "0x" + h.hex(); }
+}  // namespace
+
+Json to_json(const TxInfo& tx) {
+  Json events = events_json(tx.events);
   return Json{{"tx_hash", tx.hash.hex()},
               {"height", tx.height},
               {"index", tx.index},
@@ -170,7 +178,56 @@ Json to_json(const ExchangeApi& api, const TxReceipt& r) {
     out["result"] = std::string(exchange::reason_name(r.code));
   }
   if (r.order) out["order"] = to_json(api, *r.order);
+  if (!r.events.empty()) out["events"] = events_json(r.events);
   return out;
+}
+
+Json to_json(const settlement::SettlementStatus& status) {
+  Json chains = Json::array();
+  for (const settlement::ChainSettlementStatus& c : status.chains) {
+    chains.push_back({{"chain_id", c.chain_id},
+                      {"next_batch_number", c.next_batch_number},
+                      {"last_settled_batch", c.last_settled_batch},
+                      {"last_settled_from_height", c.last_settled_from_height},
+                      {"last_settled_to_height", c.last_settled_to_height},
+                      {"chain_last_batch", c.chain_last_batch},
+                      {"batches_built", c.batches_built},
+                      {"batches_signed", c.batches_signed},
+                      {"batches_pending", c.batches_pending},
+                      {"lag_blocks", c.lag_blocks},
+                      {"threshold", c.threshold},
+                      {"signatures_held", c.signatures_held},
+                      {"signatures_dropped", c.signatures_dropped},
+                      {"transactions_sent", c.transactions_sent},
+                      {"fee_bumps", c.fee_bumps},
+                      {"pending_tx", c.pending_tx ? Json(hex_of(*c.pending_tx)) : Json(nullptr)},
+                      {"deposits_seen", c.deposits_seen},
+                      {"deposits_attested", c.deposits_attested},
+                      {"deposit_scan_block", c.deposit_scan_block},
+                      {"rpc_up", c.rpc_up},
+                      {"last_error", c.last_error}});
+  }
+  return Json{{"enabled", true},
+              {"running", status.running},
+              {"processed_height", status.processed_height},
+              {"withdrawals_unroutable", status.withdrawals_unroutable},
+              {"last_error", status.last_error},
+              {"chains", std::move(chains)}};
+}
+
+Json to_json(const settlement::WithdrawalClaim& claim) {
+  Json proof = Json::array();
+  for (const Hash256& h : claim.proof) proof.push_back(hex_of(h));
+  return Json{{"withdrawal_id", claim.withdrawal.id},
+              {"chain_id", claim.chain_id},
+              {"contract", settlement::to_checksum_hex(claim.contract)},
+              {"batch_number", claim.batch_number},
+              {"settled", claim.settled},
+              {"recipient", settlement::to_checksum_hex(claim.withdrawal.recipient)},
+              {"token", settlement::to_checksum_hex(claim.withdrawal.token)},
+              {"amount", settlement::to_decimal(claim.withdrawal.amount)},
+              {"proof", std::move(proof)},
+              {"claim_calldata", "0x" + to_hex(settlement::claim_calldata(claim))}};
 }
 
 Json to_json(const ApiError& e) {

@@ -6,6 +6,7 @@
 
 #include "exchange_api.hpp"
 #include "json_body.hpp"
+#include "replex/settlement/settler.hpp"
 
 namespace replex::api {
 
@@ -21,6 +22,10 @@ Json to_json(const TxInfo& tx);
 // The answer to an order-entry call: the receipt, with the order once committed.
 Json to_json(const ExchangeApi& api, const TxReceipt& receipt);
 Json to_json(const ApiError& error);
+// GET /api/v1/settlement and GET /api/v1/withdrawals/{id}: token amounts in
+// the token's base units (decimal strings), addresses in checksum form.
+Json to_json(const settlement::SettlementStatus& status);
+Json to_json(const settlement::WithdrawalClaim& claim);
 // A stream item as the WebSocket sends it: {"channel": ..., "type": ..., "data": ...}.
 std::string render_stream_item(const ExchangeApi& api, const StreamItem& item);
 

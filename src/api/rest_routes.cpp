@@ -403,6 +403,60 @@ void get_status(const Call& c) {
             {"peers", std::move(peers)}});
 }
 
+// --- settlement (DESIGN.md §10, docs/settlement.md) ---------------------------
+
+const settlement::Settler* settler_or_fail(const Call& c) {
+  const settlement::Settler* settler = c.api.context().settler;
+  if (settler == nullptr) {
+    c.fail(ApiError{ApiErrorKind::kNotFound, "SETTLEMENT_DISABLED", "settlement is not enabled on this node", "", 0});
+  }
+  return settler;
+}
+
+void get_settlement(const Call& c) {
+  if (auto* settler = settler_or_fail(c)) c.ok(to_json(settler->status()));
+}
+
+void get_withdrawal(const Call& c, const std::string& id_text) {
+  const auto id = parse_u64(id_text);
+  if (!id || *id == 0) {
+    return c.fail(ApiError::bad_request("withdrawal_id", "withdrawal_id: '" + id_text + "' is not a withdrawal id"));
+  }
+  auto* settler = settler_or_fail(c);
+  if (settler == nullptr) return;
+  auto claim = settler->withdrawal_claim(*id);
+  if (!claim) {
+    return c.fail(ApiError{ApiErrorKind::kNotFound, "UNKNOWN_WITHDRAWAL",
+                           "withdrawal " + id_text + " is in no batch this node keeps (not yet batched, or pruned)",
+                           "withdrawal_id", 0});
+  }
+  c.ok(to_json(*claim));
+}
+
+void post_withdrawal(const Call& c) {
+  bool wait = false;
+  if (!c.wait_mode(wait)) return;
+  auto body = parse_json_body(c.request.body);
+  if (!body) return c.fail(body.error());
+  JsonFields f(*body);
+  const std::string asset = f.string("asset").value_or("");
+  const std::string amount = f.decimal("amount").value_or("");
+  const std::optional<std::uint64_t> chain_id = f.u64("chain_id");
+  if (auto e = f.finish()) return c.fail(*e);
+  c.api.withdraw(c.caller(), asset, amount, chain_id, wait, c.receipt_answer());
+}
+
+void post_settlement_address(const Call& c) {
+  bool wait = false;
+  if (!c.wait_mode(wait)) return;
+  auto body = parse_json_body(c.request.body);
+  if (!body) return c.fail(body.error());
+  JsonFields f(*body);
+  const std::string address = f.string("eth_address").value_or("");
+  if (auto e = f.finish()) return c.fail(*e);
+  c.api.register_settlement_address(c.caller(), address, wait, c.receipt_answer());
+}
+
 void route(const Call& c) {
   const HttpRequest& r = c.request;
   const Segments s = split_path(r.path);
@@ -451,6 +505,16 @@ void route(const Call& c) {
   if (what == "transactions") {
     if (s.size() == 3 && m == http::verb::post) return post_transaction(c);
     if (s.size() == 4 && m == http::verb::get) return get_transaction(c, s[3]);
+    if (s.size() <= 4) return not_allowed();
+  }
+  if (what == "withdrawals") {
+    if (s.size() == 3 && m == http::verb::post) return post_withdrawal(c);
+    if (s.size() == 4 && m == http::verb::get) return get_withdrawal(c, s[3]);
+    if (s.size() <= 4) return not_allowed();
+  }
+  if (what == "settlement") {
+    if (s.size() == 3 && m == http::verb::get) return get_settlement(c);
+    if (s.size() == 4 && s[3] == "address" && m == http::verb::post) return post_settlement_address(c);
     if (s.size() <= 4) return not_allowed();
   }
   if (m != http::verb::get) {

@@ -259,6 +259,9 @@ std::string Node::Impl::render_metrics() {
   sources.network = network_.get();
   sources.views = &views_;
   sources.is_validator = [this](const p2p::NodeId& id) { return genesis_.index_of_node(id).has_value(); };
+  if (settler_ && settlement_metrics_) {
+    sources.samplers.push_back([this](prometheus::Registry&) { settlement_metrics_->sample(settler_->status()); });
+  }
   return metrics_->render(sources);
 }
 

@@ -39,6 +39,7 @@
 #include "replex/host/host.hpp"
 #include "replex/host/synchronized_application.hpp"
 #include "replex/storage/rocks_store.hpp"
+#include "settlement_metrics.hpp"
 #include "tx_admission.hpp"
 #include "worker_pool.hpp"
 
@@ -148,6 +149,7 @@ class Node::Impl final : public host::Transport,
   std::unique_ptr<Metrics> metrics_;
   // Settlement (settlement_wiring.cpp): null when settlement.enabled is off.
   std::unique_ptr<settlement::Settler> settler_;
+  std::unique_ptr<SettlementMetrics> settlement_metrics_;  // with settler_
   std::optional<KeyPair> attester_key_;  // the validator key, for deposit attestations
   std::atomic<std::uint64_t> attest_nonce_{0};
 

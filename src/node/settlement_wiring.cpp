@@ -60,6 +60,7 @@ Status Node::Impl::open_settlement(const std::shared_ptr<const exchange::ChainRu
   ports.attest = [this](const settlement::DepositObserved& deposit) { attest(deposit); };
   REPLEX_ASSIGN_OR_RETURN(settler_, settlement::Settler::open(s.settler, rules, std::move(addresses), self_index_,
                                                               std::move(eth_key), *store_, std::move(ports)));
+  if (metrics_) settlement_metrics_ = std::make_unique<SettlementMetrics>(metrics_->registry());
   return Status::ok();
 }
 

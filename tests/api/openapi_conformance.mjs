@@ -58,6 +58,10 @@ const SERVER_ROUTES = [
   'GET /api/v1/accounts/{account}/orders',
   'GET /api/v1/blocks/{height}',
   'GET /api/v1/status',
+  'POST /api/v1/withdrawals',
+  'GET /api/v1/withdrawals/{withdrawal_id}',
+  'GET /api/v1/settlement',
+  'POST /api/v1/settlement/address',
 ];
 
 const mismatches = [];
@@ -504,7 +508,7 @@ async function main() {
   // 7. Methods a path does not document are refused (400 METHOD_NOT_ALLOWED or
   // 404 "no route"), and paths the document does not list answer "no route".
   // The probes answer every method (info.description says so).
-  const sample = { order_id: buyId, tx_hash: signed.hash, market: 'BTC-USD', account: T0.account, height: 1 };
+  const sample = { order_id: buyId, tx_hash: signed.hash, market: 'BTC-USD', account: T0.account, height: 1, withdrawal_id: 1 };
   for (const [template, item] of Object.entries(spec.paths)) {
     if (['/healthz', '/readyz', '/metrics'].includes(template)) continue;
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
@@ -542,6 +546,39 @@ async function main() {
   for (const trader of env.traders) {
     await call('DELETE /api/v1/orders', { query: { wait: 'commit' }, apiKey: trader.apiKey, expect: 200, note: `clean up ${trader.name}` });
   }
+
+  // 9b. Settlement: the testnet settles on an anvil (run-api-tests deploys
+  // the contract); one validator, so a threshold of one signature.
+  const settlement = (await call('GET /api/v1/settlement', { expect: 200 })).body;
+  if (settlement.chains?.length !== 1 || settlement.chains[0].threshold !== 1) fail('GET /api/v1/settlement', 200, `chains: ${JSON.stringify(settlement.chains).slice(0, 200)}`);
+  const recipient = '0x000000000000000000000000000000000000bEEF';
+  await call('POST /api/v1/withdrawals', { body: { asset: 'ETH', amount: '0.5' }, apiKey: T2.apiKey, expect: 202, note: 'no settlement address yet: refused at execution, not admission' });
+  await call('POST /api/v1/settlement/address', { body: { eth_address: '0x12' }, apiKey: T2.apiKey, expect: 400, code: 'INVALID_ARGUMENT', note: 'not an address' });
+  await call('POST /api/v1/settlement/address', { body: { eth_address: recipient }, expect: 401, note: 'no API key' });
+  await call('POST /api/v1/settlement/address', { body: { eth_address: recipient }, apiKey: T2.apiKey, expect: 202, note: 'answered at admission' });
+  const registered = (await call('POST /api/v1/settlement/address', { query: { wait: 'commit' }, body: { eth_address: recipient }, apiKey: T2.apiKey, expect: 200 })).body;
+  if (!registered.events?.some((e) => e.type === 'settlement_address_registered' && e.attributes.eth_address === recipient)) {
+    fail('POST /api/v1/settlement/address', 200, `events: ${JSON.stringify(registered.events)}`);
+  }
+  await call('POST /api/v1/withdrawals', { body: { asset: 'DOGE', amount: '1' }, apiKey: T2.apiKey, expect: 400, code: 'INVALID_ARGUMENT', note: 'unknown asset' });
+  await call('POST /api/v1/withdrawals', { body: { asset: 'ETH', amount: '0' }, apiKey: T2.apiKey, expect: 400, code: 'INVALID_ARGUMENT', note: 'zero amount' });
+  await call('POST /api/v1/withdrawals', { body: { asset: 'ETH', amount: '1', chain: 5 }, apiKey: T2.apiKey, expect: 400, code: 'UNKNOWN_FIELD', note: 'unknown field' });
+  const withdrawn = (await call('POST /api/v1/withdrawals', { query: { wait: 'commit' }, body: { asset: 'ETH', amount: 0.5 }, apiKey: T2.apiKey, expect: 200 })).body;
+  const withdrawalId = withdrawn.events?.find((e) => e.type === 'withdrawal_recorded')?.attributes.withdrawal_id;
+  if (!withdrawalId) fail('POST /api/v1/withdrawals', 200, `no withdrawal_recorded event: ${JSON.stringify(withdrawn).slice(0, 200)}`);
+  await call('GET /api/v1/withdrawals/{withdrawal_id}', { params: { withdrawal_id: 'x' }, expect: 400, note: 'not an id' });
+  await call('GET /api/v1/withdrawals/{withdrawal_id}', { params: { withdrawal_id: 999999 }, expect: 404, code: 'UNKNOWN_WITHDRAWAL' });
+  // Its claim, once a batch holds it (batches close every few blocks: orders make blocks).
+  const claim = await waitFor('the withdrawal in a batch', async () => {
+    await call('POST /api/v1/orders', { query: { wait: 'commit' }, body: { market: 'BTC-USDT', side: 'buy', price: '100', quantity: '0.001' }, apiKey: T3.apiKey, expect: 200, note: 'a block for the batch' });
+    const r = await call('GET /api/v1/withdrawals/{withdrawal_id}', { params: { withdrawal_id: withdrawalId }, expect: [200, 404] });
+    return r.status === 200 ? r.body : null;
+  }, 60000);
+  if (claim.recipient !== recipient || claim.amount !== '500000000000000000' || !claim.claim_calldata.startsWith('0x')) {
+    fail('GET /api/v1/withdrawals/{withdrawal_id}', 200, `claim: ${JSON.stringify(claim).slice(0, 200)}`);
+  }
+  await call('DELETE /api/v1/orders', { query: { wait: 'commit' }, apiKey: T3.apiKey, expect: 200, note: 'clean up after the batch' });
+  console.log(`  settlement: address registered, withdrawal ${withdrawalId} in batch ${claim.batch_number} (settled: ${claim.settled})`);
 
   // 10. Rate limit: a burst with one API key gets 429 with Retry-After.
   let limited = null;

@@ -151,11 +151,14 @@ void Cluster::report_failure() {
 
 Status Cluster::generate() {
   const std::string net = dir_ + "/net";
-  REPLEX_ASSIGN_OR_RETURN(
-      int code, run_to_completion({REPLEX_BINARY, "testnet", "--validators", std::to_string(options_.validators),
-                                   "--observers", std::to_string(options_.observers), "--accounts",
-                                   std::to_string(options_.accounts), "--rest-port", "0", "--out", net},
-                                  dir_ + "/testnet.log", 60s));
+  std::vector<std::string> argv{REPLEX_BINARY,  "testnet",   "--validators", std::to_string(options_.validators),
+                                "--observers",  std::to_string(options_.observers), "--accounts",
+                                std::to_string(options_.accounts), "--rest-port", "0", "--out", net};
+  if (!options_.settlement_file.empty()) {
+    argv.push_back("--settlement");
+    argv.push_back(options_.settlement_file);
+  }
+  REPLEX_ASSIGN_OR_RETURN(int code, run_to_completion(argv, dir_ + "/testnet.log", 60s));
   if (code != 0) return Status::internal("replex testnet exited " + std::to_string(code) + ": " + read_file(dir_ + "/testnet.log"));
   fs::create_directories(dir_ + "/logs");
 

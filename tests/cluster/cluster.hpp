@@ -45,6 +45,9 @@ struct ClusterOptions {
   // (and turn peer exchange off, so nodes never learn each other's real
   // address), so isolate() / heal() can partition one validator.
   bool proxied = false;
+  // A settlement section (scripts/settlement-devnet prepare) for
+  // `replex testnet --settlement`: every validator settles on its chains.
+  std::string settlement_file{};
 };
 
 class Cluster {

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "anvil.hpp"
+#include "support/anvil.hpp"
 #include "settlement_world.hpp"
 
 namespace replex::settlement {

@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "anvil.hpp"
+#include "support/anvil.hpp"
 #include "replex/settlement/keccak.hpp"
 #include "settler_cluster.hpp"
 

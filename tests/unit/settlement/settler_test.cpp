@@ -6,7 +6,7 @@
 // chain: settler_anvil_test.cpp.
 #include <gtest/gtest.h>
 
-#include "anvil.hpp"
+#include "support/anvil.hpp"
 #include "settler_cluster.hpp"
 
 namespace replex::settlement {

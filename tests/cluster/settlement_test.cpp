@@ -1,0 +1,227 @@
+// Settlement over the real binary and a real anvil (DESIGN.md §10,
+// docs/settlement.md). scripts/settlement-devnet deploys the contract and a
+// test token for a 4-validator `replex testnet --settlement`, as make run
+// does. Deposits of ether and of the token are credited exactly once; a
+// withdrawal lands in a batch the validators signed, settles and is claimed
+// on chain; batches settle in order, each chained to the last; with one
+// validator killed the other three (the threshold) keep settling.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "cluster.hpp"
+#include "replex/settlement/abi.hpp"
+#include "support/anvil.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace replex::cluster {
+namespace {
+
+using nlohmann::json;
+using replex::testing::http_request;
+using namespace replex::settlement;
+using namespace replex::settlement::testing;
+
+// Amount text in an asset's own decimals ("1002.00000000") as base units.
+std::uint64_t units_of(const std::string& decimal) {
+  std::string digits;
+  for (char ch : decimal) {
+    if (ch != '.') digits.push_back(ch);
+  }
+  return std::stoull(digits);
+}
+
+class ClusterSettlement : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = anvil_.start();
+    ASSERT_TRUE(why.empty()) << why;
+    chain_ = std::make_unique<Chain>(anvil_.url());
+    const std::string yaml = dir_.path() + "/settlement.yaml";
+    ASSERT_EQ(devnet({"prepare", anvil_.url(), yaml}), 0) << log_text();
+    auto cluster = Cluster::create({.validators = 4, .settlement_file = yaml});
+    ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+    cluster_ = std::move(cluster).value();
+    ASSERT_EQ(devnet({"deploy", anvil_.url(), cluster_->dir() + "/net"}), 0) << log_text();
+    contract_ = address_in_log("settlement=");
+    token_ = address_in_log("token=");
+    ASSERT_TRUE(cluster_->start_all().is_ok());
+    ASSERT_TRUE(cluster_->wait_connected().is_ok());
+  }
+
+  int devnet(std::vector<std::string> args) {
+    args.insert(args.begin(), repo_path("scripts/settlement-devnet"));
+    auto code = run_to_completion(args, dir_.path() + "/devnet.log", 120s);
+    return code.is_ok() ? *code : -1;
+  }
+  std::string log_text() const {
+    std::stringstream text;
+    text << std::ifstream(dir_.path() + "/devnet.log").rdbuf();
+    return text.str();
+  }
+  EthAddress address_in_log(const std::string& prefix) const {
+    std::istringstream lines(log_text());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(prefix, 0) == 0) return parse_eth_address(line.substr(prefix.size())).value();
+    }
+    ADD_FAILURE() << "no " << prefix << " in " << log_text();
+    return {};
+  }
+
+  json get(std::size_t node, const std::string& target) {
+    return http_request(cluster_->rest_target(node), "GET", target).json();
+  }
+  replex::testing::HttpAnswer post(std::size_t node, std::size_t trader, const std::string& target, const json& body) {
+    return http_request(cluster_->rest_target(node), "POST", target, body.dump(),
+                        {{"X-API-Key", cluster_->api_key(trader)}});
+  }
+  std::uint64_t available(std::size_t node, const std::string& account, const std::string& asset) {
+    const json balances = get(node, "/api/v1/accounts/" + account + "/balances");
+    for (const json& line : balances["balances"]) {
+      if (line["asset"] == asset) return units_of(line["available"].get<std::string>());
+    }
+    return 0;
+  }
+  // A crossing pair between traders 2 and 3 (trader 0 is the one who
+  // settles): a trade, so each block moves balances.
+  void trade(std::size_t node) {
+    for (const auto& [trader, side] : {std::pair{2, "buy"}, std::pair{3, "sell"}}) {
+      const auto answer = post(node, static_cast<std::size_t>(trader), "/api/v1/orders?wait=commit",
+                               {{"market", "BTC-USD"}, {"side", side}, {"quantity", "0.01"}, {"price", "100"}});
+      EXPECT_EQ(answer.status, 200) << answer.body;
+    }
+  }
+  // Every block's transaction results, for a failure message.
+  std::string blocks_text(std::size_t node) {
+    std::string out;
+    const json latest = get(node, "/api/v1/blocks/latest");
+    for (std::uint64_t h = 1; h <= latest.value("height", 0u); ++h) {
+      const json block = get(node, "/api/v1/blocks/" + std::to_string(h));
+      for (const json& tx : block["transactions"]) {
+        out += "height " + std::to_string(h) + ": " + tx["result"].get<std::string>() + " " +
+               get(node, "/api/v1/transactions/" + tx["tx_hash"].get<std::string>())["events"].dump() + "\n";
+      }
+    }
+    return out;
+  }
+  std::uint64_t last_batch_on_chain() { return chain_->call_u64(contract_, "lastBatchNumber()"); }
+
+  AnvilProcess anvil_;
+  replex::testing::TempDir dir_;
+  std::unique_ptr<Chain> chain_;
+  std::unique_ptr<Cluster> cluster_;
+  EthAddress contract_{};
+  EthAddress token_{};
+};
+
+TEST_F(ClusterSettlement, DepositsWithdrawalsAndBatchesSettleOnAnvil) {
+  Cluster& c = *cluster_;
+  const json status = get(0, "/api/v1/settlement");
+  ASSERT_EQ(status["chains"].size(), 1u) << status.dump();
+  EXPECT_EQ(status["chains"][0]["threshold"], 3);
+
+  // Trader 0 names where its withdrawals go (a fresh address: its balance is exact).
+  const EthAddress recipient = parse_eth_address("0x000000000000000000000000000000000000bEEF").value();
+  const auto registered = post(0, 0, "/api/v1/settlement/address?wait=commit",
+                               {{"eth_address", to_checksum_hex(recipient)}});
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  const std::string account = registered.json()["account"];
+  const std::uint64_t eth_before = available(2, account, "ETH");
+  const std::uint64_t usd_before = available(2, account, "USD");
+
+  // Deposits on chain: 2 ether, and 500 test USD (6 decimals) through approve + depositToken.
+  const EthKey depositor = dev_key(1);
+  const Hash256 account_word = Hash256::from_hex(account).value();
+  const U256 ether(1'000'000'000'000'000'000ull);
+  auto deposit = chain_->send(depositor, contract_, encode_call("depositEth(bytes32)", {AbiValue::bytes32(account_word)}),
+                              ether * 2);
+  ASSERT_TRUE(deposit && deposit->succeeded());
+  const U256 usd(500'000'000);
+  ASSERT_TRUE(chain_->send(depositor, token_, encode_call("mint(address,uint256)",
+                                                          {AbiValue::address(depositor.address()), AbiValue::uint256(usd)})));
+  ASSERT_TRUE(chain_->send(depositor, token_, encode_call("approve(address,uint256)",
+                                                          {AbiValue::address(contract_), AbiValue::uint256(usd)})));
+  auto token_deposit = chain_->send(depositor, contract_,
+                                    encode_call("depositToken(address,uint256,bytes32)",
+                                                {AbiValue::address(token_), AbiValue::uint256(usd),
+                                                 AbiValue::bytes32(account_word)}));
+  ASSERT_TRUE(token_deposit && token_deposit->succeeded());
+
+  // Credited once the validators' attestations reach the threshold; every node agrees.
+  ASSERT_TRUE(wait_until(
+      [&] { return available(2, account, "ETH") > eth_before && available(2, account, "USD") > usd_before; }, 60s))
+      << get(0, "/api/v1/settlement").dump() << "\n" << get(2, "/api/v1/accounts/" + account + "/balances").dump()
+      << "\n" << blocks_text(2);
+  for (int i = 0; i < 3; ++i) trade(1);  // more blocks: a second credit would show now
+  for (std::size_t node : c.all()) {
+    EXPECT_EQ(available(node, account, "ETH") - eth_before, 200'000'000u) << "node " << node;  // 2 ETH, 8 decimals
+    EXPECT_EQ(available(node, account, "USD") - usd_before, 500'000'000u) << "node " << node;  // 500 USD, 6 decimals
+  }
+
+  // A withdrawal of 0.5 ETH: debited at once, claimable once its batch settles.
+  const auto withdrawn =
+      post(1, 0, "/api/v1/withdrawals?wait=commit", {{"asset", "ETH"}, {"amount", "0.5"}});
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  std::string withdrawal_id;
+  const json receipt = withdrawn.json();
+  for (const json& e : receipt["events"]) {
+    if (e["type"] == "withdrawal_recorded") withdrawal_id = e["attributes"]["withdrawal_id"];
+  }
+  ASSERT_FALSE(withdrawal_id.empty()) << withdrawn.body;
+  json claim;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        trade(3);
+        claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
+        return claim.value("settled", false);
+      },
+      120s))
+      << claim.dump() << "\n" << get(0, "/api/v1/settlement").dump();
+  EXPECT_EQ(claim["amount"], "500000000000000000");
+  EXPECT_EQ(claim["recipient"], to_checksum_hex(recipient));
+
+  // Anyone may send the claim; the ether goes to the registered address, once.
+  const Bytes calldata = from_hex(claim["claim_calldata"].get<std::string>().substr(2)).value();
+  auto claimed = chain_->send(dev_key(2), contract_, calldata);
+  ASSERT_TRUE(claimed && claimed->succeeded());
+  EXPECT_EQ(chain_->client().get_balance(recipient).value(), ether / 2);
+  CallRequest second_claim;
+  second_claim.from = dev_key(2).address();
+  second_claim.to = contract_;
+  second_claim.data = calldata;
+  auto again = chain_->client().estimate_gas(second_claim);
+  EXPECT_FALSE(again.is_ok()) << "a second claim of the same withdrawal must revert";
+
+  // Batches settled in order, each starting where the last ended, on every node's view.
+  const std::uint64_t last = last_batch_on_chain();
+  ASSERT_GE(last, 1u);
+  std::uint64_t next_from = 1;
+  for (std::uint64_t b = 1; b <= last; ++b) {
+    const Bytes info = chain_->call(contract_, encode_call("batches(uint64)", {AbiValue::uint64(b)}));
+    AbiReader reader(info);
+    EXPECT_EQ(reader.uint64(1).value(), next_from) << "batch " << b;
+    next_from = reader.uint64(2).value() + 1;
+  }
+
+  // One validator down: the other three are the threshold and settle on.
+  c.kill(3);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        trade(0);
+        return last_batch_on_chain() > last;
+      },
+      120s))
+      << get(0, "/api/v1/settlement").dump();
+
+  // The settlement metrics are exported while it runs.
+  const std::string metrics = http_request(c.rest_target(0), "GET", "/metrics").body;
+  for (const char* name : {"replex_settlement_batches_pending{chain=\"31337\"}",
+                           "replex_settlement_last_settled_batch{chain=\"31337\"}",
+                           "replex_settlement_deposits_attested_total{chain=\"31337\"}"}) {
+    EXPECT_NE(metrics.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace replex::cluster
