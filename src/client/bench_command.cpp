@@ -13,8 +13,10 @@
 #include "replex/core/assert.hpp"
 #include "replex/core/ed25519.hpp"
 #include "replex/core/tx_envelope.hpp"
+#include "gateway_bench.hpp"
 #include "replex/client/node_client.hpp"
 #include "replex/client/order_flow.hpp"
+#include "replex/client/gateway_load.hpp"
 #include "replex/client/order_load.hpp"
 
 namespace replex::client {
@@ -25,12 +27,14 @@ using Clock = std::chrono::steady_clock;
 struct BenchOptions {
   std::vector<std::string> targets;
   std::string testnet_dir;
-  double rate_per_s = 1000;
+  std::vector<double> rates{1000};  // the signed-orders run takes the first
   double duration_s = 20;
   std::size_t max_in_flight = 2048;
   std::uint32_t commit_timeout_ms = 30'000;
   double verify_seconds = 1;
   bool verify_only = false;
+  // The gateway measurements (gateway_bench.hpp); any of them selects that mode.
+  GatewayBenchOptions gateway;
 };
 
 // Ed25519 verifications per second on one core, of a real order envelope
@@ -59,6 +63,7 @@ double percentile_ms(const std::vector<std::chrono::nanoseconds>& sorted, double
 }
 
 int run_bench(const BenchOptions& o) {
+  const double rate_per_s = o.rates.front();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double verify_rate = measure_verify_rate(o.verify_seconds);
   std::printf("ed25519 verify: %.0f orders/s on one core; this machine has %u cores\n", verify_rate, cores);
@@ -91,13 +96,13 @@ int run_bench(const BenchOptions& o) {
     return 1;
   }
 
-  const auto total = static_cast<std::uint64_t>(o.rate_per_s * o.duration_s);
+  const auto total = static_cast<std::uint64_t>(rate_per_s * o.duration_s);
   std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight)\n",
-              static_cast<unsigned long long>(total), o.rate_per_s, o.duration_s, o.targets.size(),
+              static_cast<unsigned long long>(total), rate_per_s, o.duration_s, o.targets.size(),
               o.max_in_flight);
   OrderLoad load(o.targets, std::move(*flow),
                  LoadOptions{.max_in_flight = o.max_in_flight,
-                             .rate_per_s = o.rate_per_s,
+                             .rate_per_s = rate_per_s,
                              .total = total,
                              .commit_timeout = std::chrono::milliseconds(o.commit_timeout_ms)});
   const auto start = Clock::now();
@@ -135,11 +140,17 @@ void add_bench_command(CLI::App& app, int& code) {
   // CLI11 keeps pointers into the options: the callback owns them.
   auto options_ptr = std::make_shared<BenchOptions>();
   BenchOptions& options = *options_ptr;
-  auto* cmd = app.add_subcommand("bench", "Signed crossing orders over gRPC into a running cluster: orders/s and latency");
+  auto* cmd = app.add_subcommand("bench", "Signed crossing orders over gRPC into a running cluster: orders/s and latency; with "
+                                           "--api, --book-queries or --ws-subscribers, the gateway's measurements");
   cmd->add_option("--targets,-t", options.targets, "gRPC host:port of the nodes to submit to (comma separated)")
       ->delimiter(',');
   cmd->add_option("--testnet", options.testnet_dir, "`replex testnet` folder holding the demo trader keys (accounts/)");
-  cmd->add_option("--rate,-r", options.rate_per_s, "Orders per second")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--rate,-r", options.rates,
+                  "Orders per second; with --api a comma-separated list, one run per rate and API, 0 for "
+                  "saturation (as fast as --max-in-flight allows)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--duration,-d", options.duration_s, "Seconds of sending")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--max-in-flight", options.max_in_flight, "Bound of unanswered submissions")
       ->check(CLI::PositiveNumber)
@@ -150,13 +161,89 @@ void add_bench_command(CLI::App& app, int& code) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--verify-rate", options.verify_only, "Only measure this machine's Ed25519 verification rate");
-  cmd->callback([&code, options_ptr] {
-    if (!options_ptr->verify_only && options_ptr->testnet_dir.empty()) {
-      std::cerr << "error: --testnet: the folder with the demo trader keys is needed to sign orders\n";
+
+  // The gateway measurements (docs/PERFORMANCE.md, "Gateway").
+  GatewayBenchOptions& g = options.gateway;
+  cmd->add_option("--api", g.apis,
+                  "Order entry into one node (the first --targets, and --rest) over these APIs, one after the other: "
+                  "node (NodeService, signed here), grpc (ExchangeService, custodial), rest (custodial), rest-signed, "
+                  "or all")
+      ->delimiter(',');
+  cmd->add_option("--rest", g.rest_target, "REST host:port of the same node (rest, rest-signed, and the fan-out's orders)");
+  cmd->add_option("--client-threads", g.client_threads, "HTTP and WebSocket client threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--pause", g.pause_s, "Seconds between order-entry runs")->capture_default_str();
+  cmd->add_option("--node-pids", g.node_pids, "PIDs of the node processes: CPU per order and per query")
+      ->delimiter(',');
+  cmd->add_option("--book-queries", g.book_clients, "Keep-alive clients querying the book for --duration s (closed loop)");
+  cmd->add_option("--book-target", g.book_target, "REST host:port for the book queries (default: --rest)");
+  cmd->add_option("--book-market", g.book_market, "Market of the book queries")->capture_default_str();
+  cmd->add_option("--book-depth", g.book_depth, "Levels per side of each book query")->capture_default_str();
+  cmd->add_option("--ws-subscribers", g.ws_subscribers,
+                  "WebSocket subscribers of book.<market> while resting orders change it for --duration s");
+  cmd->add_option("--ws-target", g.ws_target, "REST host:port the subscribers connect to (default: --rest)");
+  cmd->add_option("--ws-market", g.ws_market, "Market of the fan-out")->capture_default_str();
+  cmd->add_option("--ws-drive-rate", g.ws_drive_rate, "Resting orders/s placed through --rest during the fan-out")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  cmd->callback([&code, options_ptr, cmd] {
+    BenchOptions& o = *options_ptr;
+    GatewayBenchOptions& gw = o.gateway;
+    if (o.rates.empty()) o.rates = {1000};
+    const bool gateway = !gw.apis.empty() || gw.book_clients > 0 || gw.ws_subscribers > 0;
+    if (!gateway) {
+      if (!o.verify_only && o.testnet_dir.empty()) {
+        std::cerr << "error: --testnet: the folder with the demo trader keys is needed to sign orders\n";
+        code = 2;
+        return;
+      }
+      if (o.rates.front() <= 0) {
+        std::cerr << "error: --rate: a positive rate (saturation runs need --api)\n";
+        code = 2;
+        return;
+      }
+      code = run_bench(o);
+      return;
+    }
+    if (std::find(gw.apis.begin(), gw.apis.end(), "all") != gw.apis.end()) gw.apis = {"node", "grpc", "rest", "rest-signed"};
+    for (const std::string& api : gw.apis) {
+      if (!parse_entry_api(api)) {
+        std::cerr << "error: --api: '" << api << "', expected node, grpc, rest, rest-signed or all\n";
+        code = 2;
+        return;
+      }
+      if ((api == "rest" || api == "rest-signed") && gw.rest_target.empty()) {
+        std::cerr << "error: --api " << api << ": --rest (the node's REST host:port) is needed\n";
+        code = 2;
+        return;
+      }
+    }
+    if (!gw.apis.empty() && o.targets.empty()) {
+      std::cerr << "error: --api: --targets (the node's gRPC host:port) is needed\n";
       code = 2;
       return;
     }
-    code = run_bench(*options_ptr);
+    if ((!gw.apis.empty() || gw.ws_subscribers > 0) && o.testnet_dir.empty()) {
+      std::cerr << "error: --testnet: the folder with the demo accounts is needed for order entry\n";
+      code = 2;
+      return;
+    }
+    if ((gw.book_clients > 0 && gw.rest_target.empty() && gw.book_target.empty()) ||
+        (gw.ws_subscribers > 0 && gw.rest_target.empty())) {
+      std::cerr << "error: --rest: the REST host:port is needed\n";
+      code = 2;
+      return;
+    }
+    gw.testnet_dir = o.testnet_dir;
+    if (!o.targets.empty()) gw.grpc_target = o.targets.front();
+    gw.rates = o.rates;
+    gw.duration_s = o.duration_s;
+    gw.commit_timeout_ms = o.commit_timeout_ms;
+    // Each node holds at most api.max_pending_submissions (384) waiting calls.
+    gw.max_in_flight = cmd->count("--max-in-flight") > 0 ? o.max_in_flight : 256;
+    code = run_gateway_bench(gw);
   });
 }
 

@@ -1,7 +1,10 @@
 #include "replex/client/order_flow.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 
+#include "replex/core/decimal.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/config/key_file.hpp"
 
@@ -20,7 +23,28 @@ constexpr PairTemplate kPairs[] = {
     {"ETH-USDT", 200'000, 100'000},
 };
 
+constexpr unsigned kPriceDecimals = 2;
+constexpr unsigned kBaseDecimals = 8;
+
 }  // namespace
+
+std::string CrossingOrderSpec::price_text() const { return format_decimal_unsigned(price, kPriceDecimals); }
+std::string CrossingOrderSpec::quantity_text() const { return format_decimal_unsigned(quantity, kBaseDecimals); }
+
+CrossingOrderSpec crossing_order_spec(std::uint64_t sequence, std::size_t trader_count) {
+  REPLEX_ASSERT(trader_count >= 2);
+  const std::uint64_t pair = sequence / 2;
+  const bool buy = sequence % 2 == 0;
+  const std::size_t pairs_of_traders = trader_count / 2;
+  const PairTemplate& market = kPairs[(pair / pairs_of_traders) % std::size(kPairs)];
+  CrossingOrderSpec spec;
+  spec.trader = 2 * (pair % pairs_of_traders) + (buy ? 0 : 1);
+  spec.market = market.market;
+  spec.side = buy ? exchange::Side::kBuy : exchange::Side::kSell;
+  spec.price = market.price;
+  spec.quantity = market.quantity;
+  return spec;
+}
 
 Result<CrossingOrderFlow> CrossingOrderFlow::create(std::string chain_id, std::vector<KeyPair> traders,
                                                     std::uint64_t nonce_base) {
@@ -36,22 +60,17 @@ CrossingOrderFlow::CrossingOrderFlow(std::string chain_id, std::vector<KeyPair> 
     : builder_(std::move(chain_id)), traders_(std::move(traders)), nonce_base_(nonce_base) {}
 
 FlowOrder CrossingOrderFlow::next(std::uint64_t good_til_height) {
-  const std::uint64_t pair = sequence_ / 2;
-  const bool buy = sequence_ % 2 == 0;
-  const std::size_t pairs_of_traders = traders_.size() / 2;
-  const std::size_t trader = 2 * (pair % pairs_of_traders) + (buy ? 0 : 1);
-  const PairTemplate& market = kPairs[(pair / pairs_of_traders) % std::size(kPairs)];
-
+  const CrossingOrderSpec spec = crossing_order_spec(sequence_, traders_.size());
   exchange::PlaceOrderArgs args;
-  args.market = market.market;
-  args.side = buy ? exchange::Side::kBuy : exchange::Side::kSell;
-  args.price = market.price;
-  args.quantity = market.quantity;
+  args.market = spec.market;
+  args.side = spec.side;
+  args.price = spec.price;
+  args.quantity = spec.quantity;
   const exchange::TxHeader header{nonce_base_ + sequence_, good_til_height};
   ++sequence_;
 
   FlowOrder order;
-  order.tx = builder_.place_order(traders_[trader], header, args);
+  order.tx = builder_.place_order(traders_[spec.trader], header, args);
   order.hash = tx_hash(order.tx);
   order.side = args.side;
   return order;
@@ -70,6 +89,21 @@ Result<std::vector<KeyPair>> load_testnet_traders(const std::string& testnet_dir
     return Status::not_found(testnet_dir + "/accounts/trader0.hex: no demo trader keys (is it a `replex testnet` folder?)");
   }
   return traders;
+}
+
+Result<std::vector<std::string>> load_testnet_api_keys(const std::string& testnet_dir) {
+  const std::string path = testnet_dir + "/accounts/accounts.yaml";
+  std::vector<std::string> keys;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    for (const YAML::Node& account : root["accounts"]) {
+      if (account["api_key"]) keys.push_back(account["api_key"].as<std::string>());
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::not_found(path + ": " + e.what());
+  }
+  if (keys.empty()) return Status::not_found(path + ": no demo account with an api_key");
+  return keys;
 }
 
 }  // namespace replex::client

@@ -19,6 +19,21 @@
 
 namespace replex::client {
 
+// The n-th order of the crossing stream as plain fields, for clients that
+// send orders as text (REST, ExchangeService) and let a custodial node sign:
+// `trader` indexes the first even count of `trader_count` demo traders.
+struct CrossingOrderSpec {
+  std::size_t trader = 0;
+  const char* market = "";
+  exchange::Side side = exchange::Side::kBuy;
+  std::uint64_t price = 0;     // at the market's 2 price decimals
+  std::uint64_t quantity = 0;  // at the base asset's 8 decimals
+  std::string price_text() const;     // "30000.00"
+  std::string quantity_text() const;  // "0.00010000"
+};
+// Precondition: trader_count >= 2.
+CrossingOrderSpec crossing_order_spec(std::uint64_t sequence, std::size_t trader_count);
+
 struct FlowOrder {
   Bytes tx;      // a serialized SignedTransaction
   Hash256 hash;  // tx_hash(tx): the transaction id the node answers with
@@ -50,5 +65,9 @@ class CrossingOrderFlow {
 // The demo trader keys `replex testnet` wrote: DIR/accounts/trader<i>.hex,
 // i = 0, 1, ... until the first missing file. kNotFound when there is none.
 Result<std::vector<KeyPair>> load_testnet_traders(const std::string& testnet_dir);
+
+// The demo traders' API keys (X-API-Key of a custodial node), in trader
+// order, from DIR/accounts/accounts.yaml. kNotFound when there is none.
+Result<std::vector<std::string>> load_testnet_api_keys(const std::string& testnet_dir);
 
 }  // namespace replex::client
