@@ -1,5 +1,7 @@
 #include "replex/config/node_config.hpp"
 
+#include <algorithm>
+
 #include "replex/config/files.hpp"
 #include "replex/settlement/eth_address.hpp"
 #include "yaml_reader.hpp"
@@ -263,7 +265,37 @@ void validate_sections(const NodeConfig& c, YamlErrors& errors) {
   }
 }
 
+void read_sections(YamlMap& root, NodeConfig& config) {
+  if (auto m = root.map("node")) { read_node(*m, config.node); m->finish(); }
+  if (auto m = root.map("p2p")) { read_p2p(*m, config.p2p); m->finish(); }
+  if (auto m = root.map("consensus")) { read_consensus(*m, config.consensus); m->finish(); }
+  if (auto m = root.map("storage")) { read_storage(*m, config.storage); m->finish(); }
+  if (auto m = root.map("api")) { read_api(*m, config.api); m->finish(); }
+  if (auto m = root.map("settlement")) { read_settlement(*m, config.settlement); m->finish(); }
+  if (auto m = root.map("markets")) { read_markets(*m, config.markets); m->finish(); }
+  if (auto m = root.map("logging")) { read_logging(*m, config.logging); m->finish(); }
+}
+
 }  // namespace
+
+std::vector<std::string> node_config_keys() {
+  // Every section present and empty: each section reader asks for each of its keys.
+  const std::string yaml =
+      "node: {}\np2p: {}\nconsensus: {}\nstorage: {}\napi: {}\nsettlement: {}\nmarkets: {}\nlogging: {}\n";
+  YamlErrors errors{"keys"};
+  NodeConfig config;
+  auto doc = parse_yaml(yaml, errors);
+  REPLEX_ASSERT(doc.has_value());
+  YamlMap root(*doc, "", errors);
+  read_sections(root, config);
+  std::vector<std::string> keys;
+  for (const std::string& path : errors.asked()) {
+    if (path.find('.') != std::string::npos && std::find(keys.begin(), keys.end(), path) == keys.end()) {
+      keys.push_back(path);
+    }
+  }
+  return keys;
+}
 
 std::string_view node_mode_name(NodeMode mode) {
   return mode == NodeMode::kObserver ? "observer" : "validator";
@@ -276,14 +308,7 @@ Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view sou
   if (!doc) return errors.status();
   auto root = YamlMap::as_map(*doc, "", errors);
   if (!root) return errors.status();
-  if (auto m = root->map("node")) { read_node(*m, config.node); m->finish(); }
-  if (auto m = root->map("p2p")) { read_p2p(*m, config.p2p); m->finish(); }
-  if (auto m = root->map("consensus")) { read_consensus(*m, config.consensus); m->finish(); }
-  if (auto m = root->map("storage")) { read_storage(*m, config.storage); m->finish(); }
-  if (auto m = root->map("api")) { read_api(*m, config.api); m->finish(); }
-  if (auto m = root->map("settlement")) { read_settlement(*m, config.settlement); m->finish(); }
-  if (auto m = root->map("markets")) { read_markets(*m, config.markets); m->finish(); }
-  if (auto m = root->map("logging")) { read_logging(*m, config.logging); m->finish(); }
+  read_sections(*root, config);
   root->finish();
   if (errors.empty()) validate_sections(config, errors);
   if (!errors.empty()) return errors.status();

@@ -84,6 +84,11 @@ std::string YamlMap::child_path(std::string_view key) const {
 
 std::optional<YAML::Node> YamlMap::get(std::string_view key) {
   known_.emplace_back(key);
+  errors_.note_asked(child_path(key));
+  return find(key);
+}
+
+std::optional<YAML::Node> YamlMap::find(std::string_view key) const {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
   }
@@ -272,7 +277,8 @@ std::optional<YAML::Node> YamlMap::sequence(std::string_view key) {
 }
 
 void YamlMap::renamed(std::string_view old_key, std::string_view new_key) {
-  if (!has(old_key)) return;
+  known_.emplace_back(old_key);  // reported here, not again as unknown; not a key readers ask for
+  if (!find(old_key)) return;
   error(old_key, "renamed to '" + std::string(new_key) + "'; use " + child_path(new_key));
 }
 

@@ -28,6 +28,11 @@ class YamlErrors {
   // An error without a position (cross-field checks after reading).
   void add(std::string_view path, std::string_view what);
 
+  // Records that a reader asked for `path` (present or not): the keys a
+  // reader knows, for node_config_keys().
+  void note_asked(std::string path) { asked_.push_back(std::move(path)); }
+  const std::vector<std::string>& asked() const { return asked_; }
+
   bool empty() const { return errors_.empty(); }
   const std::vector<std::string>& errors() const { return errors_; }
   const std::string& source() const { return source_; }
@@ -37,6 +42,7 @@ class YamlErrors {
  private:
   std::string source_;
   std::vector<std::string> errors_;
+  std::vector<std::string> asked_;
 };
 
 // Parses `text` into a document; a syntax error is recorded and nullopt returned.
@@ -98,6 +104,8 @@ class YamlMap {
  private:
   // The value of `key`, marking it known; nullopt when absent.
   std::optional<YAML::Node> get(std::string_view key);
+  // The value of `key` without marking it.
+  std::optional<YAML::Node> find(std::string_view key) const;
   std::optional<std::string> scalar(std::string_view key, const YAML::Node& value,
                                     std::string_view expected);
   std::optional<std::uint64_t> unsigned_value(std::string_view key, std::uint64_t min,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "replex/consensus/config.hpp"
 #include "replex/core/host_port.hpp"
@@ -160,6 +161,11 @@ struct NodeConfig {
 Result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view source);
 // Reads and parses the file at `path`.
 Result<NodeConfig> load_node_config(const std::string& path);
+
+// Every key the config file may hold, as "section.key" paths in reading
+// order (docs/configuration.md and config/*.example.yaml list the same set;
+// a unit test keeps them equal).
+std::vector<std::string> node_config_keys();
 // A `settlement:` section on its own (the same keys and checks as in the
 // config), e.g. the chains file of `replex testnet --settlement`.
 Result<SettlementSection> parse_settlement_section(std::string_view yaml, std::string_view source);

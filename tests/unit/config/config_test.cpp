@@ -244,7 +244,7 @@ TEST(NodeConfig, SyntaxErrorNamesLine) {
 }
 
 TEST(NodeConfig, ExampleConfigInTheRepositoryIsValid) {
-  auto config = load_node_config(std::string(REPLEX_SOURCE_DIR) + "/config/node.example.yaml");
+  auto config = load_node_config(std::string(REPLEX_SOURCE_DIR) + "/config/validator.example.yaml");
   ASSERT_TRUE(config.is_ok()) << config.status().to_string();
 }
 
