@@ -96,7 +96,8 @@ class ClusterSettlement : public ::testing::Test {
   std::string blocks_text(std::size_t node) {
     std::string out;
     const json latest = get(node, "/api/v1/blocks/latest");
-    for (std::uint64_t h = 1; h <= latest.value("height", 0u); ++h) {
+    const std::uint64_t tip = latest.contains("height") ? latest.at("height").get<std::uint64_t>() : 0;
+    for (std::uint64_t h = 1; h <= tip; ++h) {
       const json block = get(node, "/api/v1/blocks/" + std::to_string(h));
       for (const json& tx : block["transactions"]) {
         out += "height " + std::to_string(h) + ": " + tx["result"].get<std::string>() + " " +
@@ -174,7 +175,7 @@ TEST_F(ClusterSettlement, DepositsWithdrawalsAndBatchesSettleOnAnvil) {
       [&] {
         trade(3);
         claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
-        return claim.value("settled", false);
+        return claim.contains("settled") && claim.at("settled").get<bool>();
       },
       120s))
       << claim.dump() << "\n" << get(0, "/api/v1/settlement").dump();
