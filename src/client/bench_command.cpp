@@ -13,6 +13,7 @@
 #include "replex/core/assert.hpp"
 #include "replex/core/ed25519.hpp"
 #include "replex/core/tx_envelope.hpp"
+#include "cpu_meter.hpp"
 #include "gateway_bench.hpp"
 #include "replex/client/node_client.hpp"
 #include "replex/client/order_flow.hpp"
@@ -62,6 +63,32 @@ double percentile_ms(const std::vector<std::chrono::nanoseconds>& sorted, double
   return std::chrono::duration<double, std::milli>(sorted[std::min(rank, sorted.size() - 1)]).count();
 }
 
+// Each node's CPU per committed order, in microseconds and in Ed25519
+// verifications (one is the least a validator can spend: it checks each order once).
+void print_cpu_per_order(const CpuUse& cpu, double committed, double verify_rate) {
+  if (cpu.pids.empty()) {
+    std::printf("node CPU per order: no node pids (--node-pids, or pid files DIR/*/replex.pid as make run writes)\n");
+    return;
+  }
+  std::printf("CPU: %s\n", cpu.describe().c_str());
+  const double verify_us = 1e6 / verify_rate;
+  const double n = std::max(1.0, committed);
+  double sum_us = 0;
+  std::size_t measured = 0;
+  for (std::size_t i = 0; i < cpu.pids.size(); ++i) {
+    if (!cpu.nodes[i]) continue;
+    const double us = *cpu.nodes[i] * 1e6 / n;
+    sum_us += us;
+    ++measured;
+    std::printf("node pid %d: %.0f us CPU per committed order = %.2f verifications\n", cpu.pids[i], us, us / verify_us);
+  }
+  if (measured > 0) {
+    std::printf("per node and committed order: %.0f us = %.2f ed25519 verifications of %.1f us (physical limit 1.0)\n",
+                sum_us / static_cast<double>(measured), sum_us / static_cast<double>(measured) / verify_us, verify_us);
+  }
+  std::printf("bench client: %.0f us CPU per committed order\n", cpu.client * 1e6 / n);
+}
+
 int run_bench(const BenchOptions& o) {
   const double rate_per_s = o.rates.front();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -100,17 +127,21 @@ int run_bench(const BenchOptions& o) {
   std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight)\n",
               static_cast<unsigned long long>(total), rate_per_s, o.duration_s, o.targets.size(),
               o.max_in_flight);
+  // The nodes' CPU per committed order: --node-pids, else the pid files `make run` writes.
+  const std::vector<int> pids = o.gateway.node_pids.empty() ? testnet_node_pids(o.testnet_dir) : o.gateway.node_pids;
   OrderLoad load(o.targets, std::move(*flow),
                  LoadOptions{.max_in_flight = o.max_in_flight,
                              .rate_per_s = rate_per_s,
                              .total = total,
                              .commit_timeout = std::chrono::milliseconds(o.commit_timeout_ms)});
+  const CpuMeter meter(pids);
   const auto start = Clock::now();
   load.start(status->height());
   const auto limit = std::chrono::duration<double>(o.duration_s) + std::chrono::milliseconds(o.commit_timeout_ms) +
                      std::chrono::seconds(10);
   const bool done = load.wait_done(std::chrono::duration_cast<std::chrono::milliseconds>(limit));
   const double send_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const CpuUse cpu = meter.stop();
   load.stop();
 
   const std::vector<Ack> acks = load.acks();
@@ -131,6 +162,7 @@ int run_bench(const BenchOptions& o) {
   std::printf("submit-to-commit latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", percentile_ms(latencies, 0.50),
               percentile_ms(latencies, 0.90), percentile_ms(latencies, 0.99),
               latencies.empty() ? 0.0 : std::chrono::duration<double, std::milli>(latencies.back()).count());
+  print_cpu_per_order(cpu, static_cast<double>(acks.size()), verify_rate);
   return acks.empty() ? 1 : 0;
 }
 

@@ -1,7 +1,6 @@
 #include "gateway_bench.hpp"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,13 +8,13 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 
+#include "cpu_meter.hpp"
 #include "json_scan.hpp"
 #include "replex/client/gateway_load.hpp"
 #include "replex/client/http_pool.hpp"
@@ -27,120 +26,6 @@ namespace replex::client {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// CPU seconds (user + system) a process has used so far; nullopt when unreadable.
-std::optional<double> process_cpu_s(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(in, text)) return std::nullopt;
-  // Fields after the command name (which may hold spaces) in parentheses.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double self_cpu_s() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// CPU seconds every core has spent busy (not idle, not waiting for I/O), from /proc/stat.
-std::optional<double> machine_busy_s() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") {
-    return std::nullopt;
-  }
-  return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// What one phase cost in CPU: the node processes', this client's, and the
-// whole machine's, so a run can tell when other processes took cores.
-struct CpuUse {
-  double seconds = 0;  // wall clock
-  std::vector<int> pids;
-  std::vector<std::optional<double>> nodes;  // CPU seconds per pid
-  double client = 0;
-  std::optional<double> machine;
-
-  double node(std::size_t i) const { return nodes[i].value_or(0); }
-  // Cores busy with processes other than the nodes and this client.
-  std::optional<double> others_cores() const {
-    if (!machine) return std::nullopt;
-    double known = client;
-    for (const auto& n : nodes) known += n.value_or(0);
-    return std::max(0.0, *machine - known) / seconds;
-  }
-  // "machine 1.9 of 2 cores busy: node 31225 1.2, this client 0.2, other processes 0.5"
-  std::string describe() const {
-    std::ostringstream out;
-    out.setf(std::ios::fixed);
-    out.precision(2);
-    if (machine) out << "machine " << *machine / seconds << " cores busy: ";
-    for (std::size_t i = 0; i < pids.size(); ++i) {
-      out << "pid " << pids[i] << " ";
-      if (nodes[i]) {
-        out << *nodes[i] / seconds;
-      } else {
-        out << "?";
-      }
-      out << ", ";
-    }
-    out << "this client " << client / seconds;
-    if (const auto others = others_cores()) out << ", other processes " << *others;
-    return out.str();
-  }
-  // "node 31225 416 us, ... this client 82 us" per unit of work.
-  std::string per(double units) const {
-    std::ostringstream out;
-    out.setf(std::ios::fixed);
-    out.precision(0);
-    const double n = std::max(1.0, units);
-    for (std::size_t i = 0; i < pids.size(); ++i) {
-      if (nodes[i]) out << "pid " << pids[i] << " " << *nodes[i] * 1e6 / n << " us, ";
-    }
-    out << "this client " << client * 1e6 / n << " us";
-    return out.str();
-  }
-};
-
-class CpuMeter {
- public:
-  explicit CpuMeter(const std::vector<int>& pids)
-      : pids_(pids), start_(Clock::now()), self_start_(self_cpu_s()), machine_start_(machine_busy_s()) {
-    for (const int pid : pids_) nodes_start_.push_back(process_cpu_s(pid));
-  }
-  CpuUse stop() const {
-    CpuUse use;
-    use.seconds = std::max(1e-3, std::chrono::duration<double>(Clock::now() - start_).count());
-    use.pids = pids_;
-    for (std::size_t i = 0; i < pids_.size(); ++i) {
-      const auto now = process_cpu_s(pids_[i]);
-      use.nodes.push_back(now && nodes_start_[i] ? std::optional(*now - *nodes_start_[i]) : std::nullopt);
-    }
-    use.client = self_cpu_s() - self_start_;
-    const auto machine_now = machine_busy_s();
-    if (machine_now && machine_start_) use.machine = *machine_now - *machine_start_;
-    return use;
-  }
-
- private:
-  std::vector<int> pids_;
-  Clock::time_point start_;
-  double self_start_ = 0;
-  std::optional<double> machine_start_;
-  std::vector<std::optional<double>> nodes_start_;
-};
 
 std::string rate_label(double rate) {
   if (rate <= 0) return "saturation";

@@ -149,6 +149,13 @@ void Cluster::report_failure() {
   std::cerr << "[cluster] full logs: " << fs::absolute(kept, ec).string() << "\n";
 }
 
+std::string Cluster::binary() { return REPLEX_BINARY; }
+
+int Cluster::pid(std::size_t node) const {
+  const auto& process = nodes_.at(node).process;
+  return process ? process->pid() : -1;
+}
+
 Status Cluster::generate() {
   const std::string net = dir_ + "/net";
   std::vector<std::string> argv{REPLEX_BINARY,  "testnet",   "--validators", std::to_string(options_.validators),

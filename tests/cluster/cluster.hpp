@@ -76,6 +76,11 @@ class Cluster {
   const std::string& api_key(std::size_t trader) const { return api_keys_.at(trader); }
   std::uint16_t p2p_port(std::size_t node) const { return nodes_.at(node).p2p_port; }
   std::string log_path(std::size_t node) const;
+  // The `replex testnet` folder (genesis, accounts/, node homes) and the binary under test.
+  std::string testnet_dir() const { return dir_ + "/net"; }
+  static std::string binary();
+  // The node's process id while it runs, else -1.
+  int pid(std::size_t node) const;
   // The node's config as the node reads it.
   Result<config::NodeConfig> config(std::size_t node) const;
 
