@@ -62,6 +62,8 @@ void read_p2p(YamlMap& m, P2pSection& s) {
   m.u32("recv_burst_messages", n.recv_burst_messages, 1);
   m.u64("max_send_queue_bytes", n.max_send_queue_bytes, 1);
   m.u32("ban_duration_ms", n.ban_duration_ms, 0, 24 * kMaxTimeoutMs);
+  m.u32("max_peer_log_lines_per_s", n.max_peer_log_lines_per_s, 1, 1'000'000);
+  m.u32("max_peer_log_burst_lines", n.max_peer_log_burst_lines, 1, 1'000'000);
   m.u32("max_seen_messages", n.max_seen_messages, 1, 100'000'000);
   m.u32("pex_interval_ms", n.pex_interval_ms, 1, kMaxTimeoutMs);
   m.u32("max_pex_addresses", n.max_pex_addresses, 1, 100'000);

@@ -85,6 +85,7 @@ Network::Impl::Impl(NetworkConfig config, Handlers handlers, std::vector<PeerAdd
       pex_timer_(io_),
       seed_timer_(io_),
       rng_(std::random_device{}()),
+      peer_log_bucket_(config_.max_peer_log_lines_per_s, config_.max_peer_log_burst_lines, Clock::now()),
       address_book_(config_.max_known_addresses),
       seen_(config_.max_seen_messages) {
   for (PeerAddress& address : persistent) {
@@ -336,6 +337,7 @@ NetworkStats Network::Impl::stats() const {
   s.handshakes_completed = stats_.handshakes_completed.load();
   s.connections_refused = stats_.connections_refused.load();
   s.peers_banned = stats_.peers_banned.load();
+  s.peer_log_lines_suppressed = stats_.peer_log_lines_suppressed.load();
   s.peers_dropped_slow = stats_.peers_dropped_slow.load();
   s.peers_dropped_silent = stats_.peers_dropped_silent.load();
   s.gossip_delivered = stats_.gossip_delivered.load();

@@ -26,6 +26,9 @@
 
 #include "address_book.hpp"
 #include "connection.hpp"
+#include <spdlog/spdlog.h>
+
+#include "replex/core/token_bucket.hpp"
 #include "replex/p2p/network.hpp"
 #include "seen_set.hpp"
 
@@ -158,6 +161,7 @@ class Network::Impl final : public ConnectionOwner {
     std::atomic<std::uint64_t> peers_dropped_silent{0};
     std::atomic<std::uint64_t> gossip_delivered{0};
     std::atomic<std::uint64_t> gossip_duplicates_dropped{0};
+    std::atomic<std::uint64_t> peer_log_lines_suppressed{0};
   } stats_;
 
   // --- network thread only (the io_context is declared first: destroyed last) ---
@@ -170,6 +174,9 @@ class Network::Impl final : public ConnectionOwner {
   boost::asio::steady_timer seed_timer_;  // redials seeds while there is no peer
   bool stopping_ = false;
   std::mt19937_64 rng_;
+  // Lines an outside peer can cause go through peer_log (max_peer_log_lines_per_s).
+  TokenBucket peer_log_bucket_;
+  std::uint64_t peer_log_suppressed_ = 0;  // since the last line let through
 
   ConnectionId next_connection_id_ = 1;
   std::map<ConnectionId, std::shared_ptr<Connection>> connections_;  // every open connection
@@ -188,6 +195,24 @@ class Network::Impl final : public ConnectionOwner {
   SeenSet seen_;
   RequestId next_request_id_ = 1;
   std::map<RequestId, PendingRequest> requests_;
+
+  // A log line an outside peer can cause: let through while the bucket
+  // holds tokens, else counted; the count is logged with the next line.
+  template <typename... Args>
+  void peer_log(spdlog::level::level_enum level, spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (!spdlog::should_log(level)) return;
+    if (!peer_log_bucket_.try_take(1, Clock::now())) {
+      ++peer_log_suppressed_;
+      ++stats_.peer_log_lines_suppressed;
+      return;
+    }
+    if (peer_log_suppressed_ > 0) {
+      spdlog::warn("p2p: {} peer log lines suppressed (p2p.max_peer_log_lines_per_s = {})", peer_log_suppressed_,
+                   config_.max_peer_log_lines_per_s);
+      peer_log_suppressed_ = 0;
+    }
+    spdlog::log(level, format, std::forward<Args>(args)...);
+  }
 };
 
 // The first 12 hex digits of a node id, for logs.

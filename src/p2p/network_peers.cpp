@@ -40,7 +40,7 @@ void Network::Impl::accept_next() {
       const std::string from = endpoint_text(socket.remote_endpoint(remote_ec));
       const Status reason = Status::resource_exhausted(
           "max_pending_handshakes (" + std::to_string(config_.max_pending_handshakes) + ") reached");
-      spdlog::warn("p2p: refused inbound connection from {}: {}", from, reason.message());
+      peer_log(spdlog::level::warn, "p2p: refused inbound connection from {}: {}", from, reason.message());
       ++stats_.connections_refused;
       error_code ignored;
       socket.close(ignored);
@@ -303,8 +303,8 @@ void Network::Impl::on_closed(Connection& connection, const Status& reason, Clos
     }
     if (stopping_) return;
     ++stats_.connections_refused;
-    spdlog::info("p2p: {} handshake with {} failed: {}", direction_name(connection.direction()),
-                 connection.remote_address(), reason.to_string());
+    peer_log(spdlog::level::info, "p2p: {} handshake with {} failed: {}", direction_name(connection.direction()),
+             connection.remote_address(), reason.to_string());
     if (handlers_.on_connection_refused) handlers_.on_connection_refused(connection.remote_address(), reason);
     return;
   }
@@ -319,7 +319,7 @@ void Network::Impl::on_closed(Connection& connection, const Status& reason, Clos
   if (kind == CloseKind::kNormal) {
     spdlog::info("p2p: disconnected from {}: {}", short_id(id), reason.to_string());
   } else {
-    spdlog::warn("p2p: dropped peer {} ({}): {}", short_id(id), connection.remote_address(),
+    peer_log(spdlog::level::warn, "p2p: dropped peer {} ({}): {}", short_id(id), connection.remote_address(),
                  reason.to_string());
   }
   if (active_.empty()) dial_seeds();  // the last peer is gone: back to the seeds
@@ -357,7 +357,7 @@ milliseconds Network::Impl::ban_remaining(const NodeId& id) {
 
 void Network::Impl::ban(const NodeId& id, const Status& reason) {
   ++stats_.peers_banned;
-  spdlog::warn("p2p: banning {} for {} ms (ban_duration_ms): {}", short_id(id), config_.ban_duration_ms,
+  peer_log(spdlog::level::warn, "p2p: banning {} for {} ms (ban_duration_ms): {}", short_id(id), config_.ban_duration_ms,
                reason.message());
   if (config_.ban_duration_ms == 0) return;
   bans_[id] = Clock::now() + milliseconds(config_.ban_duration_ms);

@@ -89,6 +89,11 @@ struct NetworkConfig {
   std::uint64_t max_send_queue_bytes = 64u << 20;
   // How long a misbehaving identity is refused and not redialled.
   std::uint32_t ban_duration_ms = 60'000;
+  // Log lines that an outside peer can cause (refused and failed handshakes,
+  // dropped and banned peers): at most this many per second after a burst;
+  // the rest are counted and the count logged, so a flood cannot fill the disk.
+  std::uint32_t max_peer_log_lines_per_s = 5;
+  std::uint32_t max_peer_log_burst_lines = 50;
   // Gossip payload digests remembered for de-duplication (oldest evicted first).
   std::uint32_t max_seen_messages = 65'536;
 

@@ -70,6 +70,7 @@ struct NetworkStats {
   std::uint64_t peers_dropped_silent = 0;  // nothing received for pong_timeout_ms
   std::uint64_t gossip_delivered = 0;
   std::uint64_t gossip_duplicates_dropped = 0;
+  std::uint64_t peer_log_lines_suppressed = 0;  // over max_peer_log_lines_per_s
 };
 
 // Called exactly once: the response payload, or why there is none

@@ -5,6 +5,9 @@
 
 #include <random>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "p2p_test_support.hpp"
 #include "raw_peer.hpp"
 
@@ -72,6 +75,56 @@ TEST(NetworkAbuse, GarbageInsteadOfHelloIsRefused) {
   ASSERT_TRUE(wait_until([&] { return node->recorder.refused_with("hello.magic"); }));
   EXPECT_EQ(node->peer_count(), 0u);
   EXPECT_EQ(node->network->stats().connections_refused, 1u);
+}
+
+// What spdlog's default logger writes while this lives (info and above).
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::size_t count(std::string_view text) const {
+    std::size_t n = 0;
+    for (const std::string& line : sink_->last_formatted()) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST(NetworkAbuse, AFloodOfFailedHandshakesIsLoggedAtTheConfiguredRate) {
+  NetworkConfig config = test_config("node");
+  config.max_peer_log_lines_per_s = 1;
+  config.max_peer_log_burst_lines = 3;
+  LogCapture logs;
+  auto node = start_node(std::move(config));
+  constexpr std::uint64_t kFlood = 50;
+  for (std::uint64_t i = 0; i < kFlood; ++i) {
+    RawPeer raw("raw");
+    ASSERT_TRUE(raw.connect(node->port()).is_ok());
+    ASSERT_TRUE(raw.send_raw(Bytes(200, 'G')).is_ok());
+    EXPECT_TRUE(raw.wait_closed(kWait));
+  }
+  ASSERT_TRUE(wait_until([&] { return node->network->stats().connections_refused == kFlood; }));
+  // Every failure is either written or counted; beyond the burst most are counted.
+  EXPECT_TRUE(wait_until([&] {
+    return logs.count("handshake with") + node->network->stats().peer_log_lines_suppressed == kFlood;
+  }));
+  EXPECT_GT(node->network->stats().peer_log_lines_suppressed, 0u);
+  // Once the bucket refills, the next line written says how many were left out.
+  ASSERT_TRUE(wait_until([&] {
+    RawPeer raw("raw");
+    if (raw.connect(node->port()).is_ok() && raw.send_raw(Bytes(200, 'G')).is_ok()) raw.wait_closed(kWait);
+    return logs.count("peer log lines suppressed (p2p.max_peer_log_lines_per_s = 1)") == 1;
+  }));
 }
 
 TEST(NetworkAbuse, GarbageAfterTheHandshakeDropsThePeer) {
