@@ -1,5 +1,5 @@
 // ReplicaHost: runs one node's consensus core against its Application,
-// Store, transport and timers (docs/replica.md).
+// Store, transport and timers (docs/host.md).
 //
 // open() rebuilds the node from its store (recovery.hpp) and creates the
 // core: a Replica with a validator key, an Observer without. handle() feeds

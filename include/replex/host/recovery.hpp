@@ -5,7 +5,7 @@
 // app_hash against the stored one, then reads the WAL: the result is what
 // consensus::Replica::create (or Observer::create) needs. Anything stored
 // that fails its checks is kCorruption naming the height: the node must not
-// start on state it cannot trust. Procedure: docs/replica.md, "Recovery".
+// start on state it cannot trust. Procedure: docs/host.md, "Recovery".
 #pragma once
 
 #include <cstdint>
