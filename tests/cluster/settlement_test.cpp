@@ -4,7 +4,9 @@
 // does. Deposits of ether and of the token are credited exactly once; a
 // withdrawal lands in a batch the validators signed, settles and is claimed
 // on chain; batches settle in order, each chained to the last; with one
-// validator killed the other three (the threshold) keep settling.
+// validator killed the other three (the threshold) keep settling. With two
+// anvils (chain ids 31337 and 31338): ether deposited on one, traded, and
+// withdrawn and claimed on the other.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -34,18 +36,36 @@ std::uint64_t units_of(const std::string& decimal) {
 
 class ClusterSettlement : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const std::string why = anvil_.start();
-    ASSERT_TRUE(why.empty()) << why;
-    chain_ = std::make_unique<Chain>(anvil_.url());
+  void SetUp() override { bring_up({&anvil_}); }
+
+  // Starts the anvils, a 4-validator testnet settling on every one of them
+  // (one `chains` entry each, as settlement-devnet prepares it), deploys the
+  // contract and the test token on each (fresh chains: the same addresses).
+  void bring_up(const std::vector<AnvilProcess*>& anvils) {
+    std::string yaml_text;
+    for (std::size_t i = 0; i < anvils.size(); ++i) {
+      const std::string why = anvils[i]->start();
+      ASSERT_TRUE(why.empty()) << why;
+      const std::string part = dir_.path() + "/settlement-" + std::to_string(i) + ".yaml";
+      ASSERT_EQ(devnet({"prepare", anvils[i]->url(), part}), 0) << log_text();
+      std::stringstream text;
+      text << std::ifstream(part).rdbuf();
+      // The first file whole; of the others only their entry of `chains`.
+      yaml_text += i == 0 ? text.str() : text.str().substr(text.str().find("  - chain_id:"));
+    }
+    chain_ = std::make_unique<Chain>(anvils[0]->url());
     const std::string yaml = dir_.path() + "/settlement.yaml";
-    ASSERT_EQ(devnet({"prepare", anvil_.url(), yaml}), 0) << log_text();
+    std::ofstream(yaml) << yaml_text;
     auto cluster = Cluster::create({.validators = 4, .settlement_file = yaml});
     ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
     cluster_ = std::move(cluster).value();
-    ASSERT_EQ(devnet({"deploy", anvil_.url(), cluster_->dir() + "/net"}), 0) << log_text();
-    contract_ = address_in_log("settlement=");
-    token_ = address_in_log("token=");
+    for (AnvilProcess* anvil : anvils) {
+      ASSERT_EQ(devnet({"deploy", anvil->url(), cluster_->testnet_dir()}), 0) << log_text();
+      const EthAddress contract = address_in_log("settlement=");
+      ASSERT_TRUE(contract_ == EthAddress{} || contract_ == contract) << "the contracts differ between chains";
+      contract_ = contract;
+      token_ = address_in_log("token=");
+    }
     ASSERT_TRUE(cluster_->start_all().is_ok());
     ASSERT_TRUE(cluster_->wait_connected().is_ok());
   }
@@ -222,6 +242,78 @@ TEST_F(ClusterSettlement, DepositsWithdrawalsAndBatchesSettleOnAnvil) {
                            "replex_settlement_deposits_attested_total{chain=\"31337\"}"}) {
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
   }
+}
+
+// Two chains (31337 and 31338) settle one exchange: ether deposited on the
+// first, traded, and withdrawn on the second, where it is claimed.
+class ClusterSettlementTwoChains : public ClusterSettlement {
+ protected:
+  void SetUp() override { bring_up({&anvil_, &second_anvil_}); }
+
+  static constexpr std::uint64_t kSecondChainId = 31338;
+  AnvilProcess second_anvil_{{}, kSecondChainId};
+};
+
+TEST_F(ClusterSettlementTwoChains, DepositOnOneChainIsTradedAndClaimedOnTheOther) {
+  Chain second(second_anvil_.url(), kSecondChainId);
+  const json status = get(0, "/api/v1/settlement");
+  ASSERT_EQ(status["chains"].size(), 2u) << status.dump();
+
+  const EthAddress recipient = parse_eth_address("0x000000000000000000000000000000000000bEEF").value();
+  const auto registered = post(0, 0, "/api/v1/settlement/address?wait=commit",
+                               {{"eth_address", to_checksum_hex(recipient)}});
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  const std::string account = registered.json()["account"];
+  const std::uint64_t eth_before = available(1, account, "ETH");
+
+  // 2 ether deposited on the first chain, credited once on every node.
+  const U256 ether(1'000'000'000'000'000'000ull);
+  const Hash256 account_word = Hash256::from_hex(account).value();
+  auto deposit = chain_->send(dev_key(1), contract_,
+                              encode_call("depositEth(bytes32)", {AbiValue::bytes32(account_word)}), ether * 2);
+  ASSERT_TRUE(deposit && deposit->succeeded());
+  ASSERT_TRUE(wait_until([&] { return available(1, account, "ETH") > eth_before; }, 60s))
+      << get(0, "/api/v1/settlement").dump();
+  EXPECT_EQ(available(3, account, "ETH") - eth_before, 200'000'000u);  // 8 decimals on Replex
+
+  // A trade: trader 0 sells 0.1 of that ether to trader 1 on ETH-USDT.
+  const std::uint64_t eth_deposited = available(1, account, "ETH");
+  for (const auto& [trader, side] : {std::pair{0, "sell"}, std::pair{1, "buy"}}) {
+    const auto answer = post(0, static_cast<std::size_t>(trader), "/api/v1/orders?wait=commit",
+                             {{"market", "ETH-USDT"}, {"side", side}, {"quantity", "0.1"}, {"price", "2000"}});
+    ASSERT_EQ(answer.status, 200) << answer.body;
+  }
+  EXPECT_LT(available(1, account, "ETH"), eth_deposited);
+
+  // The second chain's contract holds no deposit of its own: liquidity for the claim.
+  second.rpc("anvil_setBalance", "[\"" + to_checksum_hex(contract_) + "\", \"0x8ac7230489e80000\"]");  // 10 ether
+
+  // Withdrawn on the second chain: settled in that chain's own batch sequence, claimed there.
+  const auto withdrawn = post(1, 0, "/api/v1/withdrawals?wait=commit",
+                              {{"asset", "ETH"}, {"amount", "0.5"}, {"chain_id", kSecondChainId}});
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  std::string withdrawal_id;
+  const json receipt = withdrawn.json();
+  for (const json& e : receipt["events"]) {
+    if (e["type"] == "withdrawal_recorded") withdrawal_id = e["attributes"]["withdrawal_id"];
+  }
+  ASSERT_FALSE(withdrawal_id.empty()) << withdrawn.body;
+  json claim;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        trade(3);
+        claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
+        return claim.contains("settled") && claim.at("settled").get<bool>();
+      },
+      120s))
+      << claim.dump() << "\n" << get(0, "/api/v1/settlement").dump();
+  EXPECT_EQ(claim["chain_id"], kSecondChainId) << claim.dump();
+  const Bytes calldata = from_hex(claim["claim_calldata"].get<std::string>().substr(2)).value();
+  auto claimed = second.send(dev_key(2), contract_, calldata);
+  ASSERT_TRUE(claimed && claimed->succeeded());
+  EXPECT_EQ(second.client().get_balance(recipient).value(), ether / 2);
+  EXPECT_EQ(chain_->client().get_balance(recipient).value(), U256(0)) << "nothing is paid on the first chain";
+  EXPECT_GE(second.call_u64(contract_, "lastBatchNumber()"), 1u);
 }
 
 }  // namespace

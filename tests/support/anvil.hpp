@@ -95,7 +95,8 @@ inline JsonRpcConfig rpc_config(const std::string& url) {
 // across a restart of the chain.
 class AnvilProcess {
  public:
-  explicit AnvilProcess(std::vector<std::string> extra_args = {}) : extra_args_(std::move(extra_args)) {}
+  explicit AnvilProcess(std::vector<std::string> extra_args = {}, std::uint64_t chain_id = kAnvilChainId)
+      : extra_args_(std::move(extra_args)), chain_id_(chain_id) {}
   AnvilProcess(const AnvilProcess&) = delete;
   AnvilProcess& operator=(const AnvilProcess&) = delete;
   ~AnvilProcess() {
@@ -146,7 +147,7 @@ class AnvilProcess {
     log_path_ = std::filesystem::temp_directory_path() /
                 ("replex-settler-anvil-" + std::to_string(::getpid()) + "-" + std::to_string(port) + ".log");
     std::vector<std::string> args = {anvil_path(), "--port", std::to_string(port), "--host", "127.0.0.1",
-                                     "--chain-id", std::to_string(kAnvilChainId), "--silent"};
+                                     "--chain-id", std::to_string(chain_id_), "--silent"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -192,6 +193,7 @@ class AnvilProcess {
   }
 
   std::vector<std::string> extra_args_;
+  std::uint64_t chain_id_ = kAnvilChainId;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::filesystem::path log_path_;
@@ -232,7 +234,8 @@ inline Bytes contract_bytecode(const std::string& source, const std::string& nam
 // Sends transactions from dev keys and waits for them (automine or evm_mine).
 class Chain {
  public:
-  explicit Chain(const std::string& url) : client_(EthClient::open(rpc_config(url)).value()) {}
+  explicit Chain(const std::string& url, std::uint64_t chain_id = kAnvilChainId)
+      : client_(EthClient::open(rpc_config(url)).value()), chain_id_(chain_id) {}
 
   EthClient& client() { return client_; }
 
@@ -257,7 +260,7 @@ class Chain {
       return std::nullopt;
     }
     Eip1559Transaction tx;
-    tx.chain_id = kAnvilChainId;
+    tx.chain_id = chain_id_;
     tx.nonce = *nonce;
     tx.max_priority_fee_per_gas = fees->max_priority_fee_per_gas;
     tx.max_fee_per_gas = fees->max_fee_per_gas;
@@ -323,6 +326,7 @@ class Chain {
 
  private:
   EthClient client_;
+  std::uint64_t chain_id_ = kAnvilChainId;
 };
 
 // Polls `done` every 50 ms until it holds or `limit` passes.
