@@ -72,6 +72,10 @@ void Observer::on_blocks(const BlocksReceived& input, std::vector<Action>& out) 
                            config_.checkpoint_interval};
   const Height limit = committed_height_ + 2 * Height{config_.max_fetch_blocks};
   for (std::size_t i = 0; i < input.blocks.size(); ++i) {
+    // Held: dropped before its signatures are checked (a later height is
+    // verified even beyond `limit`: it tells the observer how far to fetch).
+    const auto claimed = claimed_height(input.blocks[i]);
+    if (claimed && *claimed <= committed_height_) continue;
     auto block = verify_certified_block(input.blocks[i], chain);
     if (!block) {
       out.emplace_back(

@@ -259,6 +259,9 @@ void Replica::Impl::update_catch_up() {
 void Replica::Impl::on_blocks_received(const BlocksReceived& input) {
   const Height limit = committed_height_ + 2 * Height{config_.max_fetch_blocks};
   for (std::size_t i = 0; i < input.blocks.size(); ++i) {
+    // Held or too far ahead: dropped before its signatures are checked.
+    const auto claimed = claimed_height(input.blocks[i]);
+    if (claimed && (*claimed <= committed_height_ || *claimed > limit)) continue;
     auto block = verify_certified_block(input.blocks[i], chain_context());
     if (!block) {
       report(EvidenceKind::kInvalidCertifiedBlock, input.from, 0, 0,

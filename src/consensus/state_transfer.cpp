@@ -7,6 +7,12 @@
 
 namespace replex::consensus {
 
+Result<Height> claimed_height(const CertifiedBlockBytes& bytes) {
+  auto cert = decode_commit_certificate(bytes.certificate);
+  if (!cert) return cert.status().with_context("commit certificate: ");
+  return cert->height;
+}
+
 Result<CertifiedBlock> verify_certified_block(const CertifiedBlockBytes& bytes,
                                               const ChainContext& chain) {
   auto block = decode_block(bytes.block, chain.block_limits, chain.chain_id);

@@ -54,6 +54,15 @@ void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {
 }
 
 void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
+  // A validator that sent blocks or state that do not verify is reported to
+  // p2p, which disconnects and bans it (docs/p2p.md, "Misbehaviour").
+  const bool bad_answer = evidence.kind == consensus::EvidenceKind::kInvalidCertifiedBlock ||
+                          evidence.kind == consensus::EvidenceKind::kInvalidStateTransfer;
+  if (bad_answer && evidence.validator && *evidence.validator < genesis_.validators.size() &&
+      genesis_.validators[*evidence.validator].node_id != node_key_->public_key()) {
+    network_->report_misbehaviour(genesis_.validators[*evidence.validator].node_id,
+                                  std::string(consensus::evidence_kind_name(evidence.kind)) + ": " + evidence.detail);
+  }
   spdlog::warn("evidence: kind={} validator={} height={} view={} detail=\"{}\"",
                consensus::evidence_kind_name(evidence.kind),
                evidence.validator ? std::to_string(*evidence.validator) : std::string("-"), evidence.height,

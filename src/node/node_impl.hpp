@@ -163,6 +163,10 @@ class Node::Impl final : public host::Transport,
   // Execution thread only (and the controlling thread before it starts).
   std::unique_ptr<api::ChainViewBuilder> chain_views_;
 
+  // Pushed-block batches posted to the consensus thread, not yet fed
+  // (bounded by consensus.max_queued_block_pushes; network thread increments).
+  std::atomic<std::uint32_t> queued_block_pushes_{0};
+
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<bool> failed_{false};

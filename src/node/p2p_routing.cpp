@@ -48,9 +48,16 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
         network_->report_misbehaviour(message.from, "malformed pushed blocks: " + blocks.status().message());
         return;
       }
-      // The core verifies each block against its certificate and its parent.
+      // The core verifies each block against its certificate and its parent
+      // (after dropping heights it holds). Pushes are a shortcut, catch-up
+      // fetches what is missed: beyond the bound they are dropped.
+      if (queued_block_pushes_.load() >= config_.consensus.max_queued_block_pushes) return;
+      ++queued_block_pushes_;
       blocks->from = genesis_.index_of_node(message.from);
-      consensus_loop_.post([this, input = std::move(*blocks)]() mutable { feed(std::move(input)); });
+      consensus_loop_.post([this, input = std::move(*blocks)]() mutable {
+        --queued_block_pushes_;
+        feed(std::move(input));
+      });
       return;
     }
     case p2p::Channel::kSettlement: {

@@ -42,6 +42,11 @@ struct ChainContext {
   std::uint64_t checkpoint_interval = 0;
 };
 
+// The height `bytes`' certificate claims, decoded without checking a
+// signature: blocks at heights already held are discarded before paying for
+// verification. Nothing else may rely on it (verify_certified_block does).
+Result<Height> claimed_height(const CertifiedBlockBytes& bytes);
+
 // Decodes the block and the certificate, verifies the certificate and that it
 // certifies this block (same height and hash).
 Result<CertifiedBlock> verify_certified_block(const CertifiedBlockBytes& bytes,

@@ -96,5 +96,19 @@ TEST_F(ObserverTest, RejectsABadCertificate) {
             std::vector<Height>{1});
 }
 
+TEST_F(ObserverTest, HeldHeightsAreDroppedBeforeTheirCertificatesAreChecked) {
+  Observer o = make();
+  ASSERT_EQ(commits(o.handle({c_->now_ms(), BlocksReceived{2, {stored(1), stored(2)}}})),
+            (std::vector<Height>{1, 2}));
+  // A forged certificate at a height already held costs no verification and
+  // is not even looked at: no evidence (it would be, at a new height).
+  CertifiedBlockBytes forged = stored(2);
+  forged.certificate[forged.certificate.size() - 5] ^= 0x01;
+  for (const Action& act : o.handle({c_->now_ms(), BlocksReceived{3, {forged}}})) {
+    EXPECT_FALSE(std::holds_alternative<EvidenceFound>(act));
+  }
+  EXPECT_EQ(o.committed_height(), 2u);
+}
+
 }  // namespace
 }  // namespace replex::consensus::testing

@@ -40,6 +40,25 @@ TEST(CatchUp, AReplicaLaggingByLessThanACheckpointFetchesCommittedBlocks) {
   c.expect_consistent();
 }
 
+TEST(CatchUp, HeldHeightsAreDroppedBeforeTheirCertificatesAreChecked) {
+  Cluster c(4);
+  commit_heights(c, 2, 0);
+  ASSERT_EQ(c.replica(1).committed_height(), 2u);
+  const CertifiedBlock& held = c.node(0).blocks.at(2);
+  CertifiedBlockBytes forged{held.block_bytes, held.certificate_bytes};
+  forged.certificate[forged.certificate.size() - 5] ^= 0x01;
+  // At a held height the forgery is not even verified: no evidence, no cost.
+  c.feed(1, BlocksReceived{2, {forged}});
+  EXPECT_EQ(c.node(1).count_evidence(EvidenceKind::kInvalidCertifiedBlock), 0u);
+  // At a height not held yet it is verified, refused and reported.
+  const CertifiedBlock& first = c.node(0).blocks.at(1);
+  Cluster fresh(4);
+  CertifiedBlockBytes forged_new{first.block_bytes, first.certificate_bytes};
+  forged_new.certificate[forged_new.certificate.size() - 5] ^= 0x01;
+  fresh.feed(1, BlocksReceived{2, {forged_new}});
+  EXPECT_EQ(fresh.node(1).count_evidence(EvidenceKind::kInvalidCertifiedBlock), 1u);
+}
+
 // Found by the simulator (replex-sim --seed 41 --validators 7): with 7
 // validators every 6th unanswered request asks for state, and block requests
 // rotated their peers by all retries, so the peer whose turn always fell on a
