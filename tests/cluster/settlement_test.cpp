@@ -103,6 +103,31 @@ class ClusterSettlement : public ::testing::Test {
     }
     return 0;
   }
+  // The id in a committed withdrawal's receipt ("" and a test failure if none).
+  std::string withdrawal_id_of(const replex::testing::HttpAnswer& withdrawn) {
+    const json receipt = withdrawn.json();
+    for (const json& e : receipt["events"]) {
+      if (e["type"] == "withdrawal_recorded") return e["attributes"]["withdrawal_id"];
+    }
+    ADD_FAILURE() << "no withdrawal_recorded event: " << withdrawn.body;
+    return {};
+  }
+  // Trades until the withdrawal's batch has settled; its claim (null, and a
+  // test failure, if it never settles).
+  json wait_settled(const std::string& withdrawal_id) {
+    json claim;
+    const bool settled = wait_until(
+        [&] {
+          trade(3);
+          claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
+          return claim.contains("settled") && claim.at("settled").get<bool>();
+        },
+        120s);
+    if (settled) return claim;
+    ADD_FAILURE() << "withdrawal " << withdrawal_id << " not settled: " << claim.dump() << "\n"
+                  << get(0, "/api/v1/settlement").dump();
+    return {};
+  }
   // A crossing pair between traders 2 and 3 (trader 0 is the one who
   // settles): a trade, so each block moves balances.
   void trade(std::size_t node) {
@@ -184,21 +209,10 @@ TEST_F(ClusterSettlement, DepositsWithdrawalsAndBatchesSettleOnAnvil) {
   const auto withdrawn =
       post(1, 0, "/api/v1/withdrawals?wait=commit", {{"asset", "ETH"}, {"amount", "0.5"}});
   ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
-  std::string withdrawal_id;
-  const json receipt = withdrawn.json();
-  for (const json& e : receipt["events"]) {
-    if (e["type"] == "withdrawal_recorded") withdrawal_id = e["attributes"]["withdrawal_id"];
-  }
-  ASSERT_FALSE(withdrawal_id.empty()) << withdrawn.body;
-  json claim;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        trade(3);
-        claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
-        return claim.contains("settled") && claim.at("settled").get<bool>();
-      },
-      120s))
-      << claim.dump() << "\n" << get(0, "/api/v1/settlement").dump();
+  const std::string withdrawal_id = withdrawal_id_of(withdrawn);
+  ASSERT_FALSE(withdrawal_id.empty());
+  const json claim = wait_settled(withdrawal_id);
+  ASSERT_FALSE(claim.is_null());
   EXPECT_EQ(claim["amount"], "500000000000000000");
   EXPECT_EQ(claim["recipient"], to_checksum_hex(recipient));
 
@@ -292,21 +306,10 @@ TEST_F(ClusterSettlementTwoChains, DepositOnOneChainIsTradedAndClaimedOnTheOther
   const auto withdrawn = post(1, 0, "/api/v1/withdrawals?wait=commit",
                               {{"asset", "ETH"}, {"amount", "0.5"}, {"chain_id", kSecondChainId}});
   ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
-  std::string withdrawal_id;
-  const json receipt = withdrawn.json();
-  for (const json& e : receipt["events"]) {
-    if (e["type"] == "withdrawal_recorded") withdrawal_id = e["attributes"]["withdrawal_id"];
-  }
-  ASSERT_FALSE(withdrawal_id.empty()) << withdrawn.body;
-  json claim;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        trade(3);
-        claim = get(2, "/api/v1/withdrawals/" + withdrawal_id);
-        return claim.contains("settled") && claim.at("settled").get<bool>();
-      },
-      120s))
-      << claim.dump() << "\n" << get(0, "/api/v1/settlement").dump();
+  const std::string withdrawal_id = withdrawal_id_of(withdrawn);
+  ASSERT_FALSE(withdrawal_id.empty());
+  const json claim = wait_settled(withdrawal_id);
+  ASSERT_FALSE(claim.is_null());
   EXPECT_EQ(claim["chain_id"], kSecondChainId) << claim.dump();
   const Bytes calldata = from_hex(claim["claim_calldata"].get<std::string>().substr(2)).value();
   auto claimed = second.send(dev_key(2), contract_, calldata);
