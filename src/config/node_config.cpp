@@ -65,6 +65,8 @@ void read_p2p(YamlMap& m, P2pSection& s) {
   m.u32("max_peer_log_lines_per_s", n.max_peer_log_lines_per_s, 1, 1'000'000);
   m.u32("max_peer_log_burst_lines", n.max_peer_log_burst_lines, 1, 1'000'000);
   m.u32("max_seen_messages", n.max_seen_messages, 1, 100'000'000);
+  m.u32("gossip_batch_delay_us", n.gossip_batch_delay_us, 0, 1'000'000);
+  m.u32("max_gossip_batch_bytes", n.max_gossip_batch_bytes, 1, p2p::kMaxFrameBytesLimit);
   m.u32("pex_interval_ms", n.pex_interval_ms, 1, kMaxTimeoutMs);
   m.u32("max_pex_addresses", n.max_pex_addresses, 1, 100'000);
   m.u32("max_known_addresses", n.max_known_addresses, 1, 1'000'000);
@@ -126,6 +128,7 @@ void read_api(YamlMap& m, ApiSection& s) {
   m.u64("submit_wait_timeout_ms", s.submit_wait_timeout_ms, 1, kMaxTimeoutMs);
   m.u32("max_threads", s.max_threads, 4, 100'000);
   m.u32("max_pending_submissions", s.max_pending_submissions, 1, 100'000);
+  m.u32("max_submit_batch", s.max_submit_batch, 1, 100'000);
   m.u32("max_block_streams", s.max_block_streams, 1, 100'000);
   m.u32("max_stream_lag_blocks", s.max_stream_lag_blocks, 1, 100'000'000);
   m.u32("shutdown_grace_ms", s.shutdown_grace_ms, 0, kMaxTimeoutMs);

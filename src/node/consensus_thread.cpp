@@ -10,26 +10,33 @@ namespace replex::node {
 // --- consensus thread: inputs --------------------------------------------------------
 
 void Node::Impl::feed(consensus::Event event) {
+  handle(std::move(event));
+  publish_consensus_view();
+}
+
+void Node::Impl::handle(consensus::Event event) {
   if (failed_.load()) return;
   const Status s = host_->handle(consensus::Input{unix_now_ms(), std::move(event)});
-  publish_consensus_view();
   if (!s) fatal(s);
 }
 
-void Node::Impl::admit(Bytes tx, const Hash256& hash, AdmissionDone done) {
+void Node::Impl::admit(std::vector<VerifiedTx> batch) {
   if (failed_.load()) {
-    done(Status::unavailable("the node stopped after a fatal error"));
+    for (VerifiedTx& item : batch) item.done(Status::unavailable("the node stopped after a fatal error"));
     return;
   }
-  pending_admissions_[hash].push_back(std::move(done));
-  feed(consensus::TransactionReceived{std::move(tx)});
-  // The mempool answers every transaction at once (TxStatusReport); one that
-  // is still waiting here got no answer, which only a failed host explains.
-  if (auto it = pending_admissions_.find(hash); it != pending_admissions_.end()) {
-    auto callbacks = std::move(it->second);
-    pending_admissions_.erase(it);
-    for (auto& callback : callbacks) callback(Status::unavailable("the node could not admit the transaction"));
+  for (VerifiedTx& item : batch) {
+    pending_admissions_[item.hash].push_back(std::move(item.done));
+    handle(consensus::TransactionReceived{std::move(item.tx)});
+    // The mempool answers every transaction at once (TxStatusReport); one that
+    // is still waiting here got no answer, which only a failed host explains.
+    if (auto it = pending_admissions_.find(item.hash); it != pending_admissions_.end()) {
+      auto callbacks = std::move(it->second);
+      pending_admissions_.erase(it);
+      for (auto& callback : callbacks) callback(Status::unavailable("the node could not admit the transaction"));
+    }
   }
+  publish_consensus_view();  // once per batch
 }
 
 void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {

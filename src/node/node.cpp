@@ -182,27 +182,32 @@ Status Node::Impl::start() {
   network.chain_id = genesis_.chain_id();
   p2p::Handlers handlers;
   handlers.on_message = [this](p2p::InboundMessage message) { on_message(std::move(message)); };
+  handlers.on_gossip = [this](const p2p::NodeId& from, p2p::Channel channel, std::vector<Bytes> payloads) {
+    on_gossip(from, channel, std::move(payloads));
+  };
   handlers.on_request = [this](p2p::InboundRequest request) { on_request(std::move(request)); };
   REPLEX_ASSIGN_OR_RETURN(network_, p2p::Network::create(std::move(network), std::move(handlers)));
 
   const bool validator = host_->is_validator();
   admission_ = std::make_unique<TxAdmission>(
       *workers_, *app_, consensus_config_.max_tx_bytes,
-      [this, validator](Bytes tx, const Hash256& hash, AdmissionDone done) {
+      [this, validator](std::vector<VerifiedTx> batch) {
         if (!validator) {
-          // An observer has no mempool: it checks the transaction against its
-          // committed state (on this worker) and relays it to the validators.
-          const abci::TxCheck check = app_->check_tx(tx, app_->last_height() + 1);
-          if (!check.ok()) {
-            done(consensus::TxStatusReport{hash, consensus::TxVerdict::kRejected, check.code, check.message});
-          } else {
-            done(consensus::TxStatusReport{hash, consensus::TxVerdict::kAccepted, 0, "relayed to the validators"});
+          // An observer has no mempool: it checks the transactions against its
+          // committed state (on this worker) and relays them to the validators.
+          for (VerifiedTx& item : batch) {
+            const abci::TxCheck check = app_->check_tx(item.tx, app_->last_height() + 1);
+            if (!check.ok()) {
+              item.done(
+                  consensus::TxStatusReport{item.hash, consensus::TxVerdict::kRejected, check.code, check.message});
+            } else {
+              item.done(consensus::TxStatusReport{item.hash, consensus::TxVerdict::kAccepted, 0,
+                                                  "relayed to the validators"});
+            }
           }
           return;
         }
-        consensus_loop_.post([this, tx = std::move(tx), hash, done = std::move(done)]() mutable {
-          admit(std::move(tx), hash, std::move(done));
-        });
+        consensus_loop_.post([this, batch = std::move(batch)]() mutable { admit(std::move(batch)); });
       },
       network_.get());
   // Before any block executes, so the gateway's read model misses none.

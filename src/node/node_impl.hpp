@@ -94,9 +94,11 @@ class Node::Impl final : public host::Transport,
 
  private:
   // --- consensus thread ---------------------------------------------------------------
-  // Feeds one input to the host; a host failure is fatal.
+  // Feeds one input to the host and publishes the consensus view; a host failure is fatal.
   void feed(consensus::Event event);
-  void admit(Bytes tx, const Hash256& hash, AdmissionDone done);
+  // The same without publishing (callers publish once after a batch).
+  void handle(consensus::Event event);
+  void admit(std::vector<VerifiedTx> batch);
   void publish_consensus_view();
   void fatal(const Status& status);
   // The first validator of `peers` (not this node) that p2p has connected.
@@ -119,6 +121,7 @@ class Node::Impl final : public host::Transport,
 
   // --- network thread ---------------------------------------------------------------------
   void on_message(p2p::InboundMessage message);
+  void on_gossip(const p2p::NodeId& from, p2p::Channel channel, std::vector<Bytes> payloads);
   void on_request(p2p::InboundRequest request);
 
   Status start_api();

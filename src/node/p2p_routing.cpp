@@ -37,11 +37,8 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
       if (!posted) spdlog::debug("verification queue full: dropped a consensus message from {}", *sender);
       return;
     }
-    case p2p::Channel::kTransactions: {
-      // The same path as a local submission; relayed only once it is accepted.
-      admission_->submit(std::move(message.payload), message.from, [](Result<consensus::TxStatusReport>) {});
-      return;
-    }
+    case p2p::Channel::kTransactions:
+      return on_gossip(message.from, message.channel, {std::move(message.payload)});
     case p2p::Channel::kBlocks: {
       auto blocks = host::decode_blocks_answer(message.payload, host_options_.serve);
       if (!blocks) {
@@ -70,6 +67,18 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
     case p2p::Channel::kPeerExchange:
       return;  // not used as plain messages by this node
   }
+}
+
+void Node::Impl::on_gossip(const p2p::NodeId& from, p2p::Channel channel, std::vector<Bytes> payloads) {
+  if (channel != p2p::Channel::kTransactions) {
+    for (Bytes& payload : payloads) on_message(p2p::InboundMessage{from, channel, true, std::move(payload)});
+    return;
+  }
+  // The same path as local submissions; relayed only once accepted.
+  std::vector<api::Submission> batch;
+  batch.reserve(payloads.size());
+  for (Bytes& tx : payloads) batch.push_back(api::Submission{std::move(tx), [](Result<consensus::TxStatusReport>) {}});
+  admission_->submit(std::move(batch), from);
 }
 
 void Node::Impl::on_request(p2p::InboundRequest request) {

@@ -83,7 +83,7 @@ void Node::Impl::attest(const settlement::DepositObserved& deposit) {
   nonce = std::max(now_us, nonce + 1);
   const exchange::TxHeader header{nonce, views_.chain()->height + kAttestationTtlBlocks};
   Bytes tx = exchange::TxBuilder(genesis_.chain_id()).deposit_attestation(*attester_key_, header, args);
-  admission_->submit(std::move(tx), std::nullopt, [deposit](Result<consensus::TxStatusReport> report) {
+  admission_->submit(std::move(tx), [deposit](Result<consensus::TxStatusReport> report) {
     if (!report) {
       spdlog::warn("settlement: attestation of deposit chain={} id={} not admitted: {}", deposit.chain_id,
                    deposit.deposit_id, report.status().to_string());

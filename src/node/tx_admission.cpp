@@ -1,5 +1,7 @@
 #include "tx_admission.hpp"
 
+#include <mutex>
+
 #include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/reason.hpp"
 
@@ -9,46 +11,85 @@ TxAdmission::TxAdmission(WorkerPool& workers, const abci::Application& app,
                          std::uint64_t max_tx_bytes, ConsensusAdmit admit, p2p::Network* network)
     : workers_(workers), app_(app), max_tx_bytes_(max_tx_bytes), admit_(std::move(admit)), network_(network) {}
 
-void TxAdmission::submit(Bytes tx, std::optional<p2p::NodeId> from, AdmissionDone done) {
-  const Hash256 hash = tx_hash(tx);
-  if (tx.empty() || tx.size() > max_tx_bytes_) {
-    done(consensus::TxStatusReport{hash, consensus::TxVerdict::kTooLarge, exchange::code(exchange::Reason::kTxTooLarge),
-                                   "transaction: " + std::to_string(tx.size()) + " bytes; 1.." +
-                                       std::to_string(max_tx_bytes_) + " allowed"});
-    return;
-  }
-  // Shared with the job, so the callback can still run here if the pool refuses it.
-  auto shared_done = std::make_shared<AdmissionDone>(std::move(done));
-  auto shared_tx = std::make_shared<Bytes>(std::move(tx));
-  const bool posted = workers_.try_post([this, shared_tx, hash, from, shared_done] {
-    const abci::TxCheck check = app_.verify_tx(*shared_tx);
-    if (!check.ok()) {
-      if (from && network_ != nullptr) {
-        network_->report_misbehaviour(*from, "gossiped a transaction that fails verification: " +
-                                                 std::string(exchange::reason_name(check.code)));
-      }
-      (*shared_done)(consensus::TxStatusReport{hash, consensus::TxVerdict::kRejected, check.code, check.message});
-      return;
+void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::NodeId> from) {
+  std::vector<api::Submission> sized;
+  sized.reserve(batch.size());
+  for (api::Submission& s : batch) {
+    if (s.tx.empty() || s.tx.size() > max_tx_bytes_) {
+      s.done(consensus::TxStatusReport{tx_hash(s.tx), consensus::TxVerdict::kTooLarge,
+                                       exchange::code(exchange::Reason::kTxTooLarge),
+                                       "transaction: " + std::to_string(s.tx.size()) + " bytes; 1.." +
+                                           std::to_string(max_tx_bytes_) + " allowed"});
+      continue;
     }
-    verified(std::move(*shared_tx), hash, std::move(*shared_done));
-  });
-  if (!posted) {
-    (*shared_done)(Status::resource_exhausted(
-        "MEMPOOL_FULL: the verification queue is full (consensus.max_pending_verifications); retry later"));
+    sized.push_back(std::move(s));
+  }
+  // One share per worker, so a large batch is verified on every core.
+  const std::size_t shares =
+      std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, workers_.threads());
+  const std::size_t per_share = (sized.size() + shares - 1) / shares;
+  for (std::size_t begin = 0; begin < sized.size(); begin += per_share) {
+    const std::size_t end = std::min(sized.size(), begin + per_share);
+    auto share = std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
+                                                                std::make_move_iterator(sized.begin() + end));
+    const bool posted = workers_.try_post([this, share, from] { verify(std::move(*share), from); });
+    if (!posted) {
+      for (api::Submission& s : *share) {
+        s.done(Status::resource_exhausted(
+            "MEMPOOL_FULL: the verification queue is full (consensus.max_pending_verifications); retry later"));
+      }
+    }
   }
 }
 
-void TxAdmission::verified(Bytes tx, const Hash256& hash, AdmissionDone done) {
-  // Keep a copy for gossip: the mempool takes ownership of `tx`.
-  auto gossip_copy = network_ != nullptr ? std::make_shared<Bytes>(tx) : nullptr;
-  admit_(std::move(tx), hash,
-         [this, gossip_copy, done = std::move(done)](Result<consensus::TxStatusReport> report) {
-           if (report && report->verdict == consensus::TxVerdict::kAccepted && gossip_copy) {
-             // Best effort: with no peer connected the transaction still waits in our mempool.
-             (void)network_->gossip(p2p::Channel::kTransactions, std::move(*gossip_copy));
-           }
-           done(std::move(report));
-         });
+void TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from) {
+  std::vector<VerifiedTx> verified;
+  verified.reserve(share.size());
+  bool reported = false;
+  for (api::Submission& s : share) {
+    const Hash256 hash = tx_hash(s.tx);
+    const abci::TxCheck check = app_.verify_tx(s.tx);
+    if (!check.ok()) {
+      if (from && network_ != nullptr && !reported) {
+        reported = true;  // one report bans the peer; the rest of its batch is refused all the same
+        network_->report_misbehaviour(*from, "gossiped a transaction that fails verification: " +
+                                                 std::string(exchange::reason_name(check.code)));
+      }
+      s.done(consensus::TxStatusReport{hash, consensus::TxVerdict::kRejected, check.code, check.message});
+      continue;
+    }
+    verified.push_back(VerifiedTx{std::move(s.tx), hash, std::move(s.done)});
+  }
+  if (!verified.empty()) admit(std::move(verified));
+}
+
+void TxAdmission::admit(std::vector<VerifiedTx> batch) {
+  if (network_ == nullptr) return admit_(std::move(batch));
+  // The accepted ones are gossiped together once every verdict is in. Keep
+  // copies: the mempool takes ownership of the transactions.
+  struct Relay {
+    std::mutex mu;
+    std::vector<Bytes> accepted;
+    std::size_t waiting = 0;
+  };
+  auto relay = std::make_shared<Relay>();
+  relay->waiting = batch.size();
+  for (VerifiedTx& item : batch) {
+    item.done = [this, relay, copy = item.tx, done = std::move(item.done)](
+                    Result<consensus::TxStatusReport> report) mutable {
+      const bool accepted = report && report->verdict == consensus::TxVerdict::kAccepted;
+      std::vector<Bytes> to_gossip;
+      {
+        std::lock_guard lock(relay->mu);
+        if (accepted) relay->accepted.push_back(std::move(copy));
+        if (--relay->waiting == 0) to_gossip = std::move(relay->accepted);
+      }
+      // Best effort: with no peer connected the transactions still wait in our mempool.
+      if (!to_gossip.empty()) (void)network_->gossip(p2p::Channel::kTransactions, std::move(to_gossip));
+      done(std::move(report));
+    };
+  }
+  admit_(std::move(batch));
 }
 
 }  // namespace replex::node

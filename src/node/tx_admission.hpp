@@ -2,7 +2,8 @@
 // gRPC and from gossip alike: envelope verification (Application::verify_tx)
 // on the worker pool, admission by the consensus core on the consensus
 // thread, then gossip to peers once accepted, so invalid transactions never
-// spread. A peer that relays a transaction failing verify_tx (which a correct
+// spread. Transactions travel in batches: a batch is split over the workers
+// and crosses to the consensus and network threads once per worker share. A peer that relays a transaction failing verify_tx (which a correct
 // node never does) is reported to p2p as misbehaving.
 // Thread-safe; `done` runs exactly once, on a worker or the consensus thread
 // (or the caller's, when refused at once).
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "replex/abci/application.hpp"
 #include "replex/api/tx_submitter.hpp"
@@ -24,23 +26,34 @@ namespace replex::node {
 // full), or the verdict: accepted, duplicate, mempool full, rejected.
 using AdmissionDone = api::SubmitDone;
 
-// Admits a verified transaction, called on a worker: a validator hands it to
-// the consensus thread's mempool, an observer checks it against its committed
-// state; `done` gets the verdict as a TxStatusReport.
-using ConsensusAdmit = std::function<void(Bytes tx, const Hash256& tx_hash, AdmissionDone done)>;
+struct VerifiedTx {
+  Bytes tx;
+  Hash256 hash;
+  AdmissionDone done;
+};
+
+// Admits verified transactions, called on a worker: a validator hands them to
+// the consensus thread's mempool, an observer checks them against its
+// committed state; each `done` gets the verdict as a TxStatusReport.
+using ConsensusAdmit = std::function<void(std::vector<VerifiedTx> batch)>;
 
 class TxAdmission final : public api::TxSubmitter {
  public:
   TxAdmission(WorkerPool& workers, const abci::Application& app, std::uint64_t max_tx_bytes,
               ConsensusAdmit admit, p2p::Network* network);
 
-  // `from` is the peer that gossiped it; nullopt for local submissions.
-  void submit(Bytes tx, std::optional<p2p::NodeId> from, AdmissionDone done);
-  // api::TxSubmitter: a local submission.
-  void submit(Bytes tx, api::SubmitDone done) override { submit(std::move(tx), std::nullopt, std::move(done)); }
+  // `from` is the peer that gossiped them; nullopt for local submissions.
+  void submit(std::vector<api::Submission> batch, std::optional<p2p::NodeId> from);
+  // api::TxSubmitter: local submissions.
+  void submit(std::vector<api::Submission> batch) override { submit(std::move(batch), std::nullopt); }
+  using api::TxSubmitter::submit;
+
+  // Transactions verified in one worker job at least (a smaller batch is one job).
+  static constexpr std::size_t kMinTxsPerJob = 16;
 
  private:
-  void verified(Bytes tx, const Hash256& hash, AdmissionDone done);
+  void verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from);
+  void admit(std::vector<VerifiedTx> batch);
 
   WorkerPool& workers_;
   const abci::Application& app_;

@@ -98,6 +98,7 @@ Status NetworkConfig::validate() const {
                                            std::to_string(largest_frame) + " bytes on the wire)");
   }
   REPLEX_RETURN_IF_ERROR(at_least("max_seen_messages", max_seen_messages, 1));
+  REPLEX_RETURN_IF_ERROR(at_least("max_gossip_batch_bytes", max_gossip_batch_bytes, 1));
   REPLEX_RETURN_IF_ERROR(at_least("pex_interval_ms", pex_interval_ms, 1));
   REPLEX_RETURN_IF_ERROR(at_least("max_pex_addresses", max_pex_addresses, 1));
   // An answer must fit one frame: 32-byte id, family, 16-byte IP, port per entry.

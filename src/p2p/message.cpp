@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "replex/core/codec.hpp"
 #include "replex/core/overloaded.hpp"
@@ -40,7 +41,31 @@ Bytes take_rest(Bytes& plaintext, std::size_t header_bytes) {
 
 }  // namespace
 
+std::size_t gossip_message_bytes(std::size_t also_sent_to, std::size_t payload_bytes_with_overhead) {
+  return 3 + also_sent_to * PublicKey::kSize + payload_bytes_with_overhead;
+}
+
+Bytes encode_gossip(Channel channel, std::span<const NodeId> also_sent_to, std::span<const ByteView> payloads) {
+  REPLEX_ASSERT(!payloads.empty() && also_sent_to.size() <= kMaxGossipAlsoSentTo);
+  std::size_t payload_bytes = 0;
+  for (ByteView p : payloads) payload_bytes += kGossipEntryOverheadBytes + p.size();
+  ByteWriter w(gossip_message_bytes(also_sent_to.size(), payload_bytes));
+  w.u8(static_cast<std::uint8_t>(MessageKind::kGossip));
+  w.u8(static_cast<std::uint8_t>(channel));
+  w.u8(static_cast<std::uint8_t>(also_sent_to.size()));
+  for (const NodeId& id : also_sent_to) w.raw(id.bytes);
+  for (ByteView p : payloads) {
+    REPLEX_ASSERT(p.size() <= std::numeric_limits<std::uint32_t>::max());
+    w.bytes(p);
+  }
+  return w.take();
+}
+
 Bytes encode_message(const Message& message) {
+  if (const auto* gossip = std::get_if<Gossip>(&message)) {
+    std::vector<ByteView> views(gossip->payloads.begin(), gossip->payloads.end());
+    return encode_gossip(gossip->channel, gossip->also_sent_to, views);
+  }
   ByteWriter header(kMaxMessageHeaderBytes);
   ByteView body;
   std::visit(Overloaded{
@@ -57,11 +82,7 @@ Bytes encode_message(const Message& message) {
                    header.u8(static_cast<std::uint8_t>(m.channel));
                    body = m.payload;
                  },
-                 [&](const Gossip& m) {
-                   header.u8(static_cast<std::uint8_t>(MessageKind::kGossip));
-                   header.u8(static_cast<std::uint8_t>(m.channel));
-                   body = m.payload;
-                 },
+                 [&](const Gossip&) { REPLEX_ASSERT_MSG(false, "gossip is encoded by encode_gossip"); },
                  [&](const Request& m) {
                    header.u8(static_cast<std::uint8_t>(MessageKind::kRequest));
                    header.u8(static_cast<std::uint8_t>(m.channel));
@@ -99,16 +120,35 @@ Result<Message> decode_message(Bytes plaintext) {
       if (kind == static_cast<std::uint8_t>(MessageKind::kPing)) return Message{Ping{nonce}};
       return Message{Pong{nonce}};
     }
-    case MessageKind::kDirect:
-    case MessageKind::kGossip: {
-      const bool gossip = kind == static_cast<std::uint8_t>(MessageKind::kGossip);
+    case MessageKind::kDirect: {
       REPLEX_ASSIGN_OR_RETURN(const Channel channel, read_channel(r, "message.channel"));
       if (!is_application_channel(channel)) {
         return Status::corruption("message.channel: peer_exchange carries only requests");
       }
-      Bytes payload = take_rest(plaintext, r.offset());
-      if (gossip) return Message{Gossip{channel, std::move(payload)}};
-      return Message{Direct{channel, std::move(payload)}};
+      return Message{Direct{channel, take_rest(plaintext, r.offset())}};
+    }
+    case MessageKind::kGossip: {
+      Gossip gossip;
+      REPLEX_ASSIGN_OR_RETURN(gossip.channel, read_channel(r, "gossip.channel"));
+      if (!is_application_channel(gossip.channel)) {
+        return Status::corruption("gossip.channel: peer_exchange carries only requests");
+      }
+      const std::uint8_t also = r.u8("gossip.also_sent_to_count");
+      gossip.also_sent_to.resize(also);
+      for (NodeId& id : gossip.also_sent_to) {
+        const ByteView raw = r.raw(PublicKey::kSize, "gossip.also_sent_to");
+        if (!r.status()) break;
+        std::copy(raw.begin(), raw.end(), id.bytes.begin());
+      }
+      REPLEX_RETURN_IF_ERROR(r.status());
+      while (r.remaining() > 0) {
+        const std::uint32_t length = r.u32("gossip.payload_length");
+        const ByteView payload = r.raw(length, "gossip.payload");
+        REPLEX_RETURN_IF_ERROR(r.status());
+        gossip.payloads.emplace_back(payload.begin(), payload.end());
+      }
+      if (gossip.payloads.empty()) return Status::corruption("gossip.payloads: at least one payload");
+      return Message{std::move(gossip)};
     }
     case MessageKind::kRequest: {
       REPLEX_ASSIGN_OR_RETURN(const Channel channel, read_channel(r, "request.channel"));

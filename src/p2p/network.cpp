@@ -57,7 +57,14 @@ Status Network::send_to(std::span<const NodeId> to, Channel channel, Bytes paylo
 Status Network::broadcast(Channel channel, Bytes payload) {
   return impl_->send_to({}, channel, std::move(payload), true);
 }
-Status Network::gossip(Channel channel, Bytes payload) { return impl_->gossip(channel, std::move(payload)); }
+Status Network::gossip(Channel channel, Bytes payload) {
+  std::vector<Bytes> payloads;
+  payloads.push_back(std::move(payload));
+  return impl_->gossip(channel, std::move(payloads));
+}
+Status Network::gossip(Channel channel, std::vector<Bytes> payloads) {
+  return impl_->gossip(channel, std::move(payloads));
+}
 Status Network::request(const NodeId& to, Channel channel, Bytes payload, std::uint32_t timeout_ms,
                         ResponseCallback on_response) {
   return impl_->request(to, channel, std::move(payload), timeout_ms, std::move(on_response));
@@ -87,7 +94,8 @@ Network::Impl::Impl(NetworkConfig config, Handlers handlers, std::vector<PeerAdd
       rng_(std::random_device{}()),
       peer_log_bucket_(config_.max_peer_log_lines_per_s, config_.max_peer_log_burst_lines, Clock::now()),
       address_book_(config_.max_known_addresses),
-      seen_(config_.max_seen_messages) {
+      seen_(config_.max_seen_messages),
+      gossip_flush_timer_(io_) {
   for (PeerAddress& address : persistent) {
     const NodeId id = *address.id;
     PersistentPeer peer;
@@ -181,6 +189,8 @@ void Network::Impl::shutdown() {
   accept_retry_timer_.cancel();
   pex_timer_.cancel();
   seed_timer_.cancel();
+  gossip_flush_timer_.cancel();
+  gossip_out_.clear();
   for (auto& [id, peer] : persistent_) peer.timer->cancel();
   for (auto& [dial_id, dial] : dials_) {
     dial->resolver.cancel();
@@ -260,10 +270,11 @@ Status Network::Impl::send_to(std::vector<NodeId> to, Channel channel, Bytes pay
   return posted ? Status::ok() : Status::unavailable("network is not running");
 }
 
-Status Network::Impl::gossip(Channel channel, Bytes payload) {
-  REPLEX_RETURN_IF_ERROR(payload_check(channel, payload.size()));
-  const bool posted = post_if_running([this, channel, payload = std::move(payload)]() mutable {
-    if (!stopping_) forward_gossip(channel, std::move(payload));
+Status Network::Impl::gossip(Channel channel, std::vector<Bytes> payloads) {
+  for (const Bytes& payload : payloads) REPLEX_RETURN_IF_ERROR(payload_check(channel, payload.size()));
+  if (payloads.empty()) return Status::ok();
+  const bool posted = post_if_running([this, channel, payloads = std::move(payloads)]() mutable {
+    if (!stopping_) forward_gossip(channel, std::move(payloads));
   });
   return posted ? Status::ok() : Status::unavailable("network is not running");
 }
@@ -342,6 +353,8 @@ NetworkStats Network::Impl::stats() const {
   s.peers_dropped_silent = stats_.peers_dropped_silent.load();
   s.gossip_delivered = stats_.gossip_delivered.load();
   s.gossip_duplicates_dropped = stats_.gossip_duplicates_dropped.load();
+  s.gossip_payloads_sent = stats_.gossip_payloads_sent.load();
+  s.gossip_frames_sent = stats_.gossip_frames_sent.load();
   return s;
 }
 

@@ -50,7 +50,7 @@ class Network::Impl final : public ConnectionOwner {
   std::uint16_t listen_port() const { return bound_port_.load(); }
   std::size_t max_payload_bytes() const;
   Status send_to(std::vector<NodeId> to, Channel channel, Bytes payload, bool all_peers);
-  Status gossip(Channel channel, Bytes payload);
+  Status gossip(Channel channel, std::vector<Bytes> payloads);
   Status request(const NodeId& to, Channel channel, Bytes payload, std::uint32_t timeout_ms,
                  ResponseCallback on_response);
   Status respond(const NodeId& to, RequestId id, Result<Bytes> response);
@@ -93,6 +93,17 @@ class Network::Impl final : public ConnectionOwner {
     ResponseCallback on_response;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
+  // One payload waiting in a peer's outgoing gossip batch. `targets` is every
+  // peer it goes to (shared by the payloads forwarded together).
+  struct OutgoingGossip {
+    Channel channel = Channel::kTransactions;
+    std::shared_ptr<const std::vector<NodeId>> targets;
+    std::shared_ptr<const Bytes> payload;
+  };
+  struct GossipQueue {
+    std::vector<OutgoingGossip> entries;
+    std::size_t bytes = 0;  // payloads with their length prefixes
+  };
   struct RegistryEntry {
     PeerInfo info;  // without counters
     std::shared_ptr<const PeerCounters> counters;
@@ -134,7 +145,11 @@ class Network::Impl final : public ConnectionOwner {
   void route_gossip(Connection& connection, Gossip gossip);
   void route_request(Connection& connection, Request request);
   void route_response(Connection& connection, Response response);
-  void forward_gossip(Channel channel, Bytes payload);
+  void forward_gossip(Channel channel, std::vector<Bytes> payloads);
+  void schedule_gossip_flush();
+  void flush_gossip();
+  void flush_gossip_to(ConnectionId id, GossipQueue& queue);
+  std::size_t gossip_batch_limit() const;
   void start_request(const NodeId& to, Channel channel, Bytes payload, std::uint32_t timeout_ms,
                      ResponseCallback on_response);
   void finish_request(RequestId id, Result<Bytes> response);
@@ -161,6 +176,8 @@ class Network::Impl final : public ConnectionOwner {
     std::atomic<std::uint64_t> peers_dropped_silent{0};
     std::atomic<std::uint64_t> gossip_delivered{0};
     std::atomic<std::uint64_t> gossip_duplicates_dropped{0};
+    std::atomic<std::uint64_t> gossip_payloads_sent{0};
+    std::atomic<std::uint64_t> gossip_frames_sent{0};
     std::atomic<std::uint64_t> peer_log_lines_suppressed{0};
   } stats_;
 
@@ -193,6 +210,11 @@ class Network::Impl final : public ConnectionOwner {
 
   GossipDigester digester_;
   SeenSet seen_;
+  // Gossip waits per peer until flushed: when the network thread has nothing
+  // else queued (gossip_batch_delay_us 0) or after that delay.
+  std::map<ConnectionId, GossipQueue> gossip_out_;
+  boost::asio::steady_timer gossip_flush_timer_;
+  bool gossip_flush_scheduled_ = false;
   RequestId next_request_id_ = 1;
   std::map<RequestId, PendingRequest> requests_;
 

@@ -295,6 +295,7 @@ void Network::Impl::on_closed(Connection& connection, const Status& reason, Clos
   // Connection::close holds a reference, so erasing ours cannot destroy it here.
   const std::size_t erased = connections_.erase(connection.id());
   REPLEX_ASSERT(erased == 1);
+  gossip_out_.erase(connection.id());
   if (!was_active) {
     if (connection.direction() == Direction::kInbound) {
       --inbound_handshakes_;

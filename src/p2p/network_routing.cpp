@@ -34,30 +34,126 @@ std::shared_ptr<Connection> Network::Impl::active_connection(const NodeId& id) c
 // Gossip: delivered once, forwarded only when the node says so.
 
 void Network::Impl::route_gossip(Connection& connection, Gossip gossip) {
-  const Hash256 digest = digester_.digest(gossip.channel, gossip.payload);
-  if (!seen_.observe(digest, connection.id())) {
-    ++stats_.gossip_duplicates_dropped;
-    return;
+  // Peers the sender also pushed these payloads to already hold them.
+  std::vector<ConnectionId> also_holders;
+  for (const NodeId& id : gossip.also_sent_to) {
+    if (auto holder = active_connection(id); holder && holder->id() != connection.id()) {
+      also_holders.push_back(holder->id());
+    }
   }
-  ++stats_.gossip_delivered;
-  if (handlers_.on_message) {
-    handlers_.on_message(
-        InboundMessage{connection.peer_id(), gossip.channel, true, std::move(gossip.payload)});
+  std::vector<Bytes> fresh;
+  for (Bytes& payload : gossip.payloads) {
+    const Hash256 digest = digester_.digest(gossip.channel, payload);
+    const bool is_new = seen_.observe(digest, connection.id());
+    for (ConnectionId holder : also_holders) seen_.observe(digest, holder);
+    if (!is_new) {
+      ++stats_.gossip_duplicates_dropped;
+      continue;
+    }
+    ++stats_.gossip_delivered;
+    fresh.push_back(std::move(payload));
+  }
+  if (fresh.empty()) return;
+  if (handlers_.on_gossip) return handlers_.on_gossip(connection.peer_id(), gossip.channel, std::move(fresh));
+  if (!handlers_.on_message) return;
+  for (Bytes& payload : fresh) {
+    handlers_.on_message(InboundMessage{connection.peer_id(), gossip.channel, true, std::move(payload)});
   }
 }
 
-void Network::Impl::forward_gossip(Channel channel, Bytes payload) {
-  const Hash256 digest = digester_.digest(channel, payload);
-  const auto holders = seen_.start_forwarding(digest);
-  if (!holders) return;  // forwarded before: no echo
-  const Bytes encoded = encode_message(Gossip{channel, std::move(payload)});
-  std::vector<std::shared_ptr<Connection>> targets;
-  for (const auto& [id, connection] : active_) {
-    if (std::find(holders->begin(), holders->end(), connection->id()) == holders->end()) {
-      targets.push_back(connection);
+void Network::Impl::forward_gossip(Channel channel, std::vector<Bytes> payloads) {
+  // Payloads with the same holders go to the same peers and share one target list.
+  std::map<std::vector<ConnectionId>, std::shared_ptr<const std::vector<NodeId>>> target_lists;
+  for (Bytes& payload : payloads) {
+    const auto holders = seen_.start_forwarding(digester_.digest(channel, payload));
+    if (!holders) continue;  // forwarded before: no echo
+    auto& targets = target_lists[*holders];
+    if (!targets) {
+      auto ids = std::make_shared<std::vector<NodeId>>();
+      for (const auto& [id, connection] : active_) {
+        if (std::find(holders->begin(), holders->end(), connection->id()) == holders->end()) ids->push_back(id);
+      }
+      targets = std::move(ids);
+    }
+    if (targets->empty()) continue;
+    auto shared = std::make_shared<const Bytes>(std::move(payload));
+    for (const NodeId& id : *targets) {
+      auto connection = active_connection(id);
+      GossipQueue& queue = gossip_out_[connection->id()];
+      const std::size_t entry_bytes = kGossipEntryOverheadBytes + shared->size();
+      if (!queue.entries.empty() && queue.bytes + entry_bytes > gossip_batch_limit()) {
+        flush_gossip_to(connection->id(), queue);  // full: send what waits, start the next frame
+      }
+      queue.entries.push_back(OutgoingGossip{channel, targets, shared});
+      queue.bytes += entry_bytes;
     }
   }
-  for (const auto& connection : targets) connection->send_encoded(encoded);
+  schedule_gossip_flush();
+}
+
+std::size_t Network::Impl::gossip_batch_limit() const {
+  return std::min<std::size_t>(config_.max_gossip_batch_bytes, max_payload_bytes());
+}
+
+void Network::Impl::schedule_gossip_flush() {
+  if (gossip_flush_scheduled_ || gossip_out_.empty()) return;
+  gossip_flush_scheduled_ = true;
+  if (config_.gossip_batch_delay_us == 0) {
+    // Runs after every handler already queued: the batch grows while the thread is busy.
+    boost::asio::post(io_, [this] { flush_gossip(); });
+    return;
+  }
+  gossip_flush_timer_.expires_after(std::chrono::microseconds(config_.gossip_batch_delay_us));
+  gossip_flush_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) flush_gossip();
+  });
+}
+
+void Network::Impl::flush_gossip() {
+  gossip_flush_scheduled_ = false;
+  if (stopping_) return;
+  auto queues = std::move(gossip_out_);
+  gossip_out_.clear();
+  for (auto& [id, queue] : queues) flush_gossip_to(id, queue);
+}
+
+// Frames of consecutive entries with the same channel and target list, each
+// under the batch limit; the recipient learns the other targets.
+void Network::Impl::flush_gossip_to(ConnectionId id, GossipQueue& queue) {
+  auto entries = std::move(queue.entries);
+  queue.entries.clear();
+  queue.bytes = 0;
+  const auto it = connections_.find(id);
+  if (it == connections_.end() || !it->second->is_active()) return;
+  const std::shared_ptr<Connection> connection = it->second;
+  const NodeId& recipient = connection->peer_id();
+  const std::size_t limit = gossip_batch_limit();
+  std::size_t begin = 0;
+  while (begin < entries.size()) {
+    const OutgoingGossip& first = entries[begin];
+    std::vector<NodeId> also;
+    for (const NodeId& target : *first.targets) {
+      if (target != recipient && also.size() < kMaxGossipAlsoSentTo) also.push_back(target);
+    }
+    std::size_t bytes = kGossipEntryOverheadBytes + first.payload->size();
+    if (gossip_message_bytes(also.size(), bytes) > max_payload_bytes() + kMaxMessageHeaderBytes) {
+      also.clear();  // one payload at the size limit: it fits without the hint
+    }
+    std::vector<ByteView> views{ByteView(*first.payload)};
+    std::size_t end = begin + 1;
+    for (; end < entries.size(); ++end) {
+      const OutgoingGossip& next = entries[end];
+      if (next.channel != first.channel || *next.targets != *first.targets) break;
+      const std::size_t grown = bytes + kGossipEntryOverheadBytes + next.payload->size();
+      if (gossip_message_bytes(also.size(), grown) > limit) break;
+      bytes = grown;
+      views.emplace_back(*next.payload);
+    }
+    if (!connection->send_encoded(encode_gossip(first.channel, also, views))) return;
+    ++stats_.gossip_frames_sent;
+    stats_.gossip_payloads_sent += views.size();
+    begin = end;
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -73,8 +73,11 @@ struct ApiSection {
   // they wait. Must exceed max_block_streams, so status and block reads
   // always find a thread (checked when the config is read).
   std::uint32_t max_threads = 512;
-  // Submissions waiting for verification, admission or their commit.
+  // Submissions waiting for verification, admission or their commit (a
+  // batch counts each of its transactions).
   std::uint32_t max_pending_submissions = 384;
+  // Transactions in one SubmitTransactions call.
+  std::uint32_t max_submit_batch = 256;
   // Concurrent StreamBlocks calls.
   std::uint32_t max_block_streams = 64;
   // Blocks a StreamBlocks call may be behind the tip before it is ended

@@ -94,6 +94,11 @@ struct NetworkConfig {
   // the rest are counted and the count logged, so a flood cannot fill the disk.
   std::uint32_t max_peer_log_lines_per_s = 5;
   std::uint32_t max_peer_log_burst_lines = 50;
+  // Gossip to a peer waits to share a frame with other payloads: until the
+  // network thread has nothing else queued (0), or for this long. A frame
+  // carries at most max_gossip_batch_bytes of payloads (and always one).
+  std::uint32_t gossip_batch_delay_us = 0;
+  std::uint32_t max_gossip_batch_bytes = 256u << 10;
   // Gossip payload digests remembered for de-duplication (oldest evicted first).
   std::uint32_t max_seen_messages = 65'536;
 

@@ -37,9 +37,13 @@ struct Direct {
   Channel channel = Channel::kConsensus;
   Bytes payload;
 };
+// Pushed payloads of one channel, batched. `also_sent_to` names peers the
+// sender pushes the same payloads to, so the receiver does not forward them
+// there (a hint: a lie only withholds what the sender could withhold anyway).
 struct Gossip {
   Channel channel = Channel::kTransactions;
-  Bytes payload;
+  std::vector<NodeId> also_sent_to;  // at most kMaxGossipAlsoSentTo
+  std::vector<Bytes> payloads;       // at least one
 };
 struct Request {
   Channel channel = Channel::kStateTransfer;
@@ -58,10 +62,17 @@ using Message = std::variant<Ping, Pong, Direct, Gossip, Request, Response>;
 // The longest header any message puts before its payload (request: kind,
 // channel, id; response: kind, id, code).
 inline constexpr std::size_t kMaxMessageHeaderBytes = 1 + 1 + 8;
+// Gossip: each payload is preceded by its u32 length; the hint list by its u8 count.
+inline constexpr std::size_t kGossipEntryOverheadBytes = 4;
+inline constexpr std::size_t kMaxGossipAlsoSentTo = 255;
 // Longer error messages are cut to this length when encoded.
 inline constexpr std::size_t kMaxResponseErrorBytes = 1024;
 
 Bytes encode_message(const Message& message);
+// A Gossip message from borrowed payloads, without copying them first.
+Bytes encode_gossip(Channel channel, std::span<const NodeId> also_sent_to, std::span<const ByteView> payloads);
+// Its encoded size, for batching under max_payload_bytes.
+std::size_t gossip_message_bytes(std::size_t also_sent_to, std::size_t payload_bytes_with_overhead);
 // Takes the plaintext by value so the payload moves out without a copy.
 Result<Message> decode_message(Bytes plaintext);
 

@@ -70,6 +70,8 @@ struct NetworkStats {
   std::uint64_t peers_dropped_silent = 0;  // nothing received for pong_timeout_ms
   std::uint64_t gossip_delivered = 0;
   std::uint64_t gossip_duplicates_dropped = 0;
+  std::uint64_t gossip_payloads_sent = 0;  // per peer: a payload pushed to 3 peers counts 3
+  std::uint64_t gossip_frames_sent = 0;    // frames carrying them (batches)
   std::uint64_t peer_log_lines_suppressed = 0;  // over max_peer_log_lines_per_s
 };
 
@@ -81,6 +83,9 @@ using ResponseCallback = std::function<void(Result<Bytes> response)>;
 // Every handler is optional and runs on the network thread (see above).
 struct Handlers {
   std::function<void(InboundMessage message)> on_message;
+  // Gossip arrives in batches of one channel, new payloads only. Without
+  // on_gossip, each payload goes to on_message (gossip = true).
+  std::function<void(const NodeId& from, Channel channel, std::vector<Bytes> payloads)> on_gossip;
   // Without on_request, requests are answered with kUnavailable.
   std::function<void(InboundRequest request)> on_request;
   std::function<void(const PeerInfo& peer)> on_peer_connected;
@@ -119,10 +124,14 @@ class Network {
   // To every connected peer.
   Status broadcast(Channel channel, Bytes payload);
   // Push gossip with de-duplication: sends the payload to every connected peer
-  // that did not send it to us, unless this node forwarded it before (within
-  // the last max_seen_messages payloads). This is also how the node relays a
-  // payload that arrived with InboundMessage::gossip, once it proved valid.
+  // that does not hold it (it sent it to us, or its sender told us it sent it
+  // there too), unless this node forwarded it before (within the last
+  // max_seen_messages payloads). This is also how the node relays a payload
+  // that arrived by gossip, once it proved valid. Payloads are batched per
+  // peer (p2p.gossip_batch_delay_us, p2p.max_gossip_batch_bytes).
   Status gossip(Channel channel, Bytes payload);
+  // The same for several payloads at once (one hand-off to the network thread).
+  Status gossip(Channel channel, std::vector<Bytes> payloads);
 
   // Asks one peer; on_response runs on the network thread exactly once if
   // this returns ok, never if it returns an error.

@@ -18,9 +18,12 @@ TEST(Message, EveryKindRoundTrips) {
   auto direct = std::get<Direct>(round_trip(Direct{Channel::kConsensus, payload}));
   EXPECT_EQ(direct.channel, Channel::kConsensus);
   EXPECT_EQ(direct.payload, payload);
-  auto gossip = std::get<Gossip>(round_trip(Gossip{Channel::kTransactions, payload}));
+  const NodeId other = KeyPair::from_label("other").public_key();
+  auto gossip =
+      std::get<Gossip>(round_trip(Gossip{Channel::kTransactions, {other}, {payload, Bytes{}, Bytes{9}}}));
   EXPECT_EQ(gossip.channel, Channel::kTransactions);
-  EXPECT_EQ(gossip.payload, payload);
+  EXPECT_EQ(gossip.also_sent_to, std::vector<NodeId>{other});
+  EXPECT_EQ(gossip.payloads, (std::vector<Bytes>{payload, Bytes{}, Bytes{9}}));
   auto request = std::get<Request>(round_trip(Request{Channel::kStateTransfer, 99, payload}));
   EXPECT_EQ(request.id, 99u);
   EXPECT_EQ(request.payload, payload);
@@ -37,6 +40,8 @@ TEST(Message, EveryKindRoundTrips) {
 TEST(Message, LayoutIsDocumented) {
   EXPECT_EQ(encode_message(Ping{0x0102030405060708}), (Bytes{1, 1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_EQ(encode_message(Direct{Channel::kBlocks, {0xaa}}), (Bytes{3, 3, 0xaa}));
+  EXPECT_EQ(encode_message(Gossip{Channel::kTransactions, {}, {{0xaa}, {0xbb, 0xcc}}}),
+            (Bytes{4, 2, 0, 0, 0, 0, 1, 0xaa, 0, 0, 0, 2, 0xbb, 0xcc}));
   EXPECT_EQ(encode_message(Request{Channel::kStateTransfer, 1, {0xbb}}),
             (Bytes{5, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0xbb}));
   EXPECT_EQ(encode_message(Response{2, Status::ok(), {0xcc}}), (Bytes{6, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0xcc}));
@@ -58,6 +63,10 @@ TEST(Message, MalformedInputNamesTheField) {
   EXPECT_NE(error_of({3}).find("message.channel"), std::string::npos);
   EXPECT_NE(error_of({3, 77, 1}).find("unknown channel 77"), std::string::npos);
   EXPECT_NE(error_of({4, 6, 1}).find("peer_exchange"), std::string::npos);
+  EXPECT_NE(error_of({4, 1, 0}).find("gossip.payloads: at least one"), std::string::npos);
+  EXPECT_NE(error_of({4, 1, 1, 7}).find("gossip.also_sent_to"), std::string::npos);
+  EXPECT_NE(error_of({4, 1, 0, 0, 0}).find("gossip.payload_length"), std::string::npos);
+  EXPECT_NE(error_of({4, 1, 0, 0, 0, 0, 2, 0xaa}).find("gossip.payload"), std::string::npos);
   EXPECT_NE(error_of({5, 4, 0, 0}).find("request.id"), std::string::npos);
   EXPECT_NE(error_of({6, 0, 0, 0, 0, 0, 0, 0, 1, 200}).find("response.code"), std::string::npos);
 }

@@ -268,7 +268,7 @@ TEST(NetworkAbuse, MeshKeepsWorkingWhileOnePeerMisbehaves) {
   ASSERT_TRUE(bad.connect(mesh[0]->port()).is_ok());
   ASSERT_TRUE(bad.handshake().is_ok());
   ASSERT_TRUE(wait_until([&] { return mesh[0]->peer_count() == 3; }));
-  ASSERT_TRUE(bad.send_message(Gossip{Channel::kTransactions, bytes_of("forged")}, true).is_ok());
+  ASSERT_TRUE(bad.send_message(Gossip{Channel::kTransactions, {}, {bytes_of("forged")}}, true).is_ok());
   ASSERT_TRUE(bad.wait_closed(kWait));
 
   ASSERT_TRUE(mesh[1]->network->gossip(Channel::kTransactions, bytes_of("tx-1")).is_ok());

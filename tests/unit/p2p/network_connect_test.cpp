@@ -271,7 +271,7 @@ TEST(NetworkConnect, LifecycleIsStrictAndStopIsPrompt) {
   EXPECT_TRUE(raw.wait_closed(kWait));
   EXPECT_EQ(node->peer_count(), 0u);
   EXPECT_EQ(node->network->broadcast(Channel::kBlocks, {}).code(), StatusCode::kUnavailable);
-  EXPECT_EQ(node->network->gossip(Channel::kTransactions, {}).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(node->network->gossip(Channel::kTransactions, Bytes{}).code(), StatusCode::kUnavailable);
   EXPECT_TRUE(node->recorder.disconnects().empty());  // no handler runs after stop
 
   // A port in use is an error, not an exception.

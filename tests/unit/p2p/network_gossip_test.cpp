@@ -80,7 +80,7 @@ TEST(NetworkGossip, LineTopologyDeliversEachPayloadOnceToEveryNode) {
   for (auto& n : line) EXPECT_EQ(n->network->stats().gossip_duplicates_dropped, 0u);
 }
 
-TEST(NetworkGossip, FullMeshDeliversOnceAndDropsTheDuplicates) {
+TEST(NetworkGossip, FullMeshDeliversEachPayloadOnceInOneFramePerPeerWithoutEchoes) {
   std::vector<std::unique_ptr<TestNode>> mesh;
   for (int i = 0; i < 4; ++i) {
     NetworkConfig c = test_config("gmesh-" + std::to_string(i));
@@ -90,10 +90,24 @@ TEST(NetworkGossip, FullMeshDeliversOnceAndDropsTheDuplicates) {
   ASSERT_TRUE(wait_until([&] { return all_connected(mesh, {3, 3, 3, 3}); }));
   for (auto& n : mesh) relay_gossip(*n);
   std::vector<std::string> payloads;
-  for (int i = 0; i < 20; ++i) payloads.push_back("order-" + std::to_string(i));
-  for (const auto& p : payloads)
-    ASSERT_TRUE(mesh[2]->network->gossip(Channel::kTransactions, bytes_of(p)).is_ok());
+  std::vector<Bytes> batch;
+  for (int i = 0; i < 20; ++i) {
+    payloads.push_back("order-" + std::to_string(i));
+    batch.push_back(bytes_of(payloads.back()));
+  }
+  ASSERT_TRUE(mesh[2]->network->gossip(Channel::kTransactions, std::move(batch)).is_ok());
   expect_each_payload_once_everywhere_but_origin(mesh, 2, payloads);
+  // The origin tells each peer who else got the batch, so the relays, which
+  // forward everything they receive, have nobody left to send it to.
+  const NetworkStats origin = mesh[2]->network->stats();
+  EXPECT_EQ(origin.gossip_frames_sent, 3u);
+  EXPECT_EQ(origin.gossip_payloads_sent, 3u * payloads.size());
+  for (auto& n : mesh) {
+    EXPECT_EQ(n->network->stats().gossip_duplicates_dropped, 0u);
+    if (n != mesh[2]) {
+      EXPECT_EQ(n->network->stats().gossip_payloads_sent, 0u);
+    }
+  }
   // Gossiping a payload again is a no-op.
   ASSERT_TRUE(mesh[2]->network->gossip(Channel::kTransactions, bytes_of(payloads[0])).is_ok());
   std::this_thread::sleep_for(milliseconds(200));
@@ -102,6 +116,25 @@ TEST(NetworkGossip, FullMeshDeliversOnceAndDropsTheDuplicates) {
       EXPECT_EQ(gossip_counts(*mesh[i]).at(payloads[0]), 1);
     }
   }
+  EXPECT_EQ(mesh[2]->network->stats().gossip_frames_sent, 3u);
+}
+
+TEST(NetworkGossip, ALargeBatchIsSplitUnderMaxGossipBatchBytes) {
+  NetworkConfig ca = test_config("split-a");
+  ca.max_gossip_batch_bytes = 1000;
+  auto a = start_node(ca);
+  NetworkConfig cb = test_config("split-b");
+  cb.persistent_peers = {a->address()};
+  auto b = start_node(cb);
+  ASSERT_TRUE(wait_until([&] { return a->peer_count() == 1 && b->peer_count() == 1; }));
+  std::vector<Bytes> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(Bytes(300, static_cast<std::uint8_t>(i)));
+  batch.push_back(Bytes(5000, 0xee));  // over the batch bound: a frame of its own
+  ASSERT_TRUE(a->network->gossip(Channel::kTransactions, std::move(batch)).is_ok());
+  ASSERT_TRUE(wait_until([&] { return b->messages_on(Channel::kTransactions) == 11; }));
+  // 3 payloads of 300 (+4) per frame under 1000 bytes: 4 frames, then the large one.
+  EXPECT_EQ(a->network->stats().gossip_frames_sent, 5u);
+  EXPECT_EQ(a->network->stats().gossip_payloads_sent, 11u);
 }
 
 TEST(NetworkGossip, UnrelayedGossipStopsAtTheFirstHop) {
