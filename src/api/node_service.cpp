@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "block_info.hpp"
+#include "submit_batch_call.hpp"
 #include "submit_call.hpp"
 
 #include "replex/core/tx_envelope.hpp"
@@ -36,7 +37,6 @@ class CounterSlot {
   bool acquired_ = false;
 };
 
-grpc::Status shutting_down() { return {grpc::StatusCode::UNAVAILABLE, "the node is shutting down"}; }
 
 }  // namespace
 
@@ -45,6 +45,13 @@ grpc::ServerUnaryReactor* NodeServiceImpl::SubmitTransaction(grpc::CallbackServe
                                                             v1::SubmitTransactionResponse* response) {
   return SubmitCall::start(ctx_, pending_submissions_, accepting_.load(std::memory_order_acquire), *request,
                            response);
+}
+
+grpc::ServerUnaryReactor* NodeServiceImpl::SubmitTransactions(grpc::CallbackServerContext*,
+                                                             const v1::SubmitTransactionsRequest* request,
+                                                             v1::SubmitTransactionsResponse* response) {
+  return SubmitBatchCall::start(ctx_, pending_submissions_, accepting_.load(std::memory_order_acquire), *request,
+                                response);
 }
 
 grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,

@@ -4,8 +4,8 @@
 // Threads: gRPC's server threads call it concurrently. It reads only
 // thread-safe things (read views, the Store, the Network's peer list,
 // immutable genesis and identity) and never takes a lock the consensus or
-// execution thread holds. SubmitTransaction is on gRPC's callback API
-// (SubmitCall): a submission waiting for admission or its commit holds no
+// execution thread holds. SubmitTransaction(s) are on gRPC's callback API
+// (SubmitCall, SubmitBatchCall): a submission waiting for admission or its commit holds no
 // thread. Every wait is bounded (api.* limits).
 #pragma once
 
@@ -20,7 +20,9 @@
 
 namespace replex::api {
 
-class NodeServiceImpl final : public v1::NodeService::WithCallbackMethod_SubmitTransaction<v1::NodeService::Service> {
+class NodeServiceImpl final
+    : public v1::NodeService::WithCallbackMethod_SubmitTransaction<
+          v1::NodeService::WithCallbackMethod_SubmitTransactions<v1::NodeService::Service>> {
  public:
   explicit NodeServiceImpl(ApiContext context) : ctx_(context) {}
 
@@ -34,6 +36,9 @@ class NodeServiceImpl final : public v1::NodeService::WithCallbackMethod_SubmitT
   grpc::ServerUnaryReactor* SubmitTransaction(grpc::CallbackServerContext* context,
                                               const v1::SubmitTransactionRequest* request,
                                               v1::SubmitTransactionResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitTransactions(grpc::CallbackServerContext* context,
+                                               const v1::SubmitTransactionsRequest* request,
+                                               v1::SubmitTransactionsResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
   grpc::Status GetBlock(grpc::ServerContext* context, const v1::GetBlockRequest* request,

@@ -7,20 +7,26 @@
 #include "replex/exchange/reason.hpp"
 
 namespace replex::api {
-namespace {
-
 grpc::Status shutting_down() { return {grpc::StatusCode::UNAVAILABLE, "the node is shutting down"}; }
 
-void fill_commit(const CommitInfo& info, v1::SubmitTransactionResponse* response) {
-  response->set_status(v1::SUBMIT_STATUS_COMMITTED);
-  auto* commit = response->mutable_commit();
+grpc::Status admission_failure(const Status& status) {
+  return {status.code() == StatusCode::kResourceExhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                                          : grpc::StatusCode::UNAVAILABLE,
+          status.message()};
+}
+
+void fill_commit(const CommitInfo& info, v1::TransactionCommit* commit) {
   commit->set_height(info.height);
   commit->set_index(info.index);
   commit->set_result_code(info.code);
   commit->set_result(std::string(exchange::reason_name(info.code)));
 }
 
-// The gRPC answer to a mempool verdict; OK for accepted and duplicate.
+std::uint64_t submit_timeout_ms(const ApiContext& ctx, std::uint32_t requested_ms) {
+  return requested_ms == 0 ? ctx.api.submit_wait_timeout_ms
+                           : std::min<std::uint64_t>(requested_ms, ctx.api.submit_wait_timeout_ms);
+}
+
 grpc::Status verdict_status(const consensus::TxStatusReport& report) {
   using consensus::TxVerdict;
   switch (report.verdict) {
@@ -37,6 +43,13 @@ grpc::Status verdict_status(const consensus::TxStatusReport& report) {
               std::string(exchange::reason_name(report.app_code)) + ": " + report.message};
   }
   return {grpc::StatusCode::INTERNAL, "unknown mempool verdict"};
+}
+
+namespace {
+
+void fill_commit(const CommitInfo& info, v1::SubmitTransactionResponse* response) {
+  response->set_status(v1::SUBMIT_STATUS_COMMITTED);
+  fill_commit(info, response->mutable_commit());
 }
 
 }  // namespace
@@ -69,9 +82,7 @@ void SubmitCall::run(const v1::SubmitTransactionRequest& request) {
   hash_ = tx_hash(tx);
   std::weak_ptr<SubmitCall> weak = weak_from_this();
   // Armed before anything can answer, so only finish() ever cancels it.
-  timeout_ms_ = request.timeout_ms() == 0
-                    ? ctx_.api.submit_wait_timeout_ms
-                    : std::min<std::uint64_t>(request.timeout_ms(), ctx_.api.submit_wait_timeout_ms);
+  timeout_ms_ = submit_timeout_ms(ctx_, request.timeout_ms());
   deadline_alarm_.Set(Clock::now() + std::chrono::milliseconds(timeout_ms_), [weak](bool fired) {
     if (!fired) return;  // cancelled: the call was answered
     if (auto self = weak.lock()) self->on_deadline();
@@ -107,9 +118,7 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
     std::lock_guard lock(mutex_);
     if (phase_ != Phase::kAdmitting) return;  // answered already (commit, deadline, cancel)
     if (!report) {
-      status = {report.status().code() == StatusCode::kResourceExhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
-                                                                         : grpc::StatusCode::UNAVAILABLE,
-                report.status().message()};
+      status = admission_failure(report.status());
     } else if (status = verdict_status(*report); !status.ok()) {
       // It may have committed between the index lookup and the admission
       // (then refused as DUPLICATE_NONCE): a waiting caller learns where.

@@ -23,6 +23,16 @@ namespace replex::api {
 
 struct ApiContext;
 
+// Shared by SubmitCall and SubmitBatchCall.
+grpc::Status shutting_down();
+// The gRPC answer to a mempool verdict; OK for accepted and duplicate.
+grpc::Status verdict_status(const consensus::TxStatusReport& report);
+// The answer when admission itself failed (queue full, shutting down).
+grpc::Status admission_failure(const Status& status);
+void fill_commit(const CommitInfo& info, v1::TransactionCommit* commit);
+// The request's timeout_ms under api.submit_wait_timeout_ms (0: the limit).
+std::uint64_t submit_timeout_ms(const ApiContext& ctx, std::uint32_t requested_ms);
+
 class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_shared_from_this<SubmitCall> {
  public:
   // `pending` counts calls in flight (bounded by api.max_pending_submissions);

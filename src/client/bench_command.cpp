@@ -32,6 +32,8 @@ struct BenchOptions {
   double duration_s = 20;
   std::size_t max_in_flight = 2048;
   std::uint32_t commit_timeout_ms = 30'000;
+  std::size_t batch = 1;
+  std::size_t sign_threads = 1;
   double verify_seconds = 1;
   bool verify_only = false;
   // The gateway measurements (gateway_bench.hpp); any of them selects that mode.
@@ -124,13 +126,21 @@ int run_bench(const BenchOptions& o) {
   }
 
   const auto total = static_cast<std::uint64_t>(rate_per_s * o.duration_s);
-  std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight)\n",
-              static_cast<unsigned long long>(total), rate_per_s, o.duration_s, o.targets.size(),
-              o.max_in_flight);
+  if (o.batch > o.max_in_flight) {
+    std::cerr << "error: --batch: " << o.batch << " orders per call, over --max-in-flight (" << o.max_in_flight
+              << ")\n";
+    return 2;
+  }
+  std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight, "
+              "%zu per call, signed on %zu threads)\n",
+              static_cast<unsigned long long>(total), rate_per_s, o.duration_s, o.targets.size(), o.max_in_flight,
+              o.batch, o.sign_threads);
   // The nodes' CPU per committed order: --node-pids, else the pid files `make run` writes.
   const std::vector<int> pids = o.gateway.node_pids.empty() ? testnet_node_pids(o.testnet_dir) : o.gateway.node_pids;
   OrderLoad load(o.targets, std::move(*flow),
                  LoadOptions{.max_in_flight = o.max_in_flight,
+                             .batch = o.batch,
+                             .sign_threads = o.sign_threads,
                              .rate_per_s = rate_per_s,
                              .total = total,
                              .commit_timeout = std::chrono::milliseconds(o.commit_timeout_ms)});
@@ -187,6 +197,12 @@ void add_bench_command(CLI::App& app, int& code) {
   cmd->add_option("--max-in-flight", options.max_in_flight, "Bound of unanswered submissions")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--batch", options.batch,
+                  "Orders per call: 1 calls SubmitTransaction, more SubmitTransactions (at most the nodes' "
+                  "api.max_submit_batch)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sign-threads", options.sign_threads, "Threads that sign each batch")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--commit-timeout-ms", options.commit_timeout_ms, "Wait for each commit at most this long")
       ->capture_default_str();
   cmd->add_option("--verify-seconds", options.verify_seconds, "How long to measure the Ed25519 verification rate")

@@ -59,20 +59,24 @@ Result<CrossingOrderFlow> CrossingOrderFlow::create(std::string chain_id, std::v
 CrossingOrderFlow::CrossingOrderFlow(std::string chain_id, std::vector<KeyPair> traders, std::uint64_t nonce_base)
     : builder_(std::move(chain_id)), traders_(std::move(traders)), nonce_base_(nonce_base) {}
 
-FlowOrder CrossingOrderFlow::next(std::uint64_t good_til_height) {
+UnsignedOrder CrossingOrderFlow::prepare(std::uint64_t good_til_height) {
   const CrossingOrderSpec spec = crossing_order_spec(sequence_, traders_.size());
-  exchange::PlaceOrderArgs args;
-  args.market = spec.market;
-  args.side = spec.side;
-  args.price = spec.price;
-  args.quantity = spec.quantity;
-  const exchange::TxHeader header{nonce_base_ + sequence_, good_til_height};
+  UnsignedOrder order;
+  order.trader = spec.trader;
+  order.args.market = spec.market;
+  order.args.side = spec.side;
+  order.args.price = spec.price;
+  order.args.quantity = spec.quantity;
+  order.header = exchange::TxHeader{nonce_base_ + sequence_, good_til_height};
   ++sequence_;
+  return order;
+}
 
+FlowOrder CrossingOrderFlow::sign(const UnsignedOrder& unsigned_order) const {
   FlowOrder order;
-  order.tx = builder_.place_order(traders_[spec.trader], header, args);
+  order.tx = builder_.place_order(traders_[unsigned_order.trader], unsigned_order.header, unsigned_order.args);
   order.hash = tx_hash(order.tx);
-  order.side = args.side;
+  order.side = unsigned_order.args.side;
   return order;
 }
 

@@ -39,9 +39,18 @@ class OrderLoad::Impl {
 
  private:
   struct Call;
+  struct BatchCall;
   void produce();
+  std::vector<FlowOrder> make_orders(std::size_t count);
+  void send_one(std::size_t node, FlowOrder order);
+  void send_batch(std::size_t node, std::vector<FlowOrder> orders);
   void complete();
   void finish(Call* call, bool ok);
+  void finish_batch(BatchCall* call, bool ok);
+  // Under mutex_: one order committed (or failed with `code`).
+  void record_commit(const Hash256& hash, std::size_t node, const v1::TransactionCommit& commit,
+                     std::chrono::steady_clock::time_point submitted);
+  void record_failure(const std::string& code, std::size_t node, const std::string& message);
   std::size_t pick_target();
 
   std::vector<std::unique_ptr<NodeClient>> clients_;
@@ -65,7 +74,12 @@ class OrderLoad::Impl {
   std::thread completer_;
 };
 
-struct OrderLoad::Impl::Call {
+// The completion queue's tag: a single or a batch call.
+struct CallTag {
+  bool batch = false;
+};
+
+struct OrderLoad::Impl::Call : CallTag {
   grpc::ClientContext context;
   v1::SubmitTransactionRequest request;
   v1::SubmitTransactionResponse response;
@@ -76,10 +90,23 @@ struct OrderLoad::Impl::Call {
   std::chrono::steady_clock::time_point submitted;
 };
 
+struct OrderLoad::Impl::BatchCall : CallTag {
+  grpc::ClientContext context;
+  v1::SubmitTransactionsRequest request;
+  v1::SubmitTransactionsResponse response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::SubmitTransactionsResponse>> reader;
+  std::vector<Hash256> hashes;
+  std::size_t node = 0;
+  std::chrono::steady_clock::time_point submitted;
+};
+
 OrderLoad::Impl::Impl(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options)
     : flow_(std::move(flow)), options_(options), up_(targets.size(), true) {
   REPLEX_ASSERT(!targets.empty());
   REPLEX_ASSERT(options_.max_in_flight > 0);
+  REPLEX_ASSERT(options_.batch >= 1 && options_.batch <= options_.max_in_flight);
+  REPLEX_ASSERT(options_.sign_threads >= 1);
   for (auto& target : targets) clients_.push_back(std::make_unique<NodeClient>(std::move(target)));
 }
 
@@ -165,7 +192,12 @@ void OrderLoad::Impl::produce() {
                           : Clock::duration::zero();
   auto next_send = Clock::now();
   for (;;) {
-    if (options_.total != 0 && sent_.load() >= options_.total) break;
+    std::size_t count = options_.batch;
+    if (options_.total != 0) {
+      const std::uint64_t left = options_.total - std::min(options_.total, sent_.load());
+      if (left == 0) break;
+      count = static_cast<std::size_t>(std::min<std::uint64_t>(count, left));
+    }
     std::size_t node = 0;
     {
       std::unique_lock lock(mutex_);
@@ -175,29 +207,26 @@ void OrderLoad::Impl::produce() {
         }
         return false;
       };
-      while (!stopping_ && (in_flight_ >= options_.max_in_flight || !any_up())) changed_.wait_for(lock, kIdleWait);
+      while (!stopping_ && (in_flight_ + count > options_.max_in_flight || !any_up())) {
+        changed_.wait_for(lock, kIdleWait);
+      }
       if (stopping_) break;
       if (period != Clock::duration::zero()) {
-        next_send = std::max(next_send + period, Clock::now() - 10 * period);
+        const auto batch_period = period * static_cast<long>(count);
+        next_send = std::max(next_send + batch_period, Clock::now() - 10 * batch_period);
         if (changed_.wait_until(lock, next_send, [this] { return stopping_; })) break;
         if (!any_up()) continue;
       }
       node = pick_target();
-      ++in_flight_;
+      in_flight_ += count;
     }
-    FlowOrder order = flow_.next(known_height_.load() + options_.ttl_blocks);
-    auto* call = new Call;
-    call->hash = order.hash;
-    call->node = node;
-    call->submitted = std::chrono::steady_clock::now();
-    call->request.set_transaction(std::string(as_chars(order.tx)));
-    call->request.set_wait_for_commit(true);
-    call->request.set_timeout_ms(static_cast<std::uint32_t>(options_.commit_timeout.count()));
-    call->context.set_deadline(std::chrono::system_clock::now() + options_.commit_timeout + kClientSlack);
-    call->reader = clients_[node]->stub().PrepareAsyncSubmitTransaction(&call->context, call->request, &queue_);
-    call->reader->StartCall();
-    call->reader->Finish(&call->response, &call->status, call);
-    sent_.fetch_add(1);
+    std::vector<FlowOrder> orders = make_orders(count);
+    if (options_.batch == 1) {
+      send_one(node, std::move(orders.front()));
+    } else {
+      send_batch(node, std::move(orders));
+    }
+    sent_.fetch_add(count);
   }
   {
     std::lock_guard lock(mutex_);
@@ -206,34 +235,123 @@ void OrderLoad::Impl::produce() {
   changed_.notify_all();
 }
 
+std::vector<FlowOrder> OrderLoad::Impl::make_orders(std::size_t count) {
+  std::vector<UnsignedOrder> prepared;
+  prepared.reserve(count);
+  const std::uint64_t good_til = known_height_.load() + options_.ttl_blocks;
+  for (std::size_t i = 0; i < count; ++i) prepared.push_back(flow_.prepare(good_til));
+  std::vector<FlowOrder> orders(count);
+  const auto sign_range = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) orders[i] = flow_.sign(prepared[i]);
+  };
+  const std::size_t threads = std::min(options_.sign_threads, count);
+  const std::size_t share = (count + threads - 1) / threads;
+  std::vector<std::thread> helpers;
+  for (std::size_t begin = share; begin < count; begin += share) {
+    helpers.emplace_back(sign_range, begin, std::min(count, begin + share));
+  }
+  sign_range(0, std::min(count, share));
+  for (auto& helper : helpers) helper.join();
+  return orders;
+}
+
+void OrderLoad::Impl::send_one(std::size_t node, FlowOrder order) {
+  auto* call = new Call;
+  call->hash = order.hash;
+  call->node = node;
+  call->submitted = std::chrono::steady_clock::now();
+  call->request.set_transaction(std::string(as_chars(order.tx)));
+  call->request.set_wait_for_commit(true);
+  call->request.set_timeout_ms(static_cast<std::uint32_t>(options_.commit_timeout.count()));
+  call->context.set_deadline(std::chrono::system_clock::now() + options_.commit_timeout + kClientSlack);
+  call->reader = clients_[node]->stub().PrepareAsyncSubmitTransaction(&call->context, call->request, &queue_);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
+}
+
+void OrderLoad::Impl::send_batch(std::size_t node, std::vector<FlowOrder> orders) {
+  auto* call = new BatchCall;
+  call->batch = true;
+  call->node = node;
+  for (FlowOrder& order : orders) {
+    call->hashes.push_back(order.hash);
+    call->request.add_transactions(std::string(as_chars(order.tx)));
+  }
+  call->request.set_wait_for_commit(true);
+  call->request.set_timeout_ms(static_cast<std::uint32_t>(options_.commit_timeout.count()));
+  call->submitted = std::chrono::steady_clock::now();
+  call->context.set_deadline(std::chrono::system_clock::now() + options_.commit_timeout + kClientSlack);
+  call->reader = clients_[node]->stub().PrepareAsyncSubmitTransactions(&call->context, call->request, &queue_);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
+}
+
 void OrderLoad::Impl::complete() {
   void* tag = nullptr;
   bool ok = false;
-  while (queue_.Next(&tag, &ok)) finish(static_cast<Call*>(tag), ok);
+  while (queue_.Next(&tag, &ok)) {
+    auto* call = static_cast<CallTag*>(tag);
+    if (call->batch) {
+      finish_batch(static_cast<BatchCall*>(call), ok);
+    } else {
+      finish(static_cast<Call*>(call), ok);
+    }
+  }
+}
+
+void OrderLoad::Impl::record_commit(const Hash256& hash, std::size_t node, const v1::TransactionCommit& commit,
+                                    std::chrono::steady_clock::time_point submitted) {
+  acks_.push_back(Ack{hash, node, commit.height(), commit.index(), commit.result_code(),
+                      std::chrono::steady_clock::now() - submitted});
+  std::uint64_t known = known_height_.load();
+  while (commit.height() > known && !known_height_.compare_exchange_weak(known, commit.height())) {
+  }
+}
+
+void OrderLoad::Impl::record_failure(const std::string& code, std::size_t node, const std::string& message) {
+  auto& entry = failures_[code];
+  if (entry.first++ == 0) entry.second = clients_[node]->target() + ": " + message;
 }
 
 void OrderLoad::Impl::finish(Call* call, bool ok) {
   std::unique_ptr<Call> owned(call);
   std::lock_guard lock(mutex_);
   if (ok && call->status.ok() && call->response.status() == v1::SUBMIT_STATUS_COMMITTED) {
-    const auto& commit = call->response.commit();
-    acks_.push_back(Ack{call->hash, call->node, commit.height(), commit.index(), commit.result_code(),
-                        std::chrono::steady_clock::now() - call->submitted});
-    std::uint64_t known = known_height_.load();
-    while (commit.height() > known && !known_height_.compare_exchange_weak(known, commit.height())) {
-    }
+    record_commit(call->hash, call->node, call->response.commit(), call->submitted);
   } else {
-    const std::string code = !ok ? "QUEUE_FAILED"
-                             : !call->status.ok()
-                                 ? "gRPC " + std::to_string(call->status.error_code())
-                                 : "status " + v1::SubmitStatus_Name(call->response.status());
-    auto& entry = failures_[code];
-    if (entry.first++ == 0) entry.second = clients_[call->node]->target() + ": " + call->status.error_message();
+    record_failure(!ok                   ? "QUEUE_FAILED"
+                   : !call->status.ok() ? "gRPC " + std::to_string(call->status.error_code())
+                                        : "status " + v1::SubmitStatus_Name(call->response.status()),
+                   call->node, call->status.error_message());
   }
   --in_flight_;
   changed_.notify_all();
 }
 
+void OrderLoad::Impl::finish_batch(BatchCall* call, bool ok) {
+  std::unique_ptr<BatchCall> owned(call);
+  std::lock_guard lock(mutex_);
+  const std::size_t count = call->hashes.size();
+  if (!ok || !call->status.ok() || call->response.results_size() != static_cast<int>(count)) {
+    const std::string code = !ok ? "QUEUE_FAILED"
+                             : !call->status.ok() ? "gRPC " + std::to_string(call->status.error_code())
+                                                  : "RESULT_COUNT";
+    for (std::size_t i = 0; i < count; ++i) record_failure(code, call->node, call->status.error_message());
+  } else {
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& result = call->response.results(static_cast<int>(i));
+      if (result.status() == v1::SUBMIT_STATUS_COMMITTED) {
+        record_commit(call->hashes[i], call->node, result.commit(), call->submitted);
+      } else if (result.error_code() != 0) {
+        record_failure("gRPC " + std::to_string(result.error_code()), call->node, result.error());
+      } else {
+        record_failure("status " + v1::SubmitStatus_Name(result.status()), call->node, result.error());
+      }
+    }
+  }
+  in_flight_ -= count;
+  changed_.notify_all();
+}
 
 OrderLoad::OrderLoad(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options)
     : impl_(std::make_unique<Impl>(std::move(targets), std::move(flow), options)) {}

@@ -4,8 +4,8 @@
 // even-numbered trader, then a sell by the next odd-numbered one, at one
 // price and quantity, so every pair crosses, no trader meets itself
 // (self-trade prevention never fires) and the book stays near empty.
-// Every order has a distinct nonce (nonce_base + sequence). Not thread-safe:
-// one flow per thread.
+// Every order has a distinct nonce (nonce_base + sequence). Not thread-safe,
+// except sign(), which only reads.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,14 @@ struct FlowOrder {
   exchange::Side side = exchange::Side::kBuy;
 };
 
+// An order of the stream before it is signed (signing is the costly part,
+// so a client may sign several on other threads: see sign()).
+struct UnsignedOrder {
+  std::size_t trader = 0;
+  exchange::TxHeader header;
+  exchange::PlaceOrderArgs args;
+};
+
 class CrossingOrderFlow {
  public:
   // `traders` holds at least two keys; a flow uses the first even count of them.
@@ -48,7 +56,10 @@ class CrossingOrderFlow {
 
   // The next order of the stream, valid until `good_til_height` (which must
   // stay within the chain's max_tx_ttl_blocks of the height it lands at).
-  FlowOrder next(std::uint64_t good_til_height);
+  FlowOrder next(std::uint64_t good_til_height) { return sign(prepare(good_til_height)); }
+  // next() in two steps: prepare() in stream order, sign() from any thread.
+  UnsignedOrder prepare(std::uint64_t good_til_height);
+  FlowOrder sign(const UnsignedOrder& order) const;
 
   std::uint64_t orders_made() const { return sequence_; }
   std::size_t trader_count() const { return traders_.size(); }

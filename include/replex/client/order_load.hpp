@@ -1,11 +1,13 @@
 // OrderLoad: crossing orders (CrossingOrderFlow) submitted with
-// wait_for_commit through gRPC's asynchronous API, round-robin over the
+// wait_for_commit through gRPC's asynchronous API (SubmitTransaction, or
+// SubmitTransactions with options.batch > 1), round-robin over the
 // targets currently marked up, with a bounded number of calls in flight and
 // an optional rate. Every acknowledged commit is recorded with its
 // submit-to-commit latency; refusals and failures (a node down, a view change
 // outlasting the wait) are counted, never fatal. Used by `replex bench` and
 // the cluster tests. Owns two threads (a producer that signs and sends, a
-// completion-queue reader); public methods are thread-safe.
+// completion-queue reader) and, while it signs a batch, sign_threads - 1
+// helpers; public methods are thread-safe.
 #pragma once
 
 #include <chrono>
@@ -30,7 +32,12 @@ struct Ack {
 };
 
 struct LoadOptions {
-  std::size_t max_in_flight = 64;
+  std::size_t max_in_flight = 64;  // orders, not calls
+  // Orders per call: 1 calls SubmitTransaction, more SubmitTransactions
+  // (each order's latency still runs from the call's start to its commit).
+  std::size_t batch = 1;
+  // Threads signing a batch (the producer and sign_threads - 1 helpers).
+  std::size_t sign_threads = 1;
   // Orders per second; 0 sends as fast as max_in_flight allows.
   double rate_per_s = 0;
   // Orders to send in all; 0 sends until stop().

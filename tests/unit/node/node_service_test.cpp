@@ -282,5 +282,101 @@ TEST_F(NodeServiceTest, ResubmittingACommittedTransactionSaysWhereItCommitted) {
   EXPECT_EQ(again.commit().index(), first.commit().index());
 }
 
+grpc::Status submit_batch(NodeHarness& harness, const std::vector<Bytes>& txs, bool wait,
+                          v1::SubmitTransactionsResponse* response, std::uint32_t timeout_ms = 0) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::SubmitTransactionsRequest request;
+  for (const Bytes& tx : txs) request.add_transactions(std::string(as_chars(tx)));
+  request.set_wait_for_commit(wait);
+  request.set_timeout_ms(timeout_ms);
+  return harness.stub().SubmitTransactions(&context, request, response);
+}
+
+TEST_F(NodeServiceTest, ABatchGetsOneResultPerTransactionInOrder) {
+  Bytes bad_signature = harness_.limit_buy(0, 31);
+  bad_signature[bad_signature.size() - 1] ^= 0x01;
+  const std::vector<Bytes> txs = {harness_.limit_buy(0, 30), bad_signature, Bytes{1, 2, 3},
+                                  harness_.limit_buy(1, 30), harness_.limit_buy(0, 30)};
+  v1::SubmitTransactionsResponse response;
+  const grpc::Status s = submit_batch(harness_, txs, true, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(response.results_size(), 5);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(response.results(i).tx_hash(), hash_bytes(txs[static_cast<std::size_t>(i)]));
+  for (int i : {0, 3}) {
+    EXPECT_EQ(response.results(i).status(), v1::SUBMIT_STATUS_COMMITTED) << i;
+    EXPECT_EQ(response.results(i).commit().result(), "OK") << i;
+    EXPECT_EQ(response.results(i).error_code(), 0u) << i;
+  }
+  const auto refused = [&](int i, std::string_view reason) {
+    EXPECT_EQ(response.results(i).status(), v1::SUBMIT_STATUS_UNSPECIFIED) << i;
+    EXPECT_EQ(response.results(i).error_code(), static_cast<std::uint32_t>(grpc::StatusCode::INVALID_ARGUMENT)) << i;
+    EXPECT_NE(response.results(i).error().find(reason), std::string::npos) << i << ": " << response.results(i).error();
+  };
+  refused(1, "BAD_SIGNATURE");
+  refused(2, "BAD_ENCODING");
+  // The same nonce of the same account twice in one batch: the second is a duplicate.
+  EXPECT_EQ(response.results(4).status(), v1::SUBMIT_STATUS_COMMITTED);
+  EXPECT_EQ(response.results(4).commit().height(), response.results(0).commit().height());
+}
+
+TEST_F(NodeServiceTest, ABatchWithoutWaitAnswersAtAdmission) {
+  std::vector<Bytes> txs;
+  for (std::uint64_t nonce = 40; nonce < 50; ++nonce) txs.push_back(harness_.limit_buy(0, nonce));
+  v1::SubmitTransactionsResponse response;
+  ASSERT_TRUE(submit_batch(harness_, txs, false, &response).ok());
+  ASSERT_EQ(response.results_size(), 10);
+  for (const auto& result : response.results()) EXPECT_EQ(result.status(), v1::SUBMIT_STATUS_ACCEPTED);
+  // A later batch that waits commits after them (nonces count up).
+  std::vector<Bytes> later;
+  for (std::uint64_t nonce = 50; nonce < 60; ++nonce) later.push_back(harness_.limit_buy(0, nonce));
+  v1::SubmitTransactionsResponse committed;
+  ASSERT_TRUE(submit_batch(harness_, later, true, &committed).ok());
+  for (const auto& result : committed.results()) {
+    EXPECT_EQ(result.status(), v1::SUBMIT_STATUS_COMMITTED) << result.error();
+  }
+}
+
+TEST(NodeServiceLimits, BatchesAreBoundedByMaxSubmitBatchAndPendingSubmissions) {
+  spdlog::set_level(spdlog::level::warn);
+  NodeHarness harness([](config::NodeConfig& c) {
+    c.api.max_submit_batch = 4;
+    c.api.max_pending_submissions = 3;
+    c.consensus.local.max_block_delay_ms = 60'000;
+  });
+  ASSERT_TRUE(harness.start().is_ok());
+  v1::SubmitTransactionsResponse response;
+  grpc::Status s = submit_batch(harness, {}, false, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("max_submit_batch"), std::string::npos) << s.error_message();
+  std::vector<Bytes> five;
+  for (std::uint64_t nonce = 1; nonce <= 5; ++nonce) five.push_back(harness.limit_buy(0, nonce));
+  s = submit_batch(harness, five, false, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("5 in the batch; 1..4"), std::string::npos) << s.error_message();
+  five.pop_back();
+  s = submit_batch(harness, five, false, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("max_pending_submissions = 3"), std::string::npos) << s.error_message();
+  five.pop_back();
+  ASSERT_TRUE(submit_batch(harness, five, false, &response).ok());
+  EXPECT_EQ(response.results_size(), 3);
+}
+
+TEST(NodeServiceLimits, ABatchWaitingPastItsTimeoutReportsEachTransaction) {
+  spdlog::set_level(spdlog::level::warn);
+  NodeHarness harness([](config::NodeConfig& c) { c.consensus.local.max_block_delay_ms = 60'000; });
+  ASSERT_TRUE(harness.start().is_ok());
+  v1::SubmitTransactionsResponse response;
+  const grpc::Status s =
+      submit_batch(harness, {harness.limit_buy(0, 1), harness.limit_buy(1, 1)}, true, &response, 300);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(response.results_size(), 2);
+  for (const auto& result : response.results()) {
+    EXPECT_EQ(result.error_code(), static_cast<std::uint32_t>(grpc::StatusCode::DEADLINE_EXCEEDED));
+    EXPECT_NE(result.error().find("not committed within 300 ms"), std::string::npos) << result.error();
+  }
+}
+
 }  // namespace
 }  // namespace replex::node
