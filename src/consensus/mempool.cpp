@@ -30,63 +30,66 @@ Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::uint64_t arr
   }
   const std::uint64_t sequence = next_sequence_++;
   bytes_ += tx.size();
-  ++pending_count_;
   pending_bytes_ += tx.size();
   index_.emplace(hash, sequence);
-  entries_.emplace(sequence, Entry{hash, std::move(tx), arrival_ms, false});
-  REPLEX_ASSERT(entries_.size() == index_.size());
+  pending_.emplace_hint(pending_.end(), sequence, Entry{hash, std::move(tx), arrival_ms, false});
+  REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
   return AddResult::kAdded;
 }
 
-const Mempool::Entry* Mempool::find(const Hash256& hash) const {
+Mempool::Entries::iterator Mempool::locate(const Hash256& hash) {
   auto it = index_.find(hash);
-  if (it == index_.end()) return nullptr;
-  return &entries_.at(it->second);
+  if (it == index_.end()) return pending_.end();
+  if (auto entry = pending_.find(it->second); entry != pending_.end()) return entry;
+  auto entry = in_flight_.find(it->second);
+  REPLEX_ASSERT(entry != in_flight_.end());
+  return entry;
+}
+
+const Mempool::Entry* Mempool::find(const Hash256& hash) const {
+  auto it = const_cast<Mempool*>(this)->locate(hash);
+  return it == pending_.end() ? nullptr : &it->second;
 }
 
 bool Mempool::remove(const Hash256& hash) {
-  auto it = index_.find(hash);
-  if (it == index_.end()) return false;
-  auto entry = entries_.find(it->second);
-  REPLEX_ASSERT(entry != entries_.end());
-  REPLEX_ASSERT(bytes_ >= entry->second.tx.size());
-  bytes_ -= entry->second.tx.size();
-  if (!entry->second.in_flight) {
-    --pending_count_;
-    pending_bytes_ -= entry->second.tx.size();
-  }
-  entries_.erase(entry);
-  index_.erase(it);
-  REPLEX_ASSERT(entries_.size() == index_.size());
+  auto entry = locate(hash);
+  if (entry == pending_.end()) return false;
+  const std::size_t size = entry->second.tx.size();
+  REPLEX_ASSERT(bytes_ >= size);
+  bytes_ -= size;
+  if (!entry->second.in_flight) pending_bytes_ -= size;
+  entries_of(entry->second).erase(entry);
+  index_.erase(hash);
+  REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
   return true;
 }
 
 void Mempool::set_in_flight(const Hash256& hash, bool in_flight) {
-  auto it = index_.find(hash);
-  if (it == index_.end()) return;
-  Entry& entry = entries_.at(it->second);
-  if (entry.in_flight == in_flight) return;
-  entry.in_flight = in_flight;
+  auto entry = locate(hash);
+  if (entry == pending_.end() || entry->second.in_flight == in_flight) return;
+  const std::size_t size = entry->second.tx.size();
+  entry->second.in_flight = in_flight;
+  // Moved between the maps without copying the transaction or allocating.
+  Entries& from = in_flight ? pending_ : in_flight_;
+  Entries& to = in_flight ? in_flight_ : pending_;
+  to.insert(from.extract(entry));
   if (in_flight) {
-    --pending_count_;
-    pending_bytes_ -= entry.tx.size();
+    pending_bytes_ -= size;
   } else {
-    ++pending_count_;
-    pending_bytes_ += entry.tx.size();
+    pending_bytes_ += size;
   }
 }
 
 void Mempool::clear_in_flight() {
-  for (auto& [sequence, entry] : entries_) entry.in_flight = false;
-  pending_count_ = entries_.size();
+  for (auto& [sequence, entry] : in_flight_) entry.in_flight = false;
+  pending_.merge(in_flight_);
+  REPLEX_ASSERT(in_flight_.empty());
   pending_bytes_ = bytes_;
 }
 
 std::optional<std::uint64_t> Mempool::oldest_pending_arrival_ms() const {
-  for (const auto& [sequence, entry] : entries_) {
-    if (!entry.in_flight) return entry.arrival_ms;
-  }
-  return std::nullopt;
+  if (pending_.empty()) return std::nullopt;
+  return pending_.begin()->second.arrival_ms;
 }
 
 }  // namespace replex::consensus

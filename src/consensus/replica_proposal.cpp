@@ -44,8 +44,7 @@ bool Replica::Impl::propose() {
     std::vector<Hash256> hashes;
     std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
     std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
-    mempool_.for_each([&](const Mempool::Entry& e) {
-      if (e.in_flight) return true;
+    mempool_.for_each_pending([&](const Mempool::Entry& e) {
       if (txs.size() >= config_.max_block_txs) return false;
       if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
       abci::TxCheck check = app_.check_tx(e.tx, height);
@@ -171,8 +170,7 @@ void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, con
 
 void Replica::Impl::recheck_mempool(Height next_height) {
   std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
-  mempool_.for_each([&](const Mempool::Entry& e) {
-    if (e.in_flight) return true;
+  mempool_.for_each_pending([&](const Mempool::Entry& e) {
     abci::TxCheck check = app_.check_tx(e.tx, next_height);
     if (!check.ok()) evicted.emplace_back(e.hash, std::move(check));
     return true;

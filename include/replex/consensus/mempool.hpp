@@ -54,26 +54,32 @@ class Mempool {
   std::uint64_t bytes() const { return bytes_; }
   bool empty() const { return index_.empty(); }
   // Entries not in flight: what the primary may still propose.
-  std::size_t pending_count() const { return pending_count_; }
+  std::size_t pending_count() const { return pending_.size(); }
   std::uint64_t pending_bytes() const { return pending_bytes_; }
   std::optional<std::uint64_t> oldest_pending_arrival_ms() const;
   const Limits& limits() const { return limits_; }
 
-  // Visits entries in insertion order until `fn` returns false.
+  // Visits the entries not in flight in insertion order until `fn` returns
+  // false; in-flight entries cost nothing (a primary may hold thousands).
   template <typename Fn>
-  void for_each(Fn&& fn) const {
-    for (const auto& [sequence, entry] : entries_) {
+  void for_each_pending(Fn&& fn) const {
+    for (const auto& [sequence, entry] : pending_) {
       if (!fn(entry)) return;
     }
   }
 
  private:
+  using Entries = std::map<std::uint64_t, Entry>;  // by insertion sequence
+  Entries& entries_of(const Entry& entry) { return entry.in_flight ? in_flight_ : pending_; }
+  Entries::iterator locate(const Hash256& hash);
+
   Limits limits_;
   std::uint64_t next_sequence_ = 0;
-  std::map<std::uint64_t, Entry> entries_;                           // by insertion sequence
+  // Every entry is in exactly one of these, as its in_flight flag says.
+  Entries pending_;
+  Entries in_flight_;
   std::unordered_map<Hash256, std::uint64_t, Hash256Hasher> index_;  // lookup only, never iterated
   std::uint64_t bytes_ = 0;
-  std::size_t pending_count_ = 0;
   std::uint64_t pending_bytes_ = 0;
 };
 

@@ -77,23 +77,38 @@ TEST(MempoolTest, OrderedDeduplicatedAndBounded) {
   EXPECT_EQ(m.add(d, sha256(d), 14), Mempool::AddResult::kFull);
   EXPECT_EQ(Mempool::result_name(Mempool::AddResult::kFull), "MEMPOOL_FULL");
   EXPECT_EQ(m.size(), 3u);
-  std::vector<Bytes> order;
-  m.for_each([&](const Mempool::Entry& e) {
-    order.push_back(e.tx);
-    return true;
-  });
-  EXPECT_EQ(order, (std::vector<Bytes>{a, b, c}));
+  const auto pending = [&] {
+    std::vector<Bytes> order;
+    m.for_each_pending([&](const Mempool::Entry& e) {
+      order.push_back(e.tx);
+      return true;
+    });
+    return order;
+  };
+  EXPECT_EQ(pending(), (std::vector<Bytes>{a, b, c}));
   EXPECT_EQ(m.oldest_pending_arrival_ms(), 10u);
   m.set_in_flight(sha256(a), true);
   EXPECT_EQ(m.pending_count(), 2u);
   EXPECT_EQ(m.pending_bytes(), 2u);
   EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);
+  EXPECT_EQ(pending(), (std::vector<Bytes>{b, c}));
+  m.set_in_flight(sha256(c), true);
+  m.set_in_flight(sha256(a), false);  // back in its place, ahead of b
+  EXPECT_EQ(pending(), (std::vector<Bytes>{a, b}));
+  EXPECT_TRUE(m.find(sha256(c))->in_flight);
+  m.set_in_flight(sha256(a), true);
+  EXPECT_TRUE(m.remove(sha256(c)));
   EXPECT_TRUE(m.remove(sha256(a)));
   EXPECT_FALSE(m.remove(sha256(a)));
   EXPECT_EQ(m.add(d, sha256(d), 15), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(c, sha256(c), 16), Mempool::AddResult::kAdded);
+  m.set_in_flight(sha256(b), true);
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 15u);
   m.clear_in_flight();
   EXPECT_EQ(m.pending_count(), 3u);
   EXPECT_EQ(m.bytes(), 3u);
+  EXPECT_EQ(pending(), (std::vector<Bytes>{b, d, c}));
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);
 }
 
 TEST(MempoolTest, ByteLimitAndOversizedTransactions) {
