@@ -36,6 +36,7 @@ void Replica::Impl::on_block_executed(const BlockExecuted& input) {
                     "BlockExecuted for another block than the one committed");
   if (input.height <= executed_height_) return;
   executed_height_ = input.height;
+  unexecuted_.erase(unexecuted_.begin(), unexecuted_.upper_bound(executed_height_));
   recheck_mempool(executed_height_ + 1);
   if (input.height % config_.checkpoint_interval != 0) return;
   if (stable_ && input.height <= stable_->checkpoint.height) return;
@@ -321,6 +322,7 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   committed_hashes_.clear();
   committed_hashes_[height] = anchor.block_hash;
   executed_height_ = height;
+  unexecuted_.erase(unexecuted_.begin(), unexecuted_.upper_bound(height));
   drop_slots_through(height);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
   registry_.forget_votes_through(height);

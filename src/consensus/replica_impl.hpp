@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "replex/consensus/messages.hpp"
@@ -39,6 +40,16 @@ struct Proposal {
   SharedBytes wire;  // the message as received (evidence); null for NEW-VIEW re-proposals
   std::uint64_t received_ms = 0;
   std::vector<Hash256> tx_hashes;  // of block->txs, computed once
+  // Application::replay_key of block->txs, computed once (nullopt: none).
+  std::vector<std::optional<abci::ReplayKey>> replay_keys;
+};
+
+// What blocks use up beyond a replica's executed state: transaction hashes
+// and replay keys (see Replica::Impl::used_below).
+struct UsedUp {
+  std::set<Hash256> hashes;
+  std::set<abci::ReplayKey> keys;
+  void add(const std::vector<Hash256>& h, const std::vector<std::optional<abci::ReplayKey>>& k);
 };
 
 struct Vote {
@@ -165,6 +176,12 @@ class Replica::Impl {
   void drop_slots_through(Height height);
   void record_own_vote(MessageType type, const VoteBody& vote, const Signature& signature);
   static std::vector<Hash256> tx_hashes_of(const Block& block);
+  std::vector<std::optional<abci::ReplayKey>> replay_keys_of(const Block& block) const;
+  // What the blocks between the executed state and `height` (committed but
+  // not executed, then accepted in slots) use up. check_tx plus this set
+  // gives every replica one verdict on a proposal at `height`, however far
+  // its execution got.
+  detail::UsedUp used_below(Height height) const;
 
   // --- proposals (replica_proposal.cpp) -------------------------------------------------
   bool propose();
@@ -281,6 +298,10 @@ class Replica::Impl {
   // Hashes of committed blocks above the stable checkpoint (checked against checkpoints).
   std::map<Height, Hash256> committed_hashes_;
   Height executed_height_ = 0;
+  // The transaction hashes and replay keys of blocks committed above
+  // executed_height_: until a block executes, check_tx does not see what it
+  // used up, so proposal validity counts them in explicitly.
+  std::map<Height, std::pair<std::vector<Hash256>, std::vector<std::optional<abci::ReplayKey>>>> unexecuted_;
   std::map<Height, Slot> slots_;  // heights above committed_height_
 
   // --- checkpoints -------------------------------------------------------------------------------

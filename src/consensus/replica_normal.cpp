@@ -161,6 +161,7 @@ bool Replica::Impl::release_waiting_proposals() {
     Proposal p = std::move(*slot.waiting);
     slot.waiting.reset();
     p.tx_hashes = tx_hashes_of(*p.block);
+    p.replay_keys = replay_keys_of(*p.block);
     const Status valid = validate_fresh_proposal(height, p, *parent);
     if (!valid.is_ok()) {
       refuse_proposal(height, p, valid);
@@ -316,6 +317,13 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   committed_certificate_ = cert;
   committed_hashes_[height] = hash;
   for (const Bytes& tx : block->txs) mempool_.remove(tx_hash(tx));
+  auto& used = unexecuted_[height];
+  if (auto slot = slots_.find(height);
+      slot != slots_.end() && slot->second.accepted && slot->second.accepted->block_hash == hash) {
+    used = {slot->second.accepted->tx_hashes, slot->second.accepted->replay_keys};
+  } else {
+    used = {tx_hashes_of(*block), replay_keys_of(*block)};
+  }
   drop_slots_through(height);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
   registry_.forget_votes_through(height);
@@ -366,6 +374,7 @@ std::shared_ptr<const Block> Replica::Impl::block_in_slot(const Slot& slot,
 void Replica::Impl::accept_proposal(Height height, Proposal proposal) {
   REPLEX_ASSERT(proposal.view == view_ && proposal.block);
   if (proposal.tx_hashes.empty()) proposal.tx_hashes = tx_hashes_of(*proposal.block);
+  if (proposal.replay_keys.size() != proposal.block->txs.size()) proposal.replay_keys = replay_keys_of(*proposal.block);
   for (const Hash256& h : proposal.tx_hashes) mempool_.set_in_flight(h, true);
   Slot& slot = slots_[height];
   slot.waiting.reset();

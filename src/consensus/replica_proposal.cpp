@@ -9,6 +9,31 @@
 
 namespace replex::consensus {
 
+void detail::UsedUp::add(const std::vector<Hash256>& h, const std::vector<std::optional<abci::ReplayKey>>& k) {
+  hashes.insert(h.begin(), h.end());
+  for (const auto& key : k) {
+    if (key) keys.insert(*key);
+  }
+}
+
+detail::UsedUp Replica::Impl::used_below(Height height) const {
+  detail::UsedUp used;
+  for (auto it = unexecuted_.upper_bound(executed_height_); it != unexecuted_.end() && it->first < height; ++it) {
+    used.add(it->second.first, it->second.second);
+  }
+  for (auto it = slots_.upper_bound(committed_height_); it != slots_.end() && it->first < height; ++it) {
+    if (it->second.accepted) used.add(it->second.accepted->tx_hashes, it->second.accepted->replay_keys);
+  }
+  return used;
+}
+
+std::vector<std::optional<abci::ReplayKey>> Replica::Impl::replay_keys_of(const Block& block) const {
+  std::vector<std::optional<abci::ReplayKey>> keys;
+  keys.reserve(block.txs.size());
+  for (const Bytes& tx : block.txs) keys.push_back(app_.replay_key(tx));
+  return keys;
+}
+
 Height Replica::Impl::next_proposal_height() const {
   Height h = std::max(committed_height_, view_base_height_);
   for (auto it = slots_.upper_bound(h); it != slots_.end() && it->first == h + 1; ++it) {
@@ -40,13 +65,20 @@ bool Replica::Impl::propose() {
     if (mempool_.pending_count() == 0 || !block_cut_due()) break;
 
     // Oldest first; a transaction that no longer passes check_tx is evicted.
+    // One whose hash or replay key a block below (or this one) uses up waits:
+    // backups refuse it here, and once that block executes check_tx evicts it.
     std::vector<Bytes> txs;
     std::vector<Hash256> hashes;
+    std::vector<std::optional<abci::ReplayKey>> keys;
     std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
+    detail::UsedUp used = used_below(height);
     std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
     mempool_.for_each_pending([&](const Mempool::Entry& e) {
       if (txs.size() >= config_.max_block_txs) return false;
       if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
+      if (used.hashes.contains(e.hash)) return true;
+      std::optional<abci::ReplayKey> key = app_.replay_key(e.tx);
+      if (key && !used.keys.insert(*key).second) return true;
       abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
         evicted.emplace_back(e.hash, std::move(check));
@@ -55,6 +87,7 @@ bool Replica::Impl::propose() {
       bytes += encoded_tx_bytes(e.tx.size());
       txs.push_back(e.tx);
       hashes.push_back(e.hash);
+      keys.push_back(key);
       return true;
     });
     for (auto& [hash, check] : evicted) {
@@ -85,6 +118,7 @@ bool Replica::Impl::propose() {
     p.wire = signed_proposal->wire;
     p.received_ms = now_ms_;
     p.tx_hashes = std::move(hashes);
+    p.replay_keys = std::move(keys);
     accept_proposal(height, std::move(p));
     changed = true;
   }
@@ -121,16 +155,13 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
                                     " from this replica's clock " + std::to_string(p.received_ms));
   }
   // Sizes, counts and tx_root were checked when the block was decoded.
-  std::set<Hash256> ancestors;
-  for (auto it = slots_.upper_bound(committed_height_); it != slots_.end() && it->first < height;
-       ++it) {
-    if (it->second.accepted) {
-      ancestors.insert(it->second.accepted->tx_hashes.begin(),
-                       it->second.accepted->tx_hashes.end());
-    }
-  }
+  // Valid means: check_tx against the executed state, and nothing used up
+  // by the blocks between that state and this one (used_below), so every
+  // replica decides alike however far its execution got.
+  const detail::UsedUp used = used_below(height);
   std::set<Hash256> seen;
-  REPLEX_ASSERT(p.tx_hashes.size() == p.block->txs.size());
+  std::map<abci::ReplayKey, std::size_t> keys_in_block;
+  REPLEX_ASSERT(p.tx_hashes.size() == p.block->txs.size() && p.replay_keys.size() == p.block->txs.size());
   for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
     const Bytes& tx = p.block->txs[i];
     const Hash256& hash = p.tx_hashes[i];
@@ -138,8 +169,17 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
     if (!seen.insert(hash).second) {
       return Status::invalid_argument(where + "duplicate of an earlier transaction in the block");
     }
-    if (ancestors.contains(hash)) {
-      return Status::invalid_argument(where + "already in an uncommitted block below this one");
+    if (used.hashes.contains(hash)) {
+      return Status::invalid_argument(where + "already in a block below this one");
+    }
+    if (const auto& key = p.replay_keys[i]) {
+      if (used.keys.contains(*key)) {
+        return Status::invalid_argument(where + "its replay key (signer and nonce) is used by a block below this one");
+      }
+      if (auto [it, fresh] = keys_in_block.emplace(*key, i); !fresh) {
+        return Status::invalid_argument(where + "same replay key (signer and nonce) as block.txs[" +
+                                        std::to_string(it->second) + "]");
+      }
     }
     // A transaction this replica's mempool holds passed verify_tx on admission.
     if (!mempool_.contains(hash)) {

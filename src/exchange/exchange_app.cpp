@@ -4,6 +4,7 @@
 
 #include "executor.hpp"
 #include "replex/core/assert.hpp"
+#include "replex/core/big_endian.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/exchange/transaction.hpp"
 #include "state.hpp"
@@ -48,6 +49,15 @@ TxCheck ExchangeApp::check_tx(ByteView tx, std::uint64_t height) const {
   TxCheck verdict = decode_transaction(*rules_, tx, /*verify_signature=*/false, decoded);
   if (!verdict.ok()) return verdict;
   return check_admission(*state_, decoded, height);
+}
+
+std::optional<abci::ReplayKey> ExchangeApp::replay_key(ByteView tx) const {
+  Transaction decoded;
+  if (!decode_transaction(*rules_, tx, /*verify_signature=*/false, decoded).ok()) return std::nullopt;
+  abci::ReplayKey key;
+  std::copy(decoded.signer.bytes.begin(), decoded.signer.bytes.end(), key.bytes.begin());
+  store_be64(key.bytes.data() + decoded.signer.bytes.size(), decoded.nonce);
+  return key;
 }
 
 TxCheck ExchangeApp::full_check(ByteView tx, std::uint64_t height) const {

@@ -26,6 +26,8 @@ enum class Fault : std::uint8_t {
   kDiskError,       // injected I/O errors: the host stops, the node restarts
   kDiskCorruption,  // a crash damages a record: the node refuses to start, is wiped and resyncs
   kClockSkew,       // per-node clock offsets
+  // --- clients --------------------------------------------------------------
+  kNonceReuse,  // a client sends a second, different transaction with a nonce it just used, to another node
   // --- Byzantine validators (at most f) ------------------------------------
   kEquivocate,       // a primary sends two blocks for one height to two halves
   kSilent,           // sends nothing, answers nothing
@@ -35,7 +37,7 @@ enum class Fault : std::uint8_t {
   kInvalidProposal,  // a primary proposes a block with an invalid transaction
   kLyingViewChange,  // VIEW-CHANGEs that omit, fake or mismatch prepared certificates
 };
-inline constexpr std::size_t kFaultKinds = 17;
+inline constexpr std::size_t kFaultKinds = 18;
 
 std::string_view fault_name(Fault f);
 std::optional<Fault> fault_from_name(std::string_view name);

@@ -113,15 +113,15 @@ FaultSet faults_for_seed(std::uint64_t seed) {
   // Ten featured mixes: honest faults alone, each Byzantine behaviour, and
   // combinations of the two.
   static const std::array<std::vector<Fault>, 10> kMixes = {{
-      {F::kDrop, F::kDuplicate, F::kDelay, F::kReorder, F::kClockSkew},
+      {F::kDrop, F::kDuplicate, F::kDelay, F::kReorder, F::kClockSkew, F::kNonceReuse},
       {F::kPartition, F::kClockSkew, F::kDrop},
       {F::kCrash, F::kDuplicate, F::kReorder},
-      {F::kOutage, F::kCrash, F::kDelay},
+      {F::kOutage, F::kCrash, F::kDelay, F::kNonceReuse},
       {F::kEquivocate, F::kDrop},
       {F::kSilent, F::kCrash},
       {F::kForge, F::kReplay, F::kReorder},
       {F::kDoubleVote, F::kLyingViewChange, F::kPartition},
-      {F::kInvalidProposal, F::kDuplicate, F::kClockSkew},
+      {F::kInvalidProposal, F::kDuplicate, F::kClockSkew, F::kNonceReuse},
       {F::kDiskError, F::kDiskCorruption, F::kCrash},
   }};
   FaultSet set;

@@ -258,7 +258,19 @@ void Simulator::submit_client_transaction() {
     }
   }
   Bytes tx = workload_.next(max_honest_height(), view);
-  Node& node = nodes_[client_rng_.below(nodes_.size())];
+  const std::size_t target = client_rng_.below(nodes_.size());
+  submit_to(nodes_[target], std::move(tx));
+  // The nonce-reuse fault: the same client sends another transaction with
+  // that nonce to another node; pipelined blocks may then carry both.
+  if (plan_.faults.has(Fault::kNonceReuse) && client_rng_.below(6) == 0) {
+    Bytes twin = workload_.twin_of_last_placement(max_honest_height());
+    if (twin.empty()) return;
+    ++counts_[Fault::kNonceReuse];
+    submit_to(nodes_[(target + 1 + client_rng_.below(nodes_.size() - 1)) % nodes_.size()], std::move(twin));
+  }
+}
+
+void Simulator::submit_to(Node& node, Bytes tx) {
   if (!node.up) return;  // the client's node is down: the transaction is lost
   const Hash256 hash = tx_hash(tx);
   submitted_at_.try_emplace(hash, now_);

@@ -151,6 +151,7 @@ class Simulator {
   void deliver(Packet& packet);
   void transmit(Packet packet);
   void submit_client_transaction();
+  void submit_to(Node& node, Bytes tx);
   bool finished() const;
   std::uint64_t local_now(const Node& node) const;
   Height max_honest_height() const;

@@ -327,7 +327,15 @@ void Simulator::on_evidence(Node& node, const consensus::Evidence& evidence) {
         evidence.detail);
   ++counts_.evidence;
   ++evidence_[std::string(consensus::evidence_kind_name(evidence.kind))];
-  if (evidence.kind == consensus::EvidenceKind::kSafetyViolation ||
+  // Whether a proposal's transactions are valid must not depend on how far a
+  // replica has executed: an honest backup never refuses an honest primary's
+  // transactions. (A parent it does not hold yet, after a partition, is another matter.)
+  const auto mentions = [&](std::string_view what) { return evidence.detail.find(what) != std::string::npos; };
+  const bool honest_proposal_refused =
+      evidence.kind == consensus::EvidenceKind::kInvalidProposal && evidence.validator &&
+      nodes_[*evidence.validator].honest() &&
+      (mentions("check_tx:") || mentions("a block below") || mentions("replay key"));
+  if (honest_proposal_refused || evidence.kind == consensus::EvidenceKind::kSafetyViolation ||
       evidence.kind == consensus::EvidenceKind::kStateDivergence) {
     fail(Status::internal("replica " + std::to_string(node.index) + " reported " +
                           std::string(consensus::evidence_kind_name(evidence.kind)) + ": " +

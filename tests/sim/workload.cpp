@@ -84,7 +84,18 @@ Bytes Workload::place(Trader& t, std::uint64_t height, PlaceOrderArgs args) {
   args.client_order_id.insert(0, 1, 'c');
   t.client_ids.push_back(args.client_order_id);
   if (t.client_ids.size() > kRememberedIds) t.client_ids.pop_front();
-  return builder_.place_order(t.key, header(t, height), args);
+  last_placer_ = &t;
+  last_placement_header_ = header(t, height);
+  return builder_.place_order(t.key, last_placement_header_, args);
+}
+
+Bytes Workload::twin_of_last_placement(std::uint64_t height) {
+  if (last_placer_ == nullptr) return {};
+  const bool btc = rng_.coin();
+  PlaceOrderArgs args = limit_order(std::string(btc ? kBtc : kEth), btc ? btc_mid_ : eth_mid_);
+  args.client_order_id = "twin" + std::to_string(last_placement_header_.nonce);
+  const exchange::TxHeader header{last_placement_header_.nonce, height + rng_.range(15, 40)};
+  return builder_.place_order(last_placer_->key, header, args);
 }
 
 Bytes Workload::next(std::uint64_t height, const exchange::ExchangeApp* view) {

@@ -32,6 +32,11 @@ class Workload {
   // replica's state the client reads open orders from (to amend them).
   Bytes next(std::uint64_t height, const exchange::ExchangeApp* view);
 
+  // A different placement by the trader of the last next() that was a
+  // placement, with that transaction's nonce: at most one of the two can
+  // apply (the nonce-reuse fault). Empty if next() has made none yet.
+  Bytes twin_of_last_placement(std::uint64_t height);
+
   std::uint64_t generated() const { return generated_; }
 
  private:
@@ -53,6 +58,8 @@ class Workload {
   std::uint64_t btc_mid_ = 3'000'000;  // 30000.00 USDT
   std::uint64_t eth_mid_ = 200'000;    // 2000.00 USDT
   std::uint64_t generated_ = 0;
+  Trader* last_placer_ = nullptr;
+  exchange::TxHeader last_placement_header_;
 };
 
 }  // namespace replex::sim

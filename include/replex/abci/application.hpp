@@ -9,7 +9,10 @@
 // is driven from one thread at a time.
 #pragma once
 
+#include <array>
+#include <compare>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +52,14 @@ struct BlockOutcome {
   Bytes events;
 };
 
+// What a transaction uses up so that no other transaction may (for the
+// exchange: its signer and nonce). Two transactions with one key never both
+// apply, whatever their bytes, so a block may hold at most one of them.
+struct ReplayKey {
+  std::array<std::uint8_t, 40> bytes{};
+  friend auto operator<=>(const ReplayKey&, const ReplayKey&) = default;
+};
+
 class Application {
  public:
   virtual ~Application() = default;
@@ -61,6 +72,10 @@ class Application {
   // that passed verify_tx: nonce not yet used, not expired at `height` and not
   // valid too far ahead of it. Used by the mempool and proposal validation.
   virtual TxCheck check_tx(ByteView tx, std::uint64_t height) const = 0;
+
+  // The transaction's ReplayKey; nullopt when it does not decode or the
+  // application has none. Stateless: any thread, like verify_tx.
+  virtual std::optional<ReplayKey> replay_key(ByteView /*tx*/) const { return std::nullopt; }
 
   // Applies a committed block. Precondition: ctx.height == last_height() + 1
   // and every transaction passed verify_tx (they may still be rejected by

@@ -3,7 +3,7 @@
 // execution thread (execute_block, restore).
 //
 // A shared_mutex: the const queries take it shared, execute_block and
-// restore exclusive; verify_tx takes none (it is documented thread-safe).
+// restore exclusive; verify_tx and replay_key take none (they are stateless).
 // Borrows the wrapped application, which must outlive it. Thread-safe.
 #pragma once
 
@@ -19,6 +19,7 @@ class SynchronizedApplication final : public abci::Application {
 
   abci::TxCheck verify_tx(ByteView tx) const override;
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
+  std::optional<abci::ReplayKey> replay_key(ByteView tx) const override { return inner_.replay_key(tx); }
   abci::BlockOutcome execute_block(const abci::BlockContext& ctx,
                                         std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override;

@@ -123,7 +123,11 @@ void Cluster::perform(ValidatorIndex i, std::vector<Action> actions) {
                    },
                    [&](CommitBlock& a) {
                      node.commit_order.push_back(a.committed.height());
-                     execute(i, a.committed);
+                     if (node.execute_later) {
+                       node.waiting_execution.push_back(std::move(a.committed));
+                     } else {
+                       execute(i, a.committed);
+                     }
                    },
                    [&](SetTimer& a) { node.timers[a.kind] = a.deadline_ms; },
                    [&](CancelTimer& a) { node.timers.erase(a.kind); },
@@ -172,6 +176,14 @@ void Cluster::send(Envelope e) {
     return;
   }
   for (Envelope& out : tamper(e)) network_.push_back(std::move(out));
+}
+
+void Cluster::execute_waiting(ValidatorIndex i) {
+  Node& node = nodes_[i];
+  while (!node.waiting_execution.empty()) {
+    execute(i, node.waiting_execution.front());
+    node.waiting_execution.pop_front();
+  }
 }
 
 void Cluster::execute(ValidatorIndex i, const CertifiedBlock& block) {

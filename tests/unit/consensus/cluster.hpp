@@ -49,6 +49,9 @@ struct Node {
   std::vector<std::pair<Height, Bytes>> wal;  // (height, record), append order
   std::map<Height, CertifiedBlock> blocks;    // the block store
   Height store_height = 0;
+  // With execute_later, committed blocks wait here until execute_waiting().
+  bool execute_later = false;
+  std::deque<CertifiedBlock> waiting_execution;
   std::map<Height, Bytes> snapshots;  // Application::snapshot() at checkpoint heights
   std::map<Height, Bytes> proofs;     // stable checkpoint proofs
   std::optional<CheckpointProof> stable_proof;
@@ -116,6 +119,9 @@ class Cluster {
   // Options of the harness driver.
   bool serve_blocks = true;       // peers answer RequestBlocks
   bool tamper_snapshots = false;  // peers corrupt the snapshot they serve
+
+  // Executes node i's committed blocks held back by Node::execute_later.
+  void execute_waiting(ValidatorIndex i);
 
   void crash(ValidatorIndex i);
   // Rebuilds the replica from its WAL and block store (as a node restart would).

@@ -2,6 +2,7 @@
 // primary and starts a view change; a valid proposal is prepared.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "unit/consensus/cluster.hpp"
@@ -88,6 +89,10 @@ std::vector<Refusal> refusals() {
        [](Block b, std::uint64_t) {
          return resign(rebuilt(b, {"a", "b", "a"}));
        }},
+      {"SameReplayKeyTwice", "same replay key (signer and nonce) as block.txs[0]",
+       [](Block b, std::uint64_t) {
+         return resign(rebuilt(b, {"key:acct0001-first", "key:acct0001-second"}));
+       }},
       {"FailsVerifyTx", "verify_tx: BAD",
        [](Block b, std::uint64_t) {
          return resign(rebuilt(b, {"a", "bad-tx"}));
@@ -148,7 +153,67 @@ TEST(ProposalValidation, TransactionInAnUncommittedAncestorIsRefused) {
   const Block second = test_block(2, block_hash(first.header), 0, c.now_ms(), {"b", "a"});
   c.inject(0, 1, pre_prepare(0, 0, second));
   ASSERT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidProposal));
-  EXPECT_NE(c.node(1).evidence.back().detail.find("uncommitted block"), std::string::npos);
+  EXPECT_NE(c.node(1).evidence.back().detail.find("already in a block below"), std::string::npos);
+}
+
+TEST(ProposalValidation, AReplayKeyUsedByAnUncommittedAncestorIsRefused) {
+  Cluster c(4, small_blocks());
+  c.drop = [](const Envelope&) { return true; };
+  const Block first = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"key:acct0001-a"});
+  c.inject(0, 1, pre_prepare(0, 0, first));
+  const Block second = test_block(2, block_hash(first.header), 0, c.now_ms(), {"b", "key:acct0001-b"});
+  c.inject(0, 1, pre_prepare(0, 0, second));
+  ASSERT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidProposal));
+  EXPECT_NE(c.node(1).evidence.back().detail.find("block.txs[1]: its replay key"), std::string::npos)
+      << c.node(1).evidence.back().detail;
+}
+
+TEST(ProposalValidation, ValidityDoesNotDependOnHowFarExecutionGot) {
+  Cluster c(4, small_blocks());
+  c.node(1).execute_later = true;
+  c.submit_all("key:acct0001-first");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);  // committed, not executed
+  ASSERT_EQ(c.node(2).app->last_height(), 1u);
+  // A proposal reusing the committed transaction's key: node 2 refuses it by
+  // check_tx, node 1 (whose state does not show it yet) by the same rule.
+  c.drop = [](const Envelope&) { return true; };
+  const Block second =
+      test_block(2, c.node(2).blocks.at(1).block_hash, 0, c.now_ms(), {"key:acct0001-second"});
+  c.inject(0, 1, pre_prepare(0, 0, second));
+  c.inject(0, 2, pre_prepare(0, 0, second));
+  ASSERT_TRUE(c.node(1).has_evidence(EvidenceKind::kInvalidProposal));
+  ASSERT_TRUE(c.node(2).has_evidence(EvidenceKind::kInvalidProposal));
+  EXPECT_NE(c.node(1).evidence.back().detail.find("replay key"), std::string::npos) << c.node(1).evidence.back().detail;
+  EXPECT_NE(c.node(2).evidence.back().detail.find("check_tx: REPLAY"), std::string::npos)
+      << c.node(2).evidence.back().detail;
+}
+
+TEST(ProposalValidation, AnHonestPrimaryLeavesOutWhatItsUnexecutedBlocksUsedUp) {
+  Cluster c(4, small_blocks());
+  c.node(0).execute_later = true;  // the primary's execution lags
+  c.submit_all("key:acct0001-first");
+  c.advance(100);
+  ASSERT_EQ(c.replica(0).committed_height(), 1u);
+  // The primary still admits the same key (its state is at height 0); the
+  // backups, which executed height 1, do not.
+  c.submit_all("key:acct0001-second");
+  c.submit_all("other");
+  c.advance(100);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_TRUE(c.node(i).evidence.empty()) << "node " << i << ": " << c.node(i).evidence.front().detail;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+  }
+  ASSERT_EQ(c.replica(1).committed_height(), 2u);
+  EXPECT_EQ(c.node(1).blocks.at(2).block->txs, std::vector<Bytes>{to_bytes("other")});
+  // Once the primary executes, check_tx evicts the conflicting transaction.
+  c.execute_waiting(0);
+  c.deliver_all();
+  const Hash256 second = tx_hash(to_bytes("key:acct0001-second"));
+  EXPECT_TRUE(std::any_of(c.node(0).tx_reports.begin(), c.node(0).tx_reports.end(), [&](const TxStatusReport& r) {
+    return r.tx_hash == second && r.verdict == TxVerdict::kEvicted;
+  }));
 }
 
 TEST(ProposalValidation, AChildArrivingBeforeItsParentWaitsInsteadOfBeingRefused) {

@@ -1,5 +1,7 @@
 #include "unit/consensus/test_app.hpp"
 
+#include <algorithm>
+
 #include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
@@ -19,9 +21,20 @@ abci::TxCheck TestApp::verify_tx(ByteView tx) const {
   return abci::TxCheck::accept();
 }
 
+std::optional<abci::ReplayKey> TestApp::replay_key(ByteView tx) const {
+  constexpr std::size_t kPrefix = 4, kKey = 8;
+  if (!starts_with(tx, "key:") || tx.size() < kPrefix + kKey) return std::nullopt;
+  abci::ReplayKey key;
+  std::copy_n(tx.begin() + kPrefix, kKey, key.bytes.begin());
+  return key;
+}
+
 abci::TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
   if (starts_with(tx, "stale")) return abci::TxCheck::reject(kStale, "tx: marked stale");
   if (executed_.contains(tx_hash(tx))) return abci::TxCheck::reject(kReplay, "tx: already executed");
+  if (auto key = replay_key(tx); key && executed_keys_.contains(*key)) {
+    return abci::TxCheck::reject(kReplay, "tx: replay key already used");
+  }
   return abci::TxCheck::accept();
 }
 
@@ -31,7 +44,12 @@ abci::BlockOutcome TestApp::execute_block(const abci::BlockContext& ctx, std::sp
   Sha256 events;
   for (const Bytes& tx : txs) {
     const Hash256 h = tx_hash(tx);
-    const bool fresh = executed_.insert(h).second;
+    const auto key = replay_key(tx);
+    const bool fresh = !executed_.contains(h) && !(key && executed_keys_.contains(*key));
+    if (fresh) {
+      executed_.insert(h);
+      if (key) executed_keys_.insert(*key);
+    }
     out.tx_codes.push_back(fresh ? 0 : kReplay);
     events.update(h).update_u64(fresh ? 0 : kReplay);
   }
@@ -48,6 +66,8 @@ Bytes TestApp::snapshot() const {
   w.hash(app_hash_);
   w.u32(static_cast<std::uint32_t>(executed_.size()));
   for (const Hash256& h : executed_) w.hash(h);
+  w.u32(static_cast<std::uint32_t>(executed_keys_.size()));
+  for (const abci::ReplayKey& k : executed_keys_) w.raw(k.bytes);
   return w.take();
 }
 
@@ -60,10 +80,20 @@ Status TestApp::restore(ByteView snapshot) {
   const std::uint32_t count = r.u32("snapshot.count");
   std::set<Hash256> executed;
   for (std::uint32_t i = 0; i < count && r.ok(); ++i) executed.insert(r.hash("snapshot.executed"));
+  const std::uint32_t key_count = r.u32("snapshot.key_count");
+  std::set<abci::ReplayKey> keys;
+  for (std::uint32_t i = 0; i < key_count && r.ok(); ++i) {
+    const ByteView raw = r.raw(abci::ReplayKey{}.bytes.size(), "snapshot.keys");
+    if (!r.ok()) break;
+    abci::ReplayKey key;
+    std::copy(raw.begin(), raw.end(), key.bytes.begin());
+    keys.insert(key);
+  }
   REPLEX_RETURN_IF_ERROR(r.finish());
   height_ = height;
   app_hash_ = app_hash;
   executed_ = std::move(executed);
+  executed_keys_ = std::move(keys);
   return Status::ok();
 }
 

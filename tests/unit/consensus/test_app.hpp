@@ -2,8 +2,11 @@
 //
 // Transactions are arbitrary bytes. verify_tx refuses those starting with
 // "bad"; check_tx refuses those starting with "stale" and any transaction
-// already executed (replay). app_hash chains the executed transaction hashes;
-// the snapshot is the height, the app_hash and the sorted executed set.
+// already executed (replay). A transaction "key:XXXXXXXX..." has the replay
+// key XXXXXXXX (its 8 bytes after "key:"): check_tx refuses one whose key an
+// executed transaction used, and execution rejects it. app_hash chains the
+// executed transaction hashes; the snapshot is the height, the app_hash and
+// the sorted executed hashes and keys.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@ class TestApp final : public abci::Application {
 
   abci::TxCheck verify_tx(ByteView tx) const override;
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
+  std::optional<abci::ReplayKey> replay_key(ByteView tx) const override;
   abci::BlockOutcome execute_block(const abci::BlockContext& ctx, std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override { return height_; }
   Hash256 app_hash() const override { return app_hash_; }
@@ -36,6 +40,7 @@ class TestApp final : public abci::Application {
   std::uint64_t height_ = 0;
   Hash256 app_hash_;
   std::set<Hash256> executed_;
+  std::set<abci::ReplayKey> executed_keys_;
   mutable std::size_t verify_calls_ = 0;
 };
 

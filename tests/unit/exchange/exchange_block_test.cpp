@@ -78,6 +78,19 @@ TEST(Replay, DuplicateNoncesAreRejectedWithinAndAcrossBlocksUntilExpiry) {
   EXPECT_EQ(h.exec(reuse), 0u);
 }
 
+TEST(Replay, TheReplayKeyIsTheSignerAndNonceWhateverTheTransaction) {
+  Harness h;
+  const auto key_of = [&](const Bytes& tx) { return h.app().replay_key(tx); };
+  const Bytes buy = h.builder().place_order(h.key("alice"), {7, 3}, limit(Side::kBuy, 90, 1));
+  const Bytes sell = h.builder().place_order(h.key("alice"), {7, 9}, limit(Side::kSell, 95, 2));
+  ASSERT_TRUE(key_of(buy).has_value());
+  EXPECT_EQ(key_of(buy), key_of(sell));  // one nonce: at most one of them applies
+  EXPECT_NE(key_of(buy), key_of(h.builder().place_order(h.key("alice"), {8, 3}, limit(Side::kBuy, 90, 1))));
+  EXPECT_NE(key_of(buy), key_of(h.builder().place_order(h.key("bob"), {7, 3}, limit(Side::kBuy, 90, 1))));
+  EXPECT_FALSE(key_of(Bytes{1, 2, 3}).has_value());
+  EXPECT_EQ(h.run({buy, sell}).tx_codes, (std::vector<std::uint32_t>{0, code(Reason::kDuplicateNonce)}));
+}
+
 TEST(Replay, ExpiryWindowAndUnknownAccounts) {
   Harness h;
   h.run({});
