@@ -53,6 +53,11 @@ Status Config::validate() const {
         " is below view_timeout_ms " + std::to_string(view_timeout_ms));
   }
   REPLEX_RETURN_IF_ERROR(at_most(view_timeout_max_ms, kMaxTimeoutMs, "view_timeout_max_ms"));
+  if (retransmit_interval_ms >= view_timeout_ms) {
+    return Status::invalid_argument("consensus.retransmit_interval_ms: " + std::to_string(retransmit_interval_ms) +
+                                    " must be below view_timeout_ms " + std::to_string(view_timeout_ms) +
+                                    " (0 turns retransmission off)");
+  }
   REPLEX_RETURN_IF_ERROR(positive(max_future_views, "max_future_views"));
   REPLEX_RETURN_IF_ERROR(at_most(max_future_views, kMaxWindowHeights, "max_future_views"));
   REPLEX_RETURN_IF_ERROR(positive(checkpoint_interval, "checkpoint_interval"));

@@ -10,6 +10,8 @@ std::string_view timer_kind_name(TimerKind kind) {
       return "view";
     case TimerKind::kFetch:
       return "fetch";
+    case TimerKind::kRetransmit:
+      return "retransmit";
   }
   return "unknown";
 }

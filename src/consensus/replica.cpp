@@ -296,6 +296,18 @@ void Replica::Impl::replay_own_record(const Message& m, const SharedBytes& wire)
   record_own_vote(m.type, vote, m.signature);
 }
 
+void Replica::Impl::resend_own_messages(bool checkpoints) {
+  std::vector<std::pair<MessageType, SharedBytes>> resend;
+  registry_.for_each([&](const detail::SignKey& key, const detail::SigningRegistry::Entry& entry) {
+    if (!entry.wire) return;
+    const bool current_view = key.view == view_ && key.type != MessageType::kCheckpoint &&
+                              (!is_vote_type(key.type) || key.height > committed_height_);
+    const bool open_checkpoint = checkpoints && key.type == MessageType::kCheckpoint;
+    if (current_view || open_checkpoint) resend.emplace_back(key.type, entry.wire);
+  });
+  for (auto& [type, wire] : resend) broadcast(type, wire);
+}
+
 std::vector<Action> Replica::Impl::start(std::uint64_t now_ms) {
   REPLEX_ASSERT_MSG(!started_, "Replica::start() called twice");
   started_ = true;
@@ -305,15 +317,7 @@ std::vector<Action> Replica::Impl::start(std::uint64_t now_ms) {
   out_ = &out;
   // Re-send what this replica signed in its current view: peers may have
   // missed it while it was down.
-  std::vector<std::pair<MessageType, SharedBytes>> resend;
-  registry_.for_each([&](const detail::SignKey& key, const detail::SigningRegistry::Entry& entry) {
-    if (!entry.wire) return;
-    const bool current_view = key.view == view_ && key.type != MessageType::kCheckpoint &&
-                              (!is_vote_type(key.type) || key.height > committed_height_);
-    const bool open_checkpoint = key.type == MessageType::kCheckpoint;
-    if (current_view || open_checkpoint) resend.emplace_back(key.type, entry.wire);
-  });
-  for (auto& [type, wire] : resend) broadcast(type, wire);
+  resend_own_messages(/*checkpoints=*/true);
   advance();
   out_ = nullptr;
   return out;
@@ -468,6 +472,11 @@ void Replica::Impl::on_timer(const TimerFired& input) {
           start_view_change(view_ + 1);
         }
       }
+      break;
+    case TimerKind::kRetransmit:
+      // No commit for retransmit_interval_ms: a message of this round may
+      // be lost; sending it again is cheaper than the view change.
+      if (!in_view_change_) resend_own_messages(/*checkpoints=*/false);
       break;
     case TimerKind::kFetch:
       // Unanswered: update_catch_up() asks again, the next peer first.

@@ -116,6 +116,9 @@ class Replica::Impl {
 
   Status recover(const std::vector<Bytes>& wal_records);
   std::vector<Action> start(std::uint64_t now_ms);
+  // Broadcasts again what this replica signed in its current view (and, with
+  // checkpoints, its open CHECKPOINTs).
+  void resend_own_messages(bool checkpoints);
   std::vector<Action> handle(Input input);
 
   // --- status -------------------------------------------------------------------

@@ -138,6 +138,15 @@ void Replica::Impl::update_timers() {
       cancel_timer(TimerKind::kView);
     }
   }
+  // Retransmission follows the view timer: restarted by progress, off
+  // during a view change (the VIEW-CHANGE has its own re-send).
+  const auto& retransmit_timer = timers_[static_cast<std::size_t>(TimerKind::kRetransmit)];
+  if (restart_view_timer_ || in_view_change_ || config_.retransmit_interval_ms == 0 || !view_timer) {
+    cancel_timer(TimerKind::kRetransmit);
+  }
+  if (!in_view_change_ && config_.retransmit_interval_ms != 0 && view_timer && !retransmit_timer) {
+    set_timer(TimerKind::kRetransmit, now_ms_ + config_.retransmit_interval_ms);
+  }
   restart_view_timer_ = false;
 
   // The primary's block-cut deadline for a partial block.

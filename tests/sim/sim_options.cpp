@@ -119,7 +119,7 @@ FaultSet faults_for_seed(std::uint64_t seed) {
       {F::kOutage, F::kCrash, F::kDelay, F::kNonceReuse},
       {F::kEquivocate, F::kDrop},
       {F::kSilent, F::kCrash},
-      {F::kForge, F::kReplay, F::kReorder},
+      {F::kForge, F::kReplay, F::kReorder, F::kPartition},
       {F::kDoubleVote, F::kLyingViewChange, F::kPartition},
       {F::kInvalidProposal, F::kDuplicate, F::kClockSkew, F::kNonceReuse},
       {F::kDiskError, F::kDiskCorruption, F::kCrash},

@@ -34,6 +34,11 @@ struct Config {
   // Cap of the exponential back-off (the timeout doubles per view change
   // without a commit in between).
   std::uint64_t view_timeout_max_ms = 60000;
+  // Without a commit for this long while work is pending, a replica re-sends
+  // what it signed in the current view (PRE-PREPARE, PREPAREs, COMMITs), so a
+  // lost message costs a retransmission, not a view change. 0: never; else
+  // below view_timeout_ms.
+  std::uint64_t retransmit_interval_ms = 300;
   // Votes and proposals for views up to this far ahead of the replica's own
   // are kept (a replica may see the new view's votes before its NEW-VIEW);
   // further ahead they are dropped.

@@ -24,8 +24,9 @@ enum class TimerKind : std::uint8_t {
   kBatch = 0,  // the primary's block-cut deadline (max_block_delay_ms)
   kView = 1,   // view-change timeout
   kFetch = 2,  // retry of request-blocks / request-state
+  kRetransmit = 3,  // re-send of this replica's current-round messages (retransmit_interval_ms)
 };
-inline constexpr std::size_t kTimerKinds = 3;
+inline constexpr std::size_t kTimerKinds = 4;
 std::string_view timer_kind_name(TimerKind kind);
 
 // ---------------------------------------------------------------------------

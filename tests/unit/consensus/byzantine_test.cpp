@@ -63,7 +63,8 @@ TEST(Byzantine, DoubleVotesCannotForgeACommit) {
 }
 
 TEST(Byzantine, OldViewMessagesAreRejectedAndReported) {
-  Cluster c(4);
+  // No retransmission: the lost COMMITs must cost the view change under test.
+  Cluster c(4, without_retransmission());
   c.drop = [](const Envelope& e) { return e.type == MessageType::kCommit; };
   c.submit_all("a");
   c.advance(50);

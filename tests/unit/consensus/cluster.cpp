@@ -26,6 +26,12 @@ Config test_config() {
   return c;
 }
 
+Config without_retransmission() {
+  Config c = test_config();
+  c.retransmit_interval_ms = 0;
+  return c;
+}
+
 ChainInfo test_chain() {
   return ChainInfo{std::string(kChainId), sha256("genesis of " + std::string(kChainId)),
                    1'600'000'000'000};

@@ -26,6 +26,8 @@ namespace replex::consensus::testing {
 inline constexpr std::string_view kChainId = "replex-consensus-test";
 
 Config test_config();
+// test_config() with retransmit_interval_ms 0: a lost vote costs a view change.
+Config without_retransmission();
 ChainInfo test_chain();
 KeyPair validator_key(ValidatorIndex i);
 ValidatorSet make_validators(std::size_t n);

@@ -2,6 +2,9 @@
 // pipelining with in-order commit.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <set>
+
 #include "replex/core/tx_envelope.hpp"
 #include "unit/consensus/cluster.hpp"
 
@@ -107,6 +110,44 @@ TEST(Pipelining, PrimaryKeepsTheWindowFullAndCommitsInOrder) {
     EXPECT_EQ(c.node(i).commit_order, expected);
   }
   c.expect_consistent();
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing
+
+namespace replex::consensus::testing {
+namespace {
+
+// Every PREPARE is lost the first time it is sent: the round stalls short
+// of a quorum everywhere until the replicas re-send.
+void lose_first_prepares(Cluster& c) {
+  auto sent_once = std::make_shared<std::set<std::pair<ValidatorIndex, ValidatorIndex>>>();
+  c.drop = [sent_once](const Envelope& e) {
+    return e.type == MessageType::kPrepare && sent_once->insert({e.from, e.to}).second;
+  };
+}
+
+TEST(Retransmission, LostVotesAreSentAgainBeforeTheViewTimesOut) {
+  Cluster c(4);
+  lose_first_prepares(c);
+  c.submit_all("lost-once");
+  c.advance(c.config().max_block_delay_ms);
+  EXPECT_EQ(c.replica(1).committed_height(), 0u);
+  c.advance(c.config().retransmit_interval_ms);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.replica(i).committed_height(), 1u) << i;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+    EXPECT_TRUE(c.node(i).view_changes.empty()) << i;
+  }
+}
+
+TEST(Retransmission, WithoutItTheSameLossCostsAViewChange) {
+  const Config config = without_retransmission();
+  Cluster c(4, config);
+  lose_first_prepares(c);
+  c.submit_all("lost-once");
+  c.advance(config.max_block_delay_ms + 3 * config.view_timeout_ms);
+  EXPECT_GE(c.replica(1).view(), 1u);
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ Bytes view_change(ValidatorIndex sender, const ViewChangeBody& body,
 }
 
 TEST(ViewChange, SilentPrimaryPreparedBlockIsCommittedWithTheSameHash) {
-  Cluster c(4);
+  // No retransmission: the lost COMMITs must cost the view change under test.
+  Cluster c(4, without_retransmission());
   // Everyone prepares the block, but no COMMIT gets through.
   c.drop = [](const Envelope& e) { return e.type == MessageType::kCommit; };
   for (int i = 0; i < 3; ++i) c.submit_all("tx-" + std::to_string(i));
