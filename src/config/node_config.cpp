@@ -88,6 +88,7 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u64("fetch_timeout_ms", c.fetch_timeout_ms, 1, kMaxTimeoutMs);
   m.u32("worker_threads", s.worker_threads, 0, kMaxWorkerThreads);
   m.u32("max_pending_verifications", s.max_pending_verifications, 1, 10'000'000);
+  m.u32("max_pending_jobs_per_peer", s.max_pending_jobs_per_peer, 1, 10'000'000);
   m.u32("max_queued_block_pushes", s.max_queued_block_pushes, 1, 1'000'000);
 }
 

@@ -141,7 +141,8 @@ Status Node::Impl::open() {
   REPLEX_RETURN_IF_ERROR(open_settlement(rules));
 
   workers_ = std::make_unique<WorkerPool>(worker_count(config_.consensus.worker_threads),
-                                          config_.consensus.max_pending_verifications);
+                                          config_.consensus.max_pending_verifications,
+                                          config_.consensus.max_pending_jobs_per_peer);
   return Status::ok();
 }
 

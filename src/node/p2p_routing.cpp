@@ -21,7 +21,7 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
         return;
       }
       auto bytes = std::make_shared<Bytes>(std::move(message.payload));
-      const bool posted = workers_->try_post([this, sender = *sender, bytes, from = message.from] {
+      const bool posted = workers_->try_post_validator([this, sender = *sender, bytes, from = message.from] {
         const Status verified = consensus::verify_message(*bytes, *validators_, genesis_.chain_id(),
                                                           consensus::message_limits(consensus_config_));
         if (!verified) {
@@ -91,13 +91,14 @@ void Node::Impl::on_request(p2p::InboundRequest request) {
     (void)network_->respond(request.from, request.id, decoded.status());
     return;
   }
-  // Store reads happen on a worker, never on the network thread.
+  // Store reads happen on a worker, never on the network thread, charged to
+  // the requester's share of the pool (consensus.max_pending_jobs_per_peer).
   const bool posted = workers_->try_post([this, from = request.from, id = request.id, r = *decoded] {
     Result<Bytes> answer = r.kind == PeerRequestKind::kBlocks
                                ? host::serve_blocks(*store_, r.from_height, r.to_height, host_options_.serve)
                                : host::serve_state(*store_, r.from_height, host_options_.serve);
     (void)network_->respond(from, id, std::move(answer));
-  });
+  }, request.from.bytes);
   if (!posted) (void)network_->respond(request.from, request.id, Status::unavailable("busy; retry later"));
 }
 

@@ -32,7 +32,9 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
     const std::size_t end = std::min(sized.size(), begin + per_share);
     auto share = std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
                                                                 std::make_move_iterator(sized.begin() + end));
-    const bool posted = workers_.try_post([this, share, from] { verify(std::move(*share), from); });
+    const std::optional<WorkerPool::PeerKey> peer =
+        from ? std::optional<WorkerPool::PeerKey>(from->bytes) : std::nullopt;
+    const bool posted = workers_.try_post([this, share, from] { verify(std::move(*share), from); }, peer);
     if (!posted) {
       for (api::Submission& s : *share) {
         s.done(Status::resource_exhausted(

@@ -49,6 +49,9 @@ struct ConsensusSection {
   // refused (transactions: MEMPOOL_FULL-like RESOURCE_EXHAUSTED) or dropped
   // (consensus messages, which PBFT retransmits).
   std::uint32_t max_pending_verifications = 20'000;
+  // Of the shared lane (transactions, peers' requests), what one peer may
+  // hold; validators' consensus messages have a lane of their own.
+  std::uint32_t max_pending_jobs_per_peer = 2'000;
   // Blocks pushed by peers waiting for the consensus thread; more are dropped
   // (a shortcut only: catch-up fetches whatever is missed).
   std::uint32_t max_queued_block_pushes = 64;

@@ -1,5 +1,9 @@
 // The node's private building blocks: peer requests and the worker pool.
 #include <gtest/gtest.h>
+#include <vector>
+#include <string>
+#include <mutex>
+#include <functional>
 
 #include <atomic>
 #include <chrono>
@@ -34,7 +38,7 @@ TEST(PeerRequest, RoundTripsAndRefusesJunk) {
 }
 
 TEST(WorkerPool, RefusesWorkBeyondItsBoundAndRunsTheRest) {
-  WorkerPool pool(1, 2);
+  WorkerPool pool(1, 2, 2);
   std::atomic<bool> release{false};
   std::atomic<int> ran{0};
   auto job = [&] {
@@ -49,6 +53,65 @@ TEST(WorkerPool, RefusesWorkBeyondItsBoundAndRunsTheRest) {
   pool.stop();
   EXPECT_EQ(ran.load(), 2);
   EXPECT_FALSE(pool.try_post(job));
+}
+
+// One worker held by a job until released.
+struct Blocker {
+  std::atomic<bool> release{false};
+  std::atomic<bool> started{false};
+  std::function<void()> job() {
+    return [this] {
+      started.store(true);
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
+  }
+};
+
+TEST(WorkerPool, OutsidersCannotFillTheValidatorsLaneAndValidatorsRunFirst) {
+  WorkerPool pool(1, 3, 100);
+  Blocker blocker;
+  ASSERT_TRUE(pool.try_post(blocker.job()));
+  while (!blocker.started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::mutex mu;
+  std::vector<std::string> order;
+  const auto record = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard lock(mu);
+      order.push_back(what);
+    };
+  };
+  // The shared lane is full (the blocker and two more)...
+  EXPECT_TRUE(pool.try_post(record("tx-1")));
+  EXPECT_TRUE(pool.try_post(record("tx-2")));
+  EXPECT_FALSE(pool.try_post(record("tx-3")));
+  // ...the validators' lane is not, and its jobs run before the queued ones.
+  EXPECT_TRUE(pool.try_post_validator(record("vote")));
+  blocker.release.store(true);
+  pool.stop();
+  EXPECT_EQ(order, (std::vector<std::string>{"vote", "tx-1", "tx-2"}));
+}
+
+TEST(WorkerPool, OnePeerHoldsAtMostItsQuota) {
+  WorkerPool pool(1, 100, 2);
+  Blocker blocker;
+  ASSERT_TRUE(pool.try_post(blocker.job()));
+  while (!blocker.started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const WorkerPool::PeerKey flooder{1};
+  const WorkerPool::PeerKey other{2};
+  std::atomic<int> ran{0};
+  const auto job = [&] { ran.fetch_add(1); };
+  EXPECT_TRUE(pool.try_post(job, flooder));
+  EXPECT_TRUE(pool.try_post(job, flooder));
+  EXPECT_FALSE(pool.try_post(job, flooder));  // its quota is full
+  EXPECT_TRUE(pool.try_post(job, other));     // others still get in
+  EXPECT_TRUE(pool.try_post(job));            // and local work
+  blocker.release.store(true);
+  while (ran.load() < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (pool.pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(pool.try_post(job, flooder));  // its finished jobs gave the quota back
+  pool.stop();
+  EXPECT_EQ(ran.load(), 5);
+  EXPECT_EQ(pool.refused(), 1u);
 }
 
 TEST(Logging, JsonFormatWritesOneValidObjectPerLineWhateverTheMessage) {
