@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "replex/core/bytes.hpp"
 #include "replex/core/token_bucket.hpp"
 
 namespace replex::api {
@@ -33,7 +34,7 @@ class RateLimiter {
   const std::size_t max_clients_;
   std::mutex mutex_;
   std::list<std::string> ages_;  // most recently seen first; guarded by mutex_
-  std::unordered_map<std::string, Entry> entries_;  // guarded by mutex_
+  std::unordered_map<std::string, Entry, KeyedStringHasher> entries_;  // guarded by mutex_; keys chosen by clients
 };
 
 }  // namespace replex::api

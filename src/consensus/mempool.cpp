@@ -14,6 +14,8 @@ std::string_view Mempool::result_name(AddResult result) {
       return "ADDED";
     case AddResult::kDuplicate:
       return "DUPLICATE";
+    case AddResult::kKeyHeld:
+      return "REPLAY_KEY_HELD";
     case AddResult::kFull:
       return "MEMPOOL_FULL";
     case AddResult::kTooLarge:
@@ -22,9 +24,11 @@ std::string_view Mempool::result_name(AddResult result) {
   return "UNKNOWN";
 }
 
-Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::uint64_t arrival_ms) {
+Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::optional<abci::ReplayKey> key,
+                                std::uint64_t arrival_ms) {
   if (tx.empty() || tx.size() > limits_.max_tx_bytes) return AddResult::kTooLarge;
   if (index_.contains(hash)) return AddResult::kDuplicate;
+  if (key && keys_.contains(*key)) return AddResult::kKeyHeld;
   if (index_.size() >= limits_.max_txs || bytes_ + tx.size() > limits_.max_bytes) {
     return AddResult::kFull;
   }
@@ -32,7 +36,8 @@ Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::uint64_t arr
   bytes_ += tx.size();
   pending_bytes_ += tx.size();
   index_.emplace(hash, sequence);
-  pending_.emplace_hint(pending_.end(), sequence, Entry{hash, std::move(tx), arrival_ms, false});
+  if (key) keys_.emplace(*key, hash);
+  pending_.emplace_hint(pending_.end(), sequence, Entry{hash, std::move(tx), key, arrival_ms, false});
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
   return AddResult::kAdded;
 }
@@ -58,6 +63,7 @@ bool Mempool::remove(const Hash256& hash) {
   REPLEX_ASSERT(bytes_ >= size);
   bytes_ -= size;
   if (!entry->second.in_flight) pending_bytes_ -= size;
+  if (entry->second.key) keys_.erase(*entry->second.key);
   entries_of(entry->second).erase(entry);
   index_.erase(hash);
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
@@ -85,6 +91,12 @@ void Mempool::clear_in_flight() {
   pending_.merge(in_flight_);
   REPLEX_ASSERT(in_flight_.empty());
   pending_bytes_ = bytes_;
+}
+
+std::optional<Hash256> Mempool::holder_of(const abci::ReplayKey& key) const {
+  const auto it = keys_.find(key);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<std::uint64_t> Mempool::oldest_pending_arrival_ms() const {

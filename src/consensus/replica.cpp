@@ -421,13 +421,23 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
     emit(std::move(status));
     return;
   }
-  switch (mempool_.add(std::move(input.tx), hash, now_ms_)) {
+  std::optional<abci::ReplayKey> key = app_.replay_key(input.tx);
+  const std::optional<Hash256> holder = key ? mempool_.holder_of(*key) : std::nullopt;
+  switch (mempool_.add(std::move(input.tx), hash, key, now_ms_)) {
     case Mempool::AddResult::kAdded:
       break;
     case Mempool::AddResult::kDuplicate:
       status.verdict = TxVerdict::kDuplicate;
       status.message = "transaction: already in the mempool";
       break;
+    case Mempool::AddResult::kKeyHeld: {
+      const abci::TxCheck held = app_.replay_key_held();
+      status.verdict = TxVerdict::kRejected;
+      status.app_code = held.code;
+      status.message = std::string(app_.reason_name(held.code)) + ": " + held.message + " (transaction " +
+                       holder.value_or(Hash256{}).hex() + ")";
+      break;
+    }
     case Mempool::AddResult::kFull:
       status.verdict = TxVerdict::kMempoolFull;
       status.message = "MEMPOOL_FULL: " + std::to_string(mempool_.size()) + " transactions / " +

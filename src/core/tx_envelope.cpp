@@ -9,28 +9,31 @@ namespace replex {
 
 namespace {
 
-// The fields of an envelope laid out exactly as seal_envelope (protobuf)
-// writes them: body (1), public_key (2), signature (3), each once, in that
-// order, with minimal length varints (bodies under 16 KiB) and nothing else.
-// Protobuf parses such bytes to these same fields, so they skip the parser
-// (and the copies into its strings); any other bytes, valid or not, take the
-// parser. Both paths then make the same checks (check_fields).
+// The one encoding of an envelope: body (1), public_key (2), signature (3),
+// each once, in that order, with minimal length varints and nothing else;
+// exactly what protobuf (and so seal_envelope) writes for non-empty fields.
+// Only these bytes are accepted, so a relay cannot re-encode a transaction
+// into copies with other hashes: tx_hash is one identity per signed body.
 struct CanonicalEnvelope {
   ByteView body;
   ByteView public_key;
   ByteView signature;
 };
 
-// Reads a length-delimited field: `tag`, a minimal varint length of one or
-// two bytes, then that many bytes.
+// Reads a length-delimited field: `tag`, a minimal varint length of at most
+// three bytes (below 2 MiB, above any max_tx_bytes), then that many bytes.
 bool take_field(ByteView in, std::size_t& at, std::uint8_t tag, ByteView& out) {
-  if (in.size() - at < 2 || in[at] != tag) return false;
-  std::size_t length = in[at + 1] & 0x7f;
-  at += 2;
-  if ((in[at - 1] & 0x80) != 0) {
-    if (at == in.size() || in[at] == 0 || (in[at] & 0x80) != 0) return false;
-    length |= static_cast<std::size_t>(in[at]) << 7;
-    ++at;
+  if (at == in.size() || in[at] != tag) return false;
+  ++at;
+  std::size_t length = 0;
+  for (int shift = 0;; shift += 7) {
+    if (at == in.size() || shift > 14) return false;
+    const std::uint8_t byte = in[at++];
+    length |= static_cast<std::size_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      if (byte == 0 && shift > 0) return false;  // a longer encoding than needed
+      break;
+    }
   }
   if (in.size() - at < length) return false;
   out = in.subspan(at, length);
@@ -89,14 +92,19 @@ Result<EnvelopeView> EnvelopeReader::open(ByteView envelope, std::string_view ch
   if (const auto canonical = parse_canonical(envelope)) {
     return check_fields(canonical->body, canonical->public_key, canonical->signature, chain_id, verify_signature);
   }
-  // ParseFromArray clears the message first, so a reused message parses
-  // exactly as a fresh one would.
+  // Not the canonical encoding: protobuf says whether the bytes are an
+  // envelope at all, and the field checks name a bad field before the
+  // encoding is blamed. ParseFromArray clears the reused message first.
   replex::v1::SignedTransaction& env = *message_;
   if (!env.ParseFromArray(envelope.data(), static_cast<int>(envelope.size()))) {
     return Status::invalid_argument("envelope: not a SignedTransaction protobuf");
   }
-  return check_fields(as_bytes(env.body()), as_bytes(env.public_key()), as_bytes(env.signature()), chain_id,
-                      verify_signature);
+  REPLEX_RETURN_IF_ERROR(
+      check_fields(as_bytes(env.body()), as_bytes(env.public_key()), as_bytes(env.signature()), chain_id, false)
+          .status());
+  return Status::invalid_argument(
+      "envelope: not the canonical encoding (body, public_key, signature: each once, in that order, minimal "
+      "lengths, no other fields; as protobuf serializes a SignedTransaction)");
 }
 
 Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_id,

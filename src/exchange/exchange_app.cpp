@@ -60,6 +60,11 @@ std::optional<abci::ReplayKey> ExchangeApp::replay_key(ByteView tx) const {
   return key;
 }
 
+TxCheck ExchangeApp::replay_key_held() const {
+  return TxCheck::reject(code(Reason::kDuplicateNonce),
+                         "nonce: another transaction of this signer with this nonce waits in the mempool");
+}
+
 TxCheck ExchangeApp::full_check(ByteView tx, std::uint64_t height) const {
   Transaction decoded;
   TxCheck verdict = decode_transaction(*rules_, tx, /*verify_signature=*/true, decoded);

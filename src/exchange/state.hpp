@@ -99,12 +99,10 @@ struct ChainDeposits {
   void mark_credited(DepositId id);
 };
 
+// Keyed (core's keyed_hash): account ids are public keys anyone can grind.
+// The index is lookup-only, so its random key never reaches replicated state.
 struct AccountIdHasher {
-  std::size_t operator()(const AccountId& a) const noexcept {
-    std::size_t v;
-    __builtin_memcpy(&v, a.bytes.data(), sizeof(v));
-    return v;
-  }
+  std::size_t operator()(const AccountId& a) const noexcept { return keyed_hash(a.view()); }
 };
 
 struct State {

@@ -59,6 +59,9 @@ struct ReplayKey {
   std::array<std::uint8_t, 40> bytes{};
   friend auto operator<=>(const ReplayKey&, const ReplayKey&) = default;
 };
+struct ReplayKeyHasher {
+  std::size_t operator()(const ReplayKey& k) const noexcept { return keyed_hash({k.bytes.data(), k.bytes.size()}); }
+};
 
 class Application {
  public:
@@ -76,6 +79,11 @@ class Application {
   // The transaction's ReplayKey; nullopt when it does not decode or the
   // application has none. Stateless: any thread, like verify_tx.
   virtual std::optional<ReplayKey> replay_key(ByteView /*tx*/) const { return std::nullopt; }
+
+  // The refusal of a transaction whose replay key another transaction in the
+  // mempool holds (for the exchange: DUPLICATE_NONCE); the mempool keeps the
+  // first. Only asked of applications that have replay keys.
+  virtual TxCheck replay_key_held() const { return TxCheck::reject(~std::uint32_t{0}, "replay key held"); }
 
   // Applies a committed block. Precondition: ctx.height == last_height() + 1
   // and every transaction passed verify_tx (they may still be rejected by

@@ -5,6 +5,9 @@
 // transactions with kFull (MEMPOOL_FULL) and never drops one silently.
 // Entries proposed in an uncommitted block are marked in flight so the
 // primary does not propose them twice; a committed block removes them.
+// A replay key (abci::ReplayKey: for the exchange, signer and nonce) is held
+// by at most one entry: a second transaction with it is kKeyHeld, so no one
+// can fill the pool, or race a client, with variants of one nonce.
 // Not thread-safe: owned and driven by one consensus core.
 #pragma once
 
@@ -14,6 +17,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "replex/abci/application.hpp"
 #include "replex/core/bytes.hpp"
 
 namespace replex::consensus {
@@ -26,23 +30,27 @@ class Mempool {
     std::uint64_t max_tx_bytes = 0;
   };
 
-  enum class AddResult : std::uint8_t { kAdded, kDuplicate, kFull, kTooLarge };
+  enum class AddResult : std::uint8_t { kAdded, kDuplicate, kKeyHeld, kFull, kTooLarge };
 
   struct Entry {
     Hash256 hash;
     Bytes tx;
+    std::optional<abci::ReplayKey> key;
     std::uint64_t arrival_ms = 0;
     bool in_flight = false;
   };
 
   explicit Mempool(const Limits& limits);
 
-  // "ADDED", "DUPLICATE", "MEMPOOL_FULL", "TOO_LARGE".
+  // "ADDED", "DUPLICATE", "REPLAY_KEY_HELD", "MEMPOOL_FULL", "TOO_LARGE".
   static std::string_view result_name(AddResult result);
 
-  // `hash` must be tx_hash(tx). An empty or oversized transaction is kTooLarge.
-  AddResult add(Bytes tx, const Hash256& hash, std::uint64_t arrival_ms);
+  // `hash` must be tx_hash(tx) and `key` the application's replay key of tx.
+  // An empty or oversized transaction is kTooLarge.
+  AddResult add(Bytes tx, const Hash256& hash, std::optional<abci::ReplayKey> key, std::uint64_t arrival_ms);
   bool contains(const Hash256& hash) const { return index_.contains(hash); }
+  // The transaction holding `key`, if one does.
+  std::optional<Hash256> holder_of(const abci::ReplayKey& key) const;
   const Entry* find(const Hash256& hash) const;
   // True when the transaction was present.
   bool remove(const Hash256& hash);
@@ -79,6 +87,7 @@ class Mempool {
   Entries pending_;
   Entries in_flight_;
   std::unordered_map<Hash256, std::uint64_t, Hash256Hasher> index_;  // lookup only, never iterated
+  std::unordered_map<abci::ReplayKey, Hash256, abci::ReplayKeyHasher> keys_;  // lookup only
   std::uint64_t bytes_ = 0;
   std::uint64_t pending_bytes_ = 0;
 };

@@ -48,15 +48,17 @@ std::string to_base64(ByteView bytes);
 // Accepts padded standard base64; refuses anything else.
 Result<Bytes> from_base64(std::string_view text);
 
-// Hashing support so Hash256 can key unordered containers (never iterated into
-// anything hashed or replicated).
+// SipHash-2-4 of `bytes` under a key drawn at random once per process. Every
+// unordered index keyed by bytes a peer or client chooses hashes with it, so
+// no one can steer many keys into one bucket. Never feeds replicated state:
+// such indexes are lookup-only. Thread-safe.
+std::uint64_t keyed_hash(ByteView bytes) noexcept;
+
 struct Hash256Hasher {
-  std::size_t operator()(const Hash256& h) const noexcept {
-    std::size_t v;
-    static_assert(sizeof(v) <= Hash256::kSize);
-    __builtin_memcpy(&v, h.bytes.data(), sizeof(v));
-    return v;
-  }
+  std::size_t operator()(const Hash256& h) const noexcept { return keyed_hash(h.view()); }
+};
+struct KeyedStringHasher {
+  std::size_t operator()(std::string_view s) const noexcept { return keyed_hash(as_bytes(s)); }
 };
 
 }  // namespace replex

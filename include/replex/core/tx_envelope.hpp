@@ -3,6 +3,9 @@
 // Sign bytes, not objects: the signature covers the exact body bytes under
 // domain::kTransaction and the chain id; open_envelope checks sizes and the
 // signature over the bytes received before anything parses the body.
+// One encoding only: body (1), public_key (2), signature (3), each once, in
+// order, minimal lengths, nothing else (what protobuf and seal_envelope
+// write). Any other bytes are refused, so tx_hash is a transaction's only id.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +48,9 @@ struct EnvelopeView {
 };
 
 // Opens envelopes one after another without a heap allocation or body copy
-// per envelope: bytes laid out exactly as seal_envelope writes them are read
-// in place; any others are parsed into a reused message (protobuf's Clear()
-// keeps string capacity). For hot loops (a block's transactions).
+// per envelope: the canonical encoding is read in place; other bytes are
+// parsed into a reused message only to name what is wrong with them.
+// For hot loops (a block's transactions).
 // Not thread-safe: one reader per thread.
 class EnvelopeReader {
  public:
@@ -64,7 +67,8 @@ class EnvelopeReader {
   std::unique_ptr<v1::SignedTransaction> message_;
 };
 
-// Transaction id: SHA-256 of the envelope bytes as carried in blocks.
+// Transaction id: SHA-256 of the envelope bytes as carried in blocks (the
+// canonical encoding: the one accepted).
 Hash256 tx_hash(ByteView envelope);
 
 }  // namespace replex

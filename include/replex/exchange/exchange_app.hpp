@@ -42,6 +42,7 @@ class ExchangeApp final : public abci::Application {
   TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
   // signer ‖ nonce (big-endian); like verify_tx, reads immutable data only.
   std::optional<abci::ReplayKey> replay_key(ByteView tx) const override;
+  abci::TxCheck replay_key_held() const override;
   abci::BlockOutcome execute_block(const abci::BlockContext& ctx,
                                         std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override;

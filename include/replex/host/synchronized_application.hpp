@@ -20,6 +20,7 @@ class SynchronizedApplication final : public abci::Application {
   abci::TxCheck verify_tx(ByteView tx) const override;
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
   std::optional<abci::ReplayKey> replay_key(ByteView tx) const override { return inner_.replay_key(tx); }
+  abci::TxCheck replay_key_held() const override { return inner_.replay_key_held(); }
   abci::BlockOutcome execute_block(const abci::BlockContext& ctx,
                                         std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override;

@@ -70,11 +70,11 @@ Mempool::Limits limits(std::uint64_t txs, std::uint64_t bytes) { return {txs, by
 TEST(MempoolTest, OrderedDeduplicatedAndBounded) {
   Mempool m(limits(3, 1000));
   const Bytes a = to_bytes("a"), b = to_bytes("b"), c = to_bytes("c"), d = to_bytes("d");
-  EXPECT_EQ(m.add(a, sha256(a), 10), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(a, sha256(a), 11), Mempool::AddResult::kDuplicate);
-  EXPECT_EQ(m.add(b, sha256(b), 12), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(c, sha256(c), 13), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(d, sha256(d), 14), Mempool::AddResult::kFull);
+  EXPECT_EQ(m.add(a, sha256(a), std::nullopt, 10), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(a, sha256(a), std::nullopt, 11), Mempool::AddResult::kDuplicate);
+  EXPECT_EQ(m.add(b, sha256(b), std::nullopt, 12), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(c, sha256(c), std::nullopt, 13), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(d, sha256(d), std::nullopt, 14), Mempool::AddResult::kFull);
   EXPECT_EQ(Mempool::result_name(Mempool::AddResult::kFull), "MEMPOOL_FULL");
   EXPECT_EQ(m.size(), 3u);
   const auto pending = [&] {
@@ -100,8 +100,8 @@ TEST(MempoolTest, OrderedDeduplicatedAndBounded) {
   EXPECT_TRUE(m.remove(sha256(c)));
   EXPECT_TRUE(m.remove(sha256(a)));
   EXPECT_FALSE(m.remove(sha256(a)));
-  EXPECT_EQ(m.add(d, sha256(d), 15), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(c, sha256(c), 16), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(d, sha256(d), std::nullopt, 15), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(c, sha256(c), std::nullopt, 16), Mempool::AddResult::kAdded);
   m.set_in_flight(sha256(b), true);
   EXPECT_EQ(m.oldest_pending_arrival_ms(), 15u);
   m.clear_in_flight();
@@ -113,11 +113,11 @@ TEST(MempoolTest, OrderedDeduplicatedAndBounded) {
 
 TEST(MempoolTest, ByteLimitAndOversizedTransactions) {
   Mempool m(limits(100, 10));
-  EXPECT_EQ(m.add(Bytes(6, 1), sha256(Bytes(6, 1)), 0), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(Bytes(5, 2), sha256(Bytes(5, 2)), 0), Mempool::AddResult::kFull);
-  EXPECT_EQ(m.add(Bytes(4, 3), sha256(Bytes(4, 3)), 0), Mempool::AddResult::kAdded);
-  EXPECT_EQ(m.add(Bytes(101, 4), sha256(Bytes(101, 4)), 0), Mempool::AddResult::kTooLarge);
-  EXPECT_EQ(m.add(Bytes{}, sha256(Bytes{}), 0), Mempool::AddResult::kTooLarge);
+  EXPECT_EQ(m.add(Bytes(6, 1), sha256(Bytes(6, 1)), std::nullopt, 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(Bytes(5, 2), sha256(Bytes(5, 2)), std::nullopt, 0), Mempool::AddResult::kFull);
+  EXPECT_EQ(m.add(Bytes(4, 3), sha256(Bytes(4, 3)), std::nullopt, 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(Bytes(101, 4), sha256(Bytes(101, 4)), std::nullopt, 0), Mempool::AddResult::kTooLarge);
+  EXPECT_EQ(m.add(Bytes{}, sha256(Bytes{}), std::nullopt, 0), Mempool::AddResult::kTooLarge);
 }
 
 TEST(MempoolTest, TheReplicaAnswersEveryTransaction) {
@@ -144,6 +144,50 @@ TEST(MempoolTest, TheReplicaAnswersEveryTransaction) {
   EXPECT_NE(r[4].message.find("max_mempool_txs"), std::string::npos);
   EXPECT_EQ(r[5].verdict, TxVerdict::kTooLarge);
   EXPECT_EQ(r[0].tx_hash, sha256("a"));
+}
+
+abci::ReplayKey replay_key(char c) {
+  abci::ReplayKey k;
+  k.bytes.fill(static_cast<std::uint8_t>(c));
+  return k;
+}
+
+TEST(MempoolTest, AReplayKeyIsHeldByOneTransactionUntilItLeaves) {
+  Mempool m(limits(10, 1000));
+  const Bytes a = to_bytes("a"), a2 = to_bytes("a2"), b = to_bytes("b");
+  EXPECT_EQ(m.add(a, sha256(a), replay_key('k'), 1), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(a, sha256(a), replay_key('k'), 2), Mempool::AddResult::kDuplicate);
+  EXPECT_EQ(m.add(a2, sha256(a2), replay_key('k'), 3), Mempool::AddResult::kKeyHeld);
+  EXPECT_EQ(Mempool::result_name(Mempool::AddResult::kKeyHeld), "REPLAY_KEY_HELD");
+  EXPECT_EQ(m.holder_of(replay_key('k')), sha256(a));
+  EXPECT_EQ(m.add(b, sha256(b), replay_key('l'), 4), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.size(), 2u);
+  m.set_in_flight(sha256(a), true);  // in flight, the key is still held
+  EXPECT_EQ(m.add(a2, sha256(a2), replay_key('k'), 5), Mempool::AddResult::kKeyHeld);
+  EXPECT_TRUE(m.remove(sha256(a)));
+  EXPECT_FALSE(m.holder_of(replay_key('k')));
+  EXPECT_EQ(m.add(a2, sha256(a2), replay_key('k'), 6), Mempool::AddResult::kAdded);
+}
+
+// A second transaction with a held replay key (for the exchange: a signer's
+// nonce) is refused with the application's reason, naming the holder; the
+// first stays and commits.
+TEST(MempoolTest, TheReplicaRefusesASecondTransactionWithAHeldReplayKey) {
+  Cluster c(4);
+  c.drop = [](const Envelope&) { return true; };
+  c.submit(1, "key:00000001-first");
+  c.submit(1, "key:00000001-second");
+  c.submit(1, "key:00000002-other");
+  const auto& r = c.node(1).tx_reports;
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].verdict, TxVerdict::kAccepted);
+  EXPECT_EQ(r[1].verdict, TxVerdict::kRejected);
+  EXPECT_EQ(r[1].app_code, TestApp::kReplay);
+  EXPECT_NE(r[1].message.find("REPLAY: tx: replay key held (transaction " + sha256("key:00000001-first").hex()),
+            std::string::npos)
+      << r[1].message;
+  EXPECT_EQ(r[2].verdict, TxVerdict::kAccepted);
+  EXPECT_EQ(c.replica(1).mempool().size(), 2u);
 }
 
 TEST(MempoolTest, CommittedTransactionsLeaveEveryMempool) {

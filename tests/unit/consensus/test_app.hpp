@@ -25,6 +25,7 @@ class TestApp final : public abci::Application {
   abci::TxCheck verify_tx(ByteView tx) const override;
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
   std::optional<abci::ReplayKey> replay_key(ByteView tx) const override;
+  abci::TxCheck replay_key_held() const override { return abci::TxCheck::reject(kReplay, "tx: replay key held"); }
   abci::BlockOutcome execute_block(const abci::BlockContext& ctx, std::span<const Bytes> txs) override;
   std::uint64_t last_height() const override { return height_; }
   Hash256 app_hash() const override { return app_hash_; }

@@ -46,9 +46,10 @@ TEST(TxEnvelope, RejectsWrongChainTamperedBodyAndJunk) {
             std::string::npos);
 }
 
-// EnvelopeReader reads seal_envelope's layout in place and hands every other
-// layout to protobuf: the verdicts and fields must be the same either way.
-TEST(TxEnvelope, ReaderAgreesWithProtobufOnCanonicalAndOtherLayouts) {
+// EnvelopeReader reads the canonical encoding in place. Every other encoding
+// protobuf would parse to the same fields is refused, so a relay cannot mint
+// copies of a transaction with other hashes.
+TEST(TxEnvelope, OnlyTheCanonicalEncodingIsAccepted) {
   const KeyPair kp = KeyPair::from_label("alice");
   const Bytes body = to_bytes("body-bytes");
   const Bytes env = seal_envelope(kp, kChain, body);
@@ -65,23 +66,34 @@ TEST(TxEnvelope, ReaderAgreesWithProtobufOnCanonicalAndOtherLayouts) {
   ASSERT_TRUE(parsed.ParseFromArray(env.data(), static_cast<int>(env.size())));
   const std::string body_field = "\x0a\x01x";                  // body "x", overridden below
   const std::string unknown_field = std::string("\x48\x01", 2);  // field 9, varint 1
-  // Fields repeated (the last wins), reordered, or followed by an unknown one.
+  const auto body_end = env.begin() + static_cast<std::ptrdiff_t>(2 + body.size());
+  // The body's length as a two-byte varint where one byte does.
+  std::string overlong = std::string("\x0a", 1) + static_cast<char>(0x80 | body.size()) + std::string(1, '\0');
+  overlong += std::string(env.begin() + 2, env.end());
+  // Fields repeated (the last wins), reordered, followed by an unknown one,
+  // or with an over-long length: all the same transaction to protobuf.
   const std::vector<std::string> layouts = {
       body_field + std::string(env.begin(), env.end()),
       parsed.SerializeAsString() + unknown_field,
-      std::string(env.begin() + static_cast<std::ptrdiff_t>(2 + body.size()), env.end()) +
-          std::string(env.begin(), env.begin() + static_cast<std::ptrdiff_t>(2 + body.size())),
+      std::string(body_end, env.end()) + std::string(env.begin(), body_end),
+      overlong,
   };
   for (const std::string& layout : layouts) {
+    replex::v1::SignedTransaction same;
+    ASSERT_TRUE(same.ParseFromString(layout));
+    ASSERT_EQ(same.body(), parsed.body());
+    ASSERT_EQ(same.signature(), parsed.signature());
     auto opened = reader.open(as_bytes(layout), kChain);
-    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-    EXPECT_EQ(opened->signer, kp.public_key());
-    EXPECT_EQ(Bytes(opened->body.begin(), opened->body.end()), body);
+    ASSERT_FALSE(opened.is_ok());
+    EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(opened.status().message().find("not the canonical encoding"), std::string::npos)
+        << opened.status().to_string();
+    EXPECT_NE(tx_hash(as_bytes(layout)), tx_hash(env)) << "each would be a copy with another id";
   }
   // A canonical prefix that stops short is not an envelope.
   const Bytes truncated(env.begin(), env.end() - 1);
   EXPECT_NE(reader.open(truncated, kChain).status().message().find("not a SignedTransaction"), std::string::npos);
-  // An empty body field gets the same verdict on both paths.
+  // A bad field is named before the encoding is blamed.
   replex::v1::SignedTransaction empty_body = parsed;
   empty_body.set_body("");
   const std::string no_body = std::string("\x0a\x00", 2) + empty_body.SerializeAsString();
@@ -89,6 +101,20 @@ TEST(TxEnvelope, ReaderAgreesWithProtobufOnCanonicalAndOtherLayouts) {
   const std::string protobuf_no_body = empty_body.SerializeAsString();
   EXPECT_NE(open_envelope(as_bytes(protobuf_no_body), kChain).status().message().find("envelope.body: empty"),
             std::string::npos);
+}
+
+// Lengths take up to three varint bytes, so the largest max_tx_bytes (1 MiB)
+// still has a canonical encoding, read in place.
+TEST(TxEnvelope, LargeBodiesHaveACanonicalEncoding) {
+  const KeyPair kp = KeyPair::from_label("alice");
+  for (const std::size_t size : {127u, 128u, 16383u, 16384u, 1u << 20}) {
+    const Bytes body(size, 7);
+    const Bytes env = seal_envelope(kp, kChain, body);
+    auto opened = EnvelopeReader().open(env, kChain, true, 2u << 20);
+    ASSERT_TRUE(opened.is_ok()) << size << ": " << opened.status().to_string();
+    EXPECT_EQ(opened->body.size(), size);
+    EXPECT_TRUE(opened->body.data() > env.data() && opened->body.data() < env.data() + env.size());
+  }
 }
 
 }  // namespace

@@ -89,6 +89,9 @@ TEST(Replay, TheReplayKeyIsTheSignerAndNonceWhateverTheTransaction) {
   EXPECT_NE(key_of(buy), key_of(h.builder().place_order(h.key("bob"), {7, 3}, limit(Side::kBuy, 90, 1))));
   EXPECT_FALSE(key_of(Bytes{1, 2, 3}).has_value());
   EXPECT_EQ(h.run({buy, sell}).tx_codes, (std::vector<std::uint32_t>{0, code(Reason::kDuplicateNonce)}));
+  // The mempool refuses the second one while the first waits, as execution would.
+  EXPECT_EQ(h.app().replay_key_held().code, code(Reason::kDuplicateNonce));
+  EXPECT_EQ(h.app().reason_name(h.app().replay_key_held().code), "DUPLICATE_NONCE");
 }
 
 TEST(Replay, ExpiryWindowAndUnknownAccounts) {
