@@ -5,7 +5,7 @@ JOBS       ?= 2
 CMAKE_ARGS ?=
 RUN_DIR    ?= .run/testnet
 
-.PHONY: all bootstrap configure build test bench run stop soak clean
+.PHONY: all bootstrap configure build test bench run stop soak clean fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -20,9 +20,33 @@ configure: bootstrap $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Every suite; the closing summary counts the tests that ran.
-test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+# Every suite; the closing summary counts the tests that ran. The fuzz
+# targets (tests/fuzz/, label fuzz) come from their own clang build.
+test: build fuzz-build
+	REPLEX_FUZZ_BUILD_DIR=$(abspath $(FUZZ_BUILD_DIR)) ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The libFuzzer targets (docs/fuzzing.md): a clang build with ASan and UBSan
+# of the modules they decode for (CMakePresets.json "fuzz").
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+FUZZ_OUT       ?= .fuzz
+FUZZ_TARGETS   ?=
+
+$(FUZZ_BUILD_DIR)/build.ninja:
+	cmake -S . --preset fuzz -B $(FUZZ_BUILD_DIR)
+
+fuzz-build: bootstrap $(FUZZ_BUILD_DIR)/build.ninja
+	cmake --build $(FUZZ_BUILD_DIR) --target fuzz_targets -j $(JOBS)
+
+# Every target (or FUZZ_TARGETS) for FUZZ_SECONDS each; new corpus entries
+# and crashes go to FUZZ_OUT (git-ignored), with the commands to reproduce.
+fuzz: fuzz-build
+	@./tests/fuzz/run-fuzz long $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_OUT) $(FUZZ_TARGETS)
+
+# Regenerates the seed corpora (tests/fuzz/corpus/) from real encodings.
+fuzz-seeds: bootstrap $(FUZZ_BUILD_DIR)/build.ninja
+	cmake --build $(FUZZ_BUILD_DIR) --target fuzz_make_seeds -j $(JOBS)
+	$(FUZZ_BUILD_DIR)/tests/fuzz/fuzz_make_seeds .
 
 bench: build
 	@./scripts/run-benchmarks $(BUILD_DIR)
