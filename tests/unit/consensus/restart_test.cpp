@@ -126,6 +126,37 @@ TEST(Restart, RefusesACorruptWal) {
   EXPECT_NE(replica.status().message().find("wal_records["), std::string::npos);
 }
 
+// Found by the fuzz target consensus_certificate: decode_prepared_record
+// accepts records encode_prepared_record never writes (height 0, an empty
+// block). Replay must not trust them: height 0 is at or below any committed
+// height and is skipped; an empty block does not decode and is corruption.
+TEST(Restart, APreparedRecordNoReplicaWritesIsSkippedOrRefused) {
+  auto record_for = [](Height height) {
+    ByteWriter w;
+    write_prepared_certificate(w, PreparedCertificate{0, height, sha256("block"), Signature{}, {}});
+    w.bytes(ByteView{});  // an empty block
+    const Bytes payload = w.take();
+    EXPECT_TRUE(decode_prepared_record(payload).is_ok());
+    return encode_wal_record(WalRecordKind::kPrepared, payload);
+  };
+  for (const Height height : {Height{0}, Height{1}}) {
+    Cluster c(4);
+    RecoveredState recovered;
+    recovered.committed_height = 0;
+    recovered.committed_hash = test_chain().genesis_hash;
+    recovered.wal_records.push_back(record_for(height));
+    auto replica = Replica::create(c.config(), test_chain(), c.validators(), validator_key(1),
+                                   *c.node(1).app, std::move(recovered));
+    if (height == 0) {
+      EXPECT_TRUE(replica.is_ok()) << replica.status().to_string();
+    } else {
+      EXPECT_EQ(replica.status().code(), StatusCode::kCorruption);
+      EXPECT_NE(replica.status().message().find("block does not match"), std::string::npos)
+          << replica.status().message();
+    }
+  }
+}
+
 TEST(Restart, RefusesAnotherReplicasWal) {
   Cluster c(4);
   c.submit_all("a");
