@@ -80,6 +80,8 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u64("view_timeout_ms", c.view_timeout_ms, 1, kMaxTimeoutMs);
   m.u64("retransmit_interval_ms", c.retransmit_interval_ms, 0, kMaxTimeoutMs);
   m.u64("view_timeout_max_ms", c.view_timeout_max_ms, 1, 24 * kMaxTimeoutMs);
+  m.u64("censorship_timeout_ms", c.censorship_timeout_ms, 0, kMaxTimeoutMs);
+  m.u32("censorship_blocks", c.censorship_blocks, 1, 1'000'000);
   m.u32("max_future_views", c.max_future_views, 1, 1'000'000);
   m.u64("max_mempool_txs", c.max_mempool_txs, 1);
   m.u64("max_mempool_bytes", c.max_mempool_bytes, 1);

@@ -58,6 +58,9 @@ Status Config::validate() const {
                                     " must be below view_timeout_ms " + std::to_string(view_timeout_ms) +
                                     " (0 turns retransmission off)");
   }
+  REPLEX_RETURN_IF_ERROR(at_most(censorship_timeout_ms, kMaxTimeoutMs, "censorship_timeout_ms"));
+  REPLEX_RETURN_IF_ERROR(positive(censorship_blocks, "censorship_blocks"));
+  REPLEX_RETURN_IF_ERROR(at_most(censorship_blocks, kMaxWindowHeights, "censorship_blocks"));
   REPLEX_RETURN_IF_ERROR(positive(max_future_views, "max_future_views"));
   REPLEX_RETURN_IF_ERROR(at_most(max_future_views, kMaxWindowHeights, "max_future_views"));
   REPLEX_RETURN_IF_ERROR(positive(checkpoint_interval, "checkpoint_interval"));

@@ -48,6 +48,8 @@ std::string_view evidence_kind_name(EvidenceKind kind) {
       return "REFUSED_TO_SIGN";
     case EvidenceKind::kSafetyViolation:
       return "SAFETY_VIOLATION";
+    case EvidenceKind::kCensorship:
+      return "CENSORSHIP";
   }
   return "UNKNOWN";
 }

@@ -36,8 +36,12 @@ void Replica::Impl::on_block_executed(const BlockExecuted& input) {
                     "BlockExecuted for another block than the one committed");
   if (input.height <= executed_height_) return;
   executed_height_ = input.height;
+  std::optional<detail::BlockRoom> room;
+  if (auto it = unexecuted_room_.find(input.height); it != unexecuted_room_.end()) room = it->second;
   unexecuted_.erase(unexecuted_.begin(), unexecuted_.upper_bound(executed_height_));
+  unexecuted_room_.erase(unexecuted_room_.begin(), unexecuted_room_.upper_bound(executed_height_));
   recheck_mempool(executed_height_ + 1);
+  watch_for_censorship(input.height, room);
   if (input.height % config_.checkpoint_interval != 0) return;
   if (stable_ && input.height <= stable_->checkpoint.height) return;
   REPLEX_ASSERT_MSG(input.state_digest.has_value(),
@@ -323,6 +327,7 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   committed_hashes_[height] = anchor.block_hash;
   executed_height_ = height;
   unexecuted_.erase(unexecuted_.begin(), unexecuted_.upper_bound(height));
+  unexecuted_room_.erase(unexecuted_room_.begin(), unexecuted_room_.upper_bound(height));
   drop_slots_through(height);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
   registry_.forget_votes_through(height);

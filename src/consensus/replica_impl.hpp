@@ -52,6 +52,13 @@ struct UsedUp {
   void add(const std::vector<Hash256>& h, const std::vector<std::optional<abci::ReplayKey>>& k);
 };
 
+// What a committed block left unused of the block limits.
+struct BlockRoom {
+  std::uint64_t txs = 0;
+  std::uint64_t bytes = 0;
+  bool fits(std::size_t tx_size) const { return txs > 0 && bytes >= encoded_tx_bytes(tx_size); }
+};
+
 struct Vote {
   Hash256 block_hash;
   Signature signature;
@@ -195,6 +202,11 @@ class Replica::Impl {
   void refuse_proposal(Height height, const Proposal& proposal, const Status& reason);
   void recheck_mempool(Height next_height);
 
+  // --- censorship (replica_censorship.cpp) ------------------------------------------------
+  // After `height` executed (its room, if it committed here): counts blocks
+  // that left out the oldest pending transaction; a view change at the bound.
+  void watch_for_censorship(Height height, const std::optional<detail::BlockRoom>& room);
+
   // --- view change (replica_view_change.cpp) -----------------------------------------------
   void on_view_change(const Message& m, const SharedBytes& wire);
   void on_new_view(const Message& m, const SharedBytes& wire);
@@ -305,6 +317,8 @@ class Replica::Impl {
   // executed_height_: until a block executes, check_tx does not see what it
   // used up, so proposal validity counts them in explicitly.
   std::map<Height, std::pair<std::vector<Hash256>, std::vector<std::optional<abci::ReplayKey>>>> unexecuted_;
+  // What each of those blocks left unused of the block limits (censorship watch).
+  std::map<Height, detail::BlockRoom> unexecuted_room_;
   std::map<Height, Slot> slots_;  // heights above committed_height_
 
   // --- checkpoints -------------------------------------------------------------------------------
@@ -331,6 +345,10 @@ class Replica::Impl {
   // --- mempool, signatures, timers
   // -----------------------------------------------------------------
   Mempool mempool_;
+  // Blocks in a row, in view censorship_view_, that left out the oldest
+  // pending transaction although it had waited censorship_timeout_ms.
+  std::uint32_t censored_blocks_ = 0;
+  View censorship_view_ = 0;
   detail::SigningRegistry registry_;
   std::array<std::optional<std::uint64_t>, kTimerKinds> timers_{};
   // Actions produced while recovering, returned by start().

@@ -39,6 +39,12 @@ struct Config {
   // lost message costs a retransmission, not a view change. 0: never; else
   // below view_timeout_ms.
   std::uint64_t retransmit_interval_ms = 300;
+  // A backup votes for a view change when the oldest transaction of its
+  // mempool (valid, in no block) has waited this long and censorship_blocks
+  // blocks in a row, each with room for it, then committed without it.
+  // 0: never. Room matters: an overloaded honest primary fills its blocks.
+  std::uint64_t censorship_timeout_ms = 10000;
+  std::uint32_t censorship_blocks = 3;
   // Votes and proposals for views up to this far ahead of the replica's own
   // are kept (a replica may see the new view's votes before its NEW-VIEW);
   // further ahead they are dropped.

@@ -203,6 +203,7 @@ enum class EvidenceKind : std::uint8_t {
   kStateDivergence,        // a checkpoint quorum disagrees with this replica's own state
   kRefusedToSign,          // this replica refused to sign a message conflicting with its WAL
   kSafetyViolation,        // proofs of two different committed blocks at one height
+  kCensorship,  // suspicion, not proof: blocks with room left out a valid transaction held for long
 };
 std::string_view evidence_kind_name(EvidenceKind kind);
 

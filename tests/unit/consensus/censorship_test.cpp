@@ -1,0 +1,90 @@
+// A backup that holds a valid transaction for long while blocks with room for
+// it commit without it votes for a view change (Config::censorship_*).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "unit/consensus/cluster.hpp"
+
+namespace replex::consensus::testing {
+namespace {
+
+Config censorship_config() {
+  Config config = test_config();
+  config.censorship_timeout_ms = 2000;
+  config.censorship_blocks = 3;
+  return config;
+}
+
+bool committed(Cluster& c, ValidatorIndex i, std::string_view tx) {
+  const Bytes bytes = to_bytes(tx);
+  return std::any_of(c.node(i).blocks.begin(), c.node(i).blocks.end(), [&](const auto& entry) {
+    const auto& txs = entry.second.block->txs;
+    return std::find(txs.begin(), txs.end(), bytes) != txs.end();
+  });
+}
+
+// "censored" reaches the three backups but never primary 0, which keeps
+// committing other transactions in blocks with room to spare: to the backups
+// it looks exactly like a primary leaving it out.
+void run_with_one_transaction_the_primary_lacks(Cluster& c, int rounds) {
+  for (ValidatorIndex i = 1; i < 4; ++i) c.submit(i, "censored");
+  for (int round = 0; round < rounds && !committed(c, 1, "censored"); ++round) {
+    c.submit_all(std::string("t").append(std::to_string(round)));
+    c.advance(200);
+  }
+}
+
+TEST(Censorship, BackupsVoteOutAPrimaryThatLeavesOutAValidTransaction) {
+  Cluster c(4, censorship_config());
+  run_with_one_transaction_the_primary_lacks(c, 60);
+  EXPECT_TRUE(committed(c, 1, "censored"));
+  EXPECT_GE(c.replica(1).view(), 1u);
+  for (ValidatorIndex i = 1; i < 4; ++i) {
+    ASSERT_TRUE(c.node(i).has_evidence(EvidenceKind::kCensorship)) << "backup " << i;
+    const auto& found = *std::find_if(c.node(i).evidence.begin(), c.node(i).evidence.end(),
+                                      [](const Evidence& e) { return e.kind == EvidenceKind::kCensorship; });
+    EXPECT_EQ(found.validator, ValidatorIndex{0});
+    EXPECT_NE(found.detail.find(sha256("censored").hex()), std::string::npos) << found.detail;
+  }
+  EXPECT_FALSE(c.node(0).has_evidence(EvidenceKind::kCensorship)) << "the primary does not suspect itself";
+  c.expect_consistent();
+}
+
+TEST(Censorship, WithoutTheWatchTheTransactionWaitsForever) {
+  Config config = censorship_config();
+  config.censorship_timeout_ms = 0;
+  Cluster c(4, config);
+  run_with_one_transaction_the_primary_lacks(c, 60);
+  EXPECT_FALSE(committed(c, 1, "censored"));
+  EXPECT_EQ(c.replica(1).view(), 0u);
+  EXPECT_GT(c.replica(1).committed_height(), 30u);
+}
+
+// An overloaded honest primary fills its blocks: however long a transaction
+// waits behind others, full blocks never count as leaving it out.
+TEST(Censorship, FullBlocksAreNotCensorship) {
+  Config config = censorship_config();
+  config.max_block_txs = 2;
+  Cluster c(4, config);
+  for (ValidatorIndex i = 1; i < 4; ++i) c.submit(i, "censored");
+  for (int round = 0; round < 40; ++round) {
+    for (int k = 0; k < 3; ++k) {
+      c.submit_all(std::string("full-").append(std::to_string(round)).append("-").append(std::to_string(k)));
+    }
+    c.advance(200);
+  }
+  EXPECT_GT(c.replica(1).committed_height(), 30u);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_FALSE(c.node(i).has_evidence(EvidenceKind::kCensorship)) << i;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+  }
+  // Once blocks have room again and still leave it out, the backups act.
+  run_with_one_transaction_the_primary_lacks(c, 60);
+  EXPECT_TRUE(committed(c, 1, "censored"));
+  EXPECT_TRUE(c.node(1).has_evidence(EvidenceKind::kCensorship));
+}
+
+}  // namespace
+}  // namespace replex::consensus::testing
