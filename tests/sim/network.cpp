@@ -23,8 +23,23 @@ bool NetworkModel::partitioned() const {
   return std::any_of(group_.begin(), group_.end(), [&](std::uint32_t g) { return g != group_[0]; });
 }
 
-std::uint64_t NetworkModel::latency(std::size_t bytes, FaultCounts& counts) {
-  std::uint64_t ms = rng_.range(latency_min_ms_, latency_max_ms_ * faults_.jitter_factor);
+void NetworkModel::fix_link_latencies(Prng rng) {
+  const std::size_t n = group_.size();
+  link_latency_ms_.assign(n * n, 0);
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = a + 1; b < n; ++b) {
+      const std::uint64_t ms = rng.range(latency_min_ms_, latency_max_ms_);
+      link_latency_ms_[a * n + b] = ms;
+      link_latency_ms_[b * n + a] = ms;
+    }
+  }
+}
+
+std::uint64_t NetworkModel::latency(consensus::ValidatorIndex from, consensus::ValidatorIndex to,
+                                    std::size_t bytes, FaultCounts& counts) {
+  std::uint64_t ms = link_latency_ms_.empty()
+                         ? rng_.range(latency_min_ms_, latency_max_ms_ * faults_.jitter_factor)
+                         : link_latency_ms_[std::size_t{from} * group_.size() + to];
   if (faults_.tail_ppm > 0 && rng_.chance_ppm(faults_.tail_ppm)) {
     ms = std::max<std::uint64_t>(ms, 1) * rng_.range(5, 20);
     ++counts[Fault::kDelay];
@@ -43,9 +58,9 @@ std::vector<std::uint64_t> NetworkModel::transmit(consensus::ValidatorIndex from
     ++counts[Fault::kDrop];
     return {};
   }
-  std::vector<std::uint64_t> delays{latency(bytes, counts)};
+  std::vector<std::uint64_t> delays{latency(from, to, bytes, counts)};
   if (faults_.duplicate_ppm > 0 && rng_.chance_ppm(faults_.duplicate_ppm)) {
-    delays.push_back(latency(bytes, counts));
+    delays.push_back(latency(from, to, bytes, counts));
     ++counts[Fault::kDuplicate];
   }
   return delays;

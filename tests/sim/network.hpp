@@ -26,6 +26,10 @@ class NetworkModel {
   NetworkModel(Prng rng, std::size_t nodes, std::uint64_t latency_min_ms,
                std::uint64_t latency_max_ms, std::uint64_t bandwidth_bytes_per_ms);
 
+  // Each link (both directions) keeps one latency drawn from the range,
+  // as WAN links between fixed sites do, instead of a draw per packet.
+  void fix_link_latencies(Prng rng);
+
   void set_faults(const LinkFaults& faults) { faults_ = faults; }
   const LinkFaults& faults() const { return faults_; }
 
@@ -43,7 +47,8 @@ class NetworkModel {
                                       std::size_t bytes, FaultCounts& counts);
 
  private:
-  std::uint64_t latency(std::size_t bytes, FaultCounts& counts);
+  std::uint64_t latency(consensus::ValidatorIndex from, consensus::ValidatorIndex to,
+                        std::size_t bytes, FaultCounts& counts);
 
   Prng rng_;
   std::uint64_t latency_min_ms_;
@@ -51,6 +56,7 @@ class NetworkModel {
   std::uint64_t bandwidth_bytes_per_ms_;
   LinkFaults faults_;
   std::vector<std::uint32_t> group_;
+  std::vector<std::uint64_t> link_latency_ms_;  // per (from, to) when fixed; else empty
 };
 
 }  // namespace replex::sim

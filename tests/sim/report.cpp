@@ -55,6 +55,8 @@ SimReport Simulator::report() {
     if (n.byzantine) r.counts += n.byzantine->counts();
   }
   r.evidence = evidence_;
+  report_cpu(r);
+  report_load(r);
   return r;
 }
 
@@ -84,6 +86,23 @@ std::string SimReport::summary() const {
   s += format("  transactions: %" PRIu64 " submitted, %" PRIu64
               " committed; commit latency p50 %" PRIu64 " ms, p99 %" PRIu64 " ms\n",
               txs_submitted, txs_committed, latency_p50_ms, latency_p99_ms);
+  if (plan.cpu) {
+    s += format("  cpu: %s (microseconds); utilisation mean %.0f%%, max %.0f%% (replica %u); "
+                "longest wait for a core %" PRIu64 " ms\n",
+                plan.cpu->to_string().c_str(), 100 * cpu_utilisation_mean,
+                100 * cpu_utilisation_max, cpu_busiest, cpu_max_wait_ms);
+  }
+  if (plan.rate > 0) {
+    s += format("  load: %" PRIu64 " orders/s offered for %" PRIu64 " s: %" PRIu64
+                " offered, %" PRIu64 " accepted, %" PRIu64
+                " pending at the end; committed %.0f orders/s after the first second\n",
+                plan.rate, plan.duration_s, load_offered, load_accepted, load_pending,
+                load_committed_per_s);
+    s += format("  load latency by submission: first half p50 %" PRIu64 " ms, p99 %" PRIu64
+                " ms; second half p50 %" PRIu64 " ms, p99 %" PRIu64 " ms; sustained: %s\n",
+                load_early_p50_ms, load_early_p99_ms, load_late_p50_ms, load_late_p99_ms,
+                load_sustained ? "yes" : "no");
+  }
   std::string injected;
   for (std::size_t i = 0; i < kFaultKinds; ++i) {
     if (counts.injected[i] == 0) continue;

@@ -24,9 +24,12 @@ Result<std::uint64_t> parse_u64(const std::string& flag, const std::string& text
 std::string sim_usage() {
   return "usage: replex-sim --seed S [--validators N] [--heights H] [--faults LIST|none]\n"
          "                  [--storage memory|rocks] [--execution inline|deferred]\n"
-         "                  [--latency-ms MIN:MAX] [--trace]\n"
+         "                  [--latency-ms MIN:MAX] [--cpu off|on|KEY=US,...]\n"
+         "                  [--rate ORDERS_PER_S [--duration-s S]] [--trace]\n"
          "faults: drop dup delay reorder partition crash outage disk-error disk-corrupt skew\n"
          "        equivocate silent forge double-vote replay invalid-proposal lying-view-change\n"
+         "cpu: cores=N verify sign message kib tx execute-tx block (microseconds of one core);\n"
+         "     on = " + CpuCosts{}.to_string() + "\n"
          "Options left out are derived from the seed; the printed replay command names them.\n";
 }
 
@@ -35,7 +38,7 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
   // below so that every error names its flag and what it accepts.
   CLI::App app("replex-sim", "replex-sim");
   app.allow_windows_style_options(false);
-  std::string seed, validators, heights, faults, storage, execution, latency;
+  std::string seed, validators, heights, faults, storage, execution, latency, cpu, rate, duration;
   app.add_option("--seed", seed);
   app.add_option("--validators", validators);
   app.add_option("--heights", heights);
@@ -43,6 +46,9 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
   app.add_option("--storage", storage);
   app.add_option("--execution", execution);
   app.add_option("--latency-ms", latency);
+  app.add_option("--cpu", cpu);
+  app.add_option("--rate", rate);
+  app.add_option("--duration-s", duration);
   SimOptions o;
   app.add_flag("--trace", o.trace);
   try {
@@ -105,6 +111,24 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
       return Status::invalid_argument("--latency-ms: '" + latency + "', need MIN <= MAX <= 10000");
     }
   }
+  if (app.count("--cpu")) {
+    if (cpu == "off") {
+      o.cpu = std::optional<CpuCosts>{};
+    } else {
+      REPLEX_ASSIGN_OR_RETURN(const CpuCosts costs, CpuCosts::parse(cpu));
+      o.cpu = costs;
+    }
+  }
+  if (app.count("--rate")) {
+    REPLEX_ASSIGN_OR_RETURN(o.rate, parse_u64("--rate", rate));
+    if (o.rate > 1'000'000) return Status::invalid_argument("--rate: " + rate + ", must be 0..1000000");
+  }
+  if (app.count("--duration-s")) {
+    REPLEX_ASSIGN_OR_RETURN(o.duration_s, parse_u64("--duration-s", duration));
+    if (o.duration_s < 1 || o.duration_s > 3600) {
+      return Status::invalid_argument("--duration-s: " + duration + ", must be 1..3600");
+    }
+  }
   return o;
 }
 
@@ -145,6 +169,11 @@ ExecutionMode execution_for_seed(std::uint64_t seed) {
   return seed % 3 == 1 ? ExecutionMode::kDeferred : ExecutionMode::kInline;
 }
 
+std::optional<CpuCosts> cpu_for_seed(std::uint64_t seed) {
+  if (seed % 4 != 3) return std::nullopt;
+  return CpuCosts{};
+}
+
 SimPlan resolve(const SimOptions& o) {
   SimPlan plan;
   plan.seed = o.seed;
@@ -156,6 +185,9 @@ SimPlan resolve(const SimOptions& o) {
   plan.latency_min_ms = o.latency_min_ms;
   plan.latency_max_ms = o.latency_max_ms;
   plan.trace = o.trace;
+  plan.cpu = o.cpu.value_or(cpu_for_seed(o.seed));
+  plan.rate = o.rate;
+  plan.duration_s = o.duration_s;
   return plan;
 }
 
@@ -165,7 +197,10 @@ std::string SimPlan::replay_command() const {
          faults.to_string() + " --storage " +
          (storage == StorageKind::kRocks ? "rocks" : "memory") + " --execution " +
          (execution == ExecutionMode::kDeferred ? "deferred" : "inline") + " --latency-ms " +
-         std::to_string(latency_min_ms) + ":" + std::to_string(latency_max_ms);
+         std::to_string(latency_min_ms) + ":" + std::to_string(latency_max_ms) + " --cpu " +
+         (cpu ? cpu->to_string() : std::string("off")) +
+         (rate > 0 ? " --rate " + std::to_string(rate) + " --duration-s " + std::to_string(duration_s)
+                   : std::string());
 }
 
 }  // namespace replex::sim

@@ -3,6 +3,10 @@
 // (faults, storage, execution mode) are derived from it, and the plan's
 // replay command names them all, so a printed command replays the run
 // exactly.
+//
+// Two options serve throughput runs rather than the seed suites: --cpu (the
+// CPU model, cpu_model.hpp) and --rate (clients offering a fixed load of
+// orders/s, spread over the validators, for --duration-s seconds).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "replex/core/status.hpp"
+#include "sim/cpu_model.hpp"
 #include "sim/fault_kinds.hpp"
 
 namespace replex::sim {
@@ -31,6 +36,10 @@ struct SimOptions {
   std::uint64_t latency_min_ms = 1;  // one-way network latency, before faults
   std::uint64_t latency_max_ms = 20;
   bool trace = false;  // print faults, view changes and commits as they happen
+  // Unset: derived from the seed. Set to nullopt: off.
+  std::optional<std::optional<CpuCosts>> cpu;
+  std::uint64_t rate = 0;  // orders/s offered; 0: the suites' clients (one every 5-45 ms)
+  std::uint64_t duration_s = 10;  // with a rate: how long the load is offered
 };
 
 // Parses replex-sim's arguments (without argv[0]); errors name the flag.
@@ -47,6 +56,9 @@ struct SimPlan {
   std::uint64_t latency_min_ms = 1;
   std::uint64_t latency_max_ms = 20;
   bool trace = false;
+  std::optional<CpuCosts> cpu;  // nullopt: no CPU time is charged
+  std::uint64_t rate = 0;
+  std::uint64_t duration_s = 10;
 
   // "replex-sim --seed 7 --validators 4 --heights 40 --faults crash,dup ..."
   std::string replay_command() const;
@@ -59,6 +71,8 @@ FaultSet faults_for_seed(std::uint64_t seed);
 // Every 10th seed (on average) runs on RocksDB, every 3rd executes deferred.
 StorageKind storage_for_seed(std::uint64_t seed);
 ExecutionMode execution_for_seed(std::uint64_t seed);
+// Every 4th seed runs with the CPU model at its calibrated defaults.
+std::optional<CpuCosts> cpu_for_seed(std::uint64_t seed);
 
 SimPlan resolve(const SimOptions& options);
 

@@ -43,6 +43,13 @@ consensus::Config sim_consensus_config(const SimPlan& plan) {
   c.max_mempool_bytes = 16u << 20;
   c.max_fetch_blocks = 16;
   c.fetch_timeout_ms = std::max<std::uint64_t>(500, 8 * plan.latency_max_ms);
+  if (plan.rate > 0) {
+    // Offered load: blocks and mempools as large as a node's defaults.
+    const consensus::Config node_defaults;
+    c.max_block_txs = node_defaults.max_block_txs;
+    c.max_mempool_txs = node_defaults.max_mempool_txs;
+    c.max_mempool_bytes = node_defaults.max_mempool_bytes;
+  }
   return c;
 }
 
@@ -81,9 +88,11 @@ Simulator::Simulator(const SimPlan& plan)
       workload_(root_rng_.fork(2)),
       checker_(validators_, std::string(kSimChainId)),
       link_sent_(std::size_t{plan.validators} * plan.validators, 0),
-      link_delivered_(std::size_t{plan.validators} * plan.validators, 0) {
+      link_delivered_(std::size_t{plan.validators} * plan.validators, 0),
+      link_last_arrival_(std::size_t{plan.validators} * plan.validators, 0) {
   host_options_.consensus = sim_consensus_config(plan);
   host_options_.snapshots_kept = 2;
+  if (plan.rate > 0) network_.fix_link_latencies(root_rng_.fork(6));
 }
 
 Simulator::~Simulator() {
@@ -104,6 +113,10 @@ SimReport Simulator::run() {
   for (Node& node : nodes_) {
     if (status_.is_ok()) start_node(node);
   }
+  if (plan_.rate > 0) {
+    load_start_ = now_ + 1;
+    load_end_ = load_start_ + plan_.duration_s * 1000;
+  }
   schedule(now_ + 1, ClientSubmit{});
   if (plan_.faults.empty()) {
     heal();  // no fault window: liveness is measured from the start
@@ -119,7 +132,7 @@ SimReport Simulator::run() {
       break;
     }
     dispatch(next.mapped());
-    if (healed_ && now_ > heal_at_ + kCompletionBoundMs && !finished()) {
+    if (plan_.rate == 0 && healed_ && now_ > heal_at_ + kCompletionBoundMs && !finished()) {
       fail(Status::deadline_exceeded("LIVENESS: " + std::to_string(kCompletionBoundMs) +
                                      " ms after the heal, honest replicas are at heights " +
                                      std::to_string(min_honest_height()) + ".." +
@@ -137,7 +150,7 @@ void Simulator::schedule(std::uint64_t at, Event event) {
 
 void Simulator::dispatch(Event& event) {
   std::visit(Overloaded{
-                 [&](Deliver& e) { deliver(e.packet); },
+                 [&](Deliver& e) { deliver(e.packet, e.charged); },
                  [&](TimerDue& e) {
                    Node& node = nodes_[e.node];
                    if (!node.up ||
@@ -151,7 +164,13 @@ void Simulator::dispatch(Event& event) {
                    Node& node = nodes_[e.node];
                    if (node.up && node.incarnation == e.incarnation) run_execution(node);
                  },
-                 [&](ClientSubmit&) { submit_client_transaction(); },
+                 [&](ClientSubmit&) {
+                   if (plan_.rate > 0) {
+                     offer_load();
+                   } else {
+                     submit_client_transaction();
+                   }
+                 },
                  [&](FaultTick&) { fault_tick(); },
                  [&](Restart& e) {
                    Node& node = nodes_[e.node];
@@ -176,36 +195,61 @@ void Simulator::dispatch(Event& event) {
              event);
 }
 
-void Simulator::transmit(Packet packet) {
+void Simulator::transmit(Packet packet, std::optional<std::uint64_t> depart_at) {
   const std::size_t link = std::size_t{packet.from} * nodes_.size() + packet.to;
   packet.link_sequence = ++link_sent_[link];
   const std::size_t size = packet.bytes ? packet.bytes->size() : 16;
   for (std::uint64_t delay : network_.transmit(packet.from, packet.to, size, counts_)) {
-    schedule(now_ + delay, Deliver{packet});
+    std::uint64_t at = depart_at.value_or(now_) + delay;
+    if (plan_.rate > 0) {
+      // Load runs: each link has its own latency and delivers in order, as
+      // the nodes' TCP connections do (the suites' links reorder freely).
+      at = std::max(at, link_last_arrival_[link]);
+      link_last_arrival_[link] = at;
+    }
+    schedule(at, Deliver{packet});
   }
 }
 
-void Simulator::deliver(Packet& p) {
+void Simulator::deliver(Packet& p, bool charged) {
   Node& node = nodes_[p.to];
   if (!node.up || node.incarnation != p.to_incarnation) return;
-  if (!network_.connected(p.from, p.to)) {  // cut off while in flight
-    ++counts_[Fault::kPartition];
-    return;
+  if (!charged) {
+    if (!network_.connected(p.from, p.to)) {  // cut off while in flight
+      ++counts_[Fault::kPartition];
+      return;
+    }
+    std::uint64_t& delivered = link_delivered_[std::size_t{p.from} * nodes_.size() + p.to];
+    if (p.link_sequence < delivered) {
+      if (plan_.faults.has(Fault::kReorder)) ++counts_[Fault::kReorder];
+    } else {
+      delivered = p.link_sequence;
+    }
+    if (queue_for_cpu(node, p)) return;
   }
-  std::uint64_t& delivered = link_delivered_[std::size_t{p.from} * nodes_.size() + p.to];
-  if (p.link_sequence < delivered) {
-    if (plan_.faults.has(Fault::kReorder)) ++counts_[Fault::kReorder];
-  } else {
-    delivered = p.link_sequence;
-  }
+  handle_packet(node, p);
+}
+
+void Simulator::handle_packet(Node& node, Packet& p) {
   const std::uint64_t now = local_now(node);
   switch (p.kind) {
-    case PacketKind::kConsensus:
-      check(node, node.host->handle({now, consensus::MessageReceived{p.from, *p.bytes, false}}),
+    case PacketKind::kConsensus: {
+      const bool signatures_verified = plan_.cpu && verified(p.bytes).signatures_valid;
+      check(node,
+            node.host->handle(
+                {now, consensus::MessageReceived{p.from, *p.bytes, signatures_verified}}),
             "message");
       return;
+    }
     case PacketKind::kTransaction:
-      check(node, node.host->submit_transaction(now, *p.bytes), "gossiped transaction");
+      if (plan_.cpu) {
+        admit_transaction(node, *p.bytes);
+      } else {
+        check(node, node.host->submit_transaction(now, *p.bytes), "gossiped transaction");
+      }
+      return;
+    case PacketKind::kClientTransaction:
+      accept_client_transaction(node, Bytes(*p.bytes));
       return;
     case PacketKind::kBlocksRequest:
     case PacketKind::kStateRequest: {
@@ -272,12 +316,35 @@ void Simulator::submit_client_transaction() {
 
 void Simulator::submit_to(Node& node, Bytes tx) {
   if (!node.up) return;  // the client's node is down: the transaction is lost
-  const Hash256 hash = tx_hash(tx);
-  submitted_at_.try_emplace(hash, now_);
+  submitted_at_.try_emplace(tx_hash(tx), now_);
   ++txs_submitted_;
-  check(node, node.host->submit_transaction(local_now(node), tx), "client transaction");
+  if (plan_.cpu) {  // the node takes it when a core has verified it
+    Packet p;
+    p.kind = PacketKind::kClientTransaction;
+    p.from = node.index;
+    p.to = node.index;
+    p.to_incarnation = node.incarnation;
+    p.bytes = consensus::share(std::move(tx));
+    queue_for_cpu(node, p);
+    return;
+  }
+  accept_client_transaction(node, std::move(tx));
+}
+
+void Simulator::accept_client_transaction(Node& node, Bytes tx) {
+  const Hash256 hash = tx_hash(tx);
+  if (plan_.cpu) {
+    admit_transaction(node, tx);
+  } else {
+    check(node, node.host->submit_transaction(local_now(node), tx), "client transaction");
+  }
   if (!node.up || !node.host->replica()->mempool().contains(hash)) return;
+  note_accepted(hash);
   if (node.byzantine && !node.byzantine->gossips_transactions()) return;
+  gossip(node, std::move(tx));
+}
+
+void Simulator::gossip(Node& node, Bytes tx) {
   const consensus::SharedBytes shared = consensus::share(std::move(tx));
   for (const Node& peer : nodes_) {
     if (peer.index == node.index) continue;
@@ -292,6 +359,7 @@ void Simulator::submit_to(Node& node, Bytes tx) {
 }
 
 bool Simulator::finished() const {
+  if (plan_.rate > 0) return load_finished();
   if (!healed_ || !progress_at_) return false;
   for (const Node& n : nodes_) {
     if (n.honest() && (!n.up || n.executed < plan_.heights)) return false;

@@ -39,6 +39,25 @@ struct SimReport {
   std::uint64_t heal_height = 0;
   std::uint64_t recovered_after_ms = 0;
 
+  // With the CPU model: busy time over cores x simulated time, per replica.
+  double cpu_utilisation_mean = 0;
+  double cpu_utilisation_max = 0;
+  std::uint32_t cpu_busiest = 0;
+  std::uint64_t cpu_max_wait_ms = 0;  // the longest an input waited for a core
+
+  // With --rate. Orders are the clients' transactions; accepted ones entered
+  // a mempool (the rest the exchange refused on admission).
+  std::uint64_t load_offered = 0;
+  std::uint64_t load_accepted = 0;
+  std::uint64_t load_pending = 0;  // accepted, not committed when the run ended
+  double load_committed_per_s = 0;  // commits after the warm-up second, per second of load
+  std::uint64_t load_early_p50_ms = 0;  // orders submitted in the first half (after warm-up)
+  std::uint64_t load_early_p99_ms = 0;
+  std::uint64_t load_late_p50_ms = 0;   // orders submitted in the second half, pending ones included
+  std::uint64_t load_late_p99_ms = 0;
+  // Everything accepted committed, and latency did not grow over the run.
+  bool load_sustained = false;
+
   FaultCounts counts;
   std::map<std::string, std::uint64_t> evidence;  // by kind, from honest replicas
 

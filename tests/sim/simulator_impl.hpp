@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "replex/host/host.hpp"
 #include "replex/storage/memory_store.hpp"
 #include "sim/byzantine.hpp"
+#include "sim/cpu_model.hpp"
 #include "sim/invariants.hpp"
 #include "sim/network.hpp"
 #include "sim/prng.hpp"
@@ -42,6 +44,14 @@ inline constexpr std::uint64_t kCompletionBoundMs =
 inline constexpr std::uint64_t kMaxSteps = 50'000'000;
 inline constexpr std::int64_t kClockSkewMaxMs = 400;
 inline constexpr std::uint64_t kStartTimeMs = 1'750'000'000'000;
+// With --rate: after the load stops, how long the run waits for the last
+// accepted orders to commit; and the start of the window whose commits
+// measure the committed rate (the first blocks are still filling the pipeline).
+inline constexpr std::uint64_t kLoadDrainMs = 5'000;
+inline constexpr std::uint64_t kLoadWarmupMs = 1'000;
+// With the CPU model: how many distinct consensus messages the verification
+// memo keeps (older ones are verified again if they come back).
+inline constexpr std::size_t kVerifiedMessagesKept = 1 << 16;
 
 namespace detail {
 
@@ -53,6 +63,7 @@ enum class PacketKind : std::uint8_t {
   kStateRequest,
   kBlocksAnswer,
   kStateAnswer,
+  kClientTransaction,  // a client's submission, queued for the node's CPU (CPU model only)
 };
 struct Packet {
   PacketKind kind = PacketKind::kConsensus;
@@ -69,6 +80,7 @@ struct Packet {
 
 struct Deliver {
   Packet packet;
+  bool charged = false;  // CPU model: arrived, and the node's core has done its work
 };
 struct TimerDue {
   ValidatorIndex node = 0;
@@ -141,6 +153,7 @@ class Simulator {
     bool disk_fault_armed = false;
     bool damaged = false;  // the last crash damaged a record: a refused start is expected
     bool outage = false;   // down until the heal
+    std::optional<NodeCpu> cpu;  // with the CPU model
 
     bool honest() const { return byzantine == nullptr; }
   };
@@ -148,10 +161,14 @@ class Simulator {
   // --- event loop (simulator.cpp) ------------------------------------------------
   void schedule(std::uint64_t at, Event event);
   void dispatch(Event& event);
-  void deliver(Packet& packet);
-  void transmit(Packet packet);
+  void deliver(Packet& packet, bool charged);
+  void handle_packet(Node& node, Packet& packet);
+  // Puts a packet on the network when it leaves the sender (`depart_at`, ms).
+  void transmit(Packet packet, std::optional<std::uint64_t> depart_at = std::nullopt);
   void submit_client_transaction();
   void submit_to(Node& node, Bytes tx);
+  void accept_client_transaction(Node& node, Bytes tx);
+  void gossip(Node& node, Bytes tx);
   bool finished() const;
   std::uint64_t local_now(const Node& node) const;
   Height max_honest_height() const;
@@ -185,6 +202,38 @@ class Simulator {
   void on_view_changed(Node& node, const consensus::ViewChanged& change);
   void on_evidence(Node& node, const consensus::Evidence& evidence);
   void note_progress();
+
+  // --- CPU model (simulator_cpu.cpp) ---------------------------------------------
+  struct VerifiedMessage {
+    bool signatures_valid = false;
+    std::uint64_t signatures = 1;
+    std::vector<Hash256> block_txs;  // a PRE-PREPARE's transactions
+  };
+  // Charges a packet that just arrived to the node's cores and re-schedules
+  // its delivery for when they are done; false without the CPU model.
+  bool queue_for_cpu(Node& node, Packet& packet);
+  std::uint64_t arrival_cost_us(const Node& node, const Packet& packet);
+  // verify_message() once per distinct message (the verdict depends only on
+  // its bytes), as the node's worker pool runs it before the core.
+  const VerifiedMessage& verified(const consensus::SharedBytes& bytes);
+  // verify_tx() once per distinct transaction, then the mempool.
+  void admit_transaction(Node& node, const Bytes& tx);
+  // Occupies a core for sending `packets` copies of one signed message of
+  // `bytes`; returns when they leave (ms).
+  std::uint64_t charge_send(Node& node, std::size_t packets, std::size_t bytes);
+  void charge_execution(Node& node, std::size_t txs);
+  std::uint64_t now_us() const { return now_ * 1000; }
+  // The event time for CPU work done at `us`, rounded to the nearest ms.
+  std::uint64_t event_ms(std::uint64_t us) const { return std::max(now_, (us + 500) / 1000); }
+
+  // --- offered load (simulator_load.cpp) -------------------------------------------
+  void offer_load();
+  void note_accepted(const Hash256& tx);
+  void note_committed_tx(const Hash256& tx);
+  void on_tx_status(Node& node, const consensus::TxStatusReport& report);
+  bool load_finished() const;
+  void report_load(SimReport& r) const;
+  void report_cpu(SimReport& r) const;
 
   // --- faults (simulator_faults.cpp) ---------------------------------------------
   void setup_faults();
@@ -238,9 +287,28 @@ class Simulator {
   std::map<Hash256, std::uint64_t> submitted_at_;  // awaiting their first honest commit
   std::vector<std::uint64_t> link_sent_;           // per (from, to)
   std::vector<std::uint64_t> link_delivered_;      // highest sequence delivered per (from, to)
+  std::vector<std::uint64_t> link_last_arrival_;   // load runs: per (from, to), FIFO links
   View max_view_entered_ = 0;
   FaultCounts counts_;
   std::map<std::string, std::uint64_t> evidence_;
+  std::vector<std::uint64_t> latency_submitted_ms_;  // beside latencies_ms_: when each was submitted
+
+  // --- CPU model ------------------------------------------------------------------
+  std::map<const Bytes*, VerifiedMessage> verified_messages_;
+  std::deque<consensus::SharedBytes> verified_order_;  // keeps the memo's keys alive, oldest first
+  std::map<Hash256, bool> verified_txs_;
+
+  // --- offered load ----------------------------------------------------------------
+  std::uint64_t load_start_ = 0;
+  std::uint64_t load_end_ = 0;
+  std::uint64_t load_next_node_ = 0;
+  std::uint64_t load_offered_ = 0;
+  std::uint64_t load_accepted_ = 0;
+  std::uint64_t load_evicted_ = 0;
+  std::uint64_t load_committed_after_warmup_ = 0;
+  std::set<Hash256> awaiting_commit_;  // accepted by a mempool, not committed yet
+  std::vector<std::uint64_t> busy_at_warmup_us_;  // CPU model: each node's busy time then
+  std::vector<std::uint64_t> busy_at_load_end_us_;
 };
 
 // The host's ports for one node: everything goes back to the simulator,
@@ -280,6 +348,9 @@ class Simulator::Ports final : public host::Transport,
   }
   void on_evidence(const consensus::Evidence& evidence) override {
     sim_.on_evidence(node(), evidence);
+  }
+  void on_tx_status(const consensus::TxStatusReport& report) override {
+    sim_.on_tx_status(node(), report);
   }
   void post(host::ExecutionTask task) override { sim_.on_post(node(), std::move(task)); }
 

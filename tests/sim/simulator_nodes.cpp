@@ -21,6 +21,7 @@ void Simulator::setup_nodes() {
     Node& node = nodes_[i];
     node.index = i;
     node.ports = std::make_unique<Ports>(*this, i);
+    if (plan_.cpu) node.cpu.emplace(plan_.cpu->cores);
     if (rocks_root_) {
       node.rocks_path = *rocks_root_ / ("node-" + std::to_string(i));
     } else {
@@ -100,6 +101,7 @@ void Simulator::crash(Node& node, std::optional<storage::CrashFault> fault) {
   node.store.reset();
   node.executions.clear();
   node.execution_scheduled = false;
+  if (node.cpu) node.cpu->reset(now_us());
   node.up = false;
   ++node.incarnation;  // messages in flight to the dead process are lost
   if (fault && node.disk) {
@@ -152,6 +154,9 @@ void Simulator::on_send(Node& node, std::optional<ValidatorIndex> to, consensus:
       if (i != node.index) out.push_back({i, type, bytes});
     }
   }
+  // One signature, then each copy framed and sealed for its link.
+  const std::optional<std::uint64_t> depart_at =
+      node.cpu ? std::optional<std::uint64_t>(charge_send(node, out.size(), bytes->size())) : std::nullopt;
   for (Outgoing& o : out) {
     ++consensus_messages_;
     Packet p;
@@ -161,7 +166,7 @@ void Simulator::on_send(Node& node, std::optional<ValidatorIndex> to, consensus:
     p.to_incarnation = nodes_[o.to].incarnation;
     p.type = o.type;
     p.bytes = std::move(o.bytes);
-    transmit(std::move(p));
+    transmit(std::move(p), depart_at);
   }
 }
 
@@ -283,6 +288,7 @@ void Simulator::on_committed(Node& node, const host::CommittedBlock& block) {
   trace("replica " + std::to_string(node.index) + ": committed " + std::to_string(block.height) +
         " (" + std::to_string(block.tx_hashes.size()) + " txs, view " +
         std::to_string(block.certificate.view) + ")");
+  if (node.cpu) charge_execution(node, block.tx_hashes.size());
   if (!node.honest()) return;
   const Status ok = checker_.on_commit(node.index, block, *node.app);
   if (!ok.is_ok()) return fail(ok);
@@ -290,7 +296,9 @@ void Simulator::on_committed(Node& node, const host::CommittedBlock& block) {
     auto it = submitted_at_.find(tx);
     if (it == submitted_at_.end()) continue;
     latencies_ms_.push_back(now_ - it->second);
+    latency_submitted_ms_.push_back(it->second);
     submitted_at_.erase(it);
+    note_committed_tx(tx);
   }
   note_progress();
 }
