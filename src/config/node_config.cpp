@@ -85,6 +85,8 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u32("max_future_views", c.max_future_views, 1, 1'000'000);
   m.u64("max_mempool_txs", c.max_mempool_txs, 1);
   m.u64("max_mempool_bytes", c.max_mempool_bytes, 1);
+  m.u64("max_mempool_txs_per_sender", c.max_mempool_txs_per_sender, 0);
+  m.u32("max_block_txs_per_sender", c.max_block_txs_per_sender, 0);
   m.u64("max_message_bytes", c.max_message_bytes, 1024);
   m.u32("max_fetch_blocks", c.max_fetch_blocks, 1, 100'000);
   m.u64("fetch_timeout_ms", c.fetch_timeout_ms, 1, kMaxTimeoutMs);

@@ -16,6 +16,8 @@ std::string_view Mempool::result_name(AddResult result) {
       return "DUPLICATE";
     case AddResult::kKeyHeld:
       return "REPLAY_KEY_HELD";
+    case AddResult::kSenderFull:
+      return "SENDER_QUOTA";
     case AddResult::kFull:
       return "MEMPOOL_FULL";
     case AddResult::kTooLarge:
@@ -29,6 +31,9 @@ Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::optional<abc
   if (tx.empty() || tx.size() > limits_.max_tx_bytes) return AddResult::kTooLarge;
   if (index_.contains(hash)) return AddResult::kDuplicate;
   if (key && keys_.contains(*key)) return AddResult::kKeyHeld;
+  if (key && limits_.max_txs_per_sender != 0 && count_of_sender(*key) >= limits_.max_txs_per_sender) {
+    return AddResult::kSenderFull;
+  }
   if (index_.size() >= limits_.max_txs || bytes_ + tx.size() > limits_.max_bytes) {
     return AddResult::kFull;
   }
@@ -36,7 +41,10 @@ Mempool::AddResult Mempool::add(Bytes tx, const Hash256& hash, std::optional<abc
   bytes_ += tx.size();
   pending_bytes_ += tx.size();
   index_.emplace(hash, sequence);
-  if (key) keys_.emplace(*key, hash);
+  if (key) {
+    keys_.emplace(*key, hash);
+    ++per_sender_[key->sender()];
+  }
   pending_.emplace_hint(pending_.end(), sequence, Entry{hash, std::move(tx), key, arrival_ms, false});
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
   return AddResult::kAdded;
@@ -63,7 +71,12 @@ bool Mempool::remove(const Hash256& hash) {
   REPLEX_ASSERT(bytes_ >= size);
   bytes_ -= size;
   if (!entry->second.in_flight) pending_bytes_ -= size;
-  if (entry->second.key) keys_.erase(*entry->second.key);
+  if (const auto& key = entry->second.key) {
+    keys_.erase(*key);
+    const auto sender = per_sender_.find(key->sender());
+    REPLEX_ASSERT(sender != per_sender_.end() && sender->second > 0);
+    if (--sender->second == 0) per_sender_.erase(sender);
+  }
   entries_of(entry->second).erase(entry);
   index_.erase(hash);
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
@@ -97,6 +110,11 @@ std::optional<Hash256> Mempool::holder_of(const abci::ReplayKey& key) const {
   const auto it = keys_.find(key);
   if (it == keys_.end()) return std::nullopt;
   return it->second;
+}
+
+std::uint64_t Mempool::count_of_sender(const abci::ReplayKey& key) const {
+  const auto it = per_sender_.find(key.sender());
+  return it == per_sender_.end() ? 0 : it->second;
 }
 
 std::optional<std::uint64_t> Mempool::oldest_pending_arrival_ms() const {

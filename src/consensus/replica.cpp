@@ -127,7 +127,8 @@ Replica::Impl::Impl(const Config& config, const ChainInfo& chain, ValidatorSet v
       stable_(recovered.stable_checkpoint),
       highest_height_seen_(validators_.size(), 0),
       mempool_(
-          Mempool::Limits{config.max_mempool_txs, config.max_mempool_bytes, config.max_tx_bytes}) {
+          Mempool::Limits{config.max_mempool_txs, config.max_mempool_bytes, config.max_tx_bytes,
+                          config.max_mempool_txs_per_sender}) {
   committed_hashes_[committed_height_] = committed_hash_;
   if (stable_) {
     stable_proof_bytes_ = encode_checkpoint_proof(*stable_);
@@ -438,6 +439,13 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
                        holder.value_or(Hash256{}).hex() + ")";
       break;
     }
+    case Mempool::AddResult::kSenderFull:
+      status.verdict = TxVerdict::kMempoolFull;
+      status.message = "MEMPOOL_FULL: this sender already has " +
+                       std::to_string(mempool_.count_of_sender(key.value())) +
+                       " transactions waiting (max_mempool_txs_per_sender " +
+                       std::to_string(config_.max_mempool_txs_per_sender) + "); retry once some commit";
+      break;
     case Mempool::AddResult::kFull:
       status.verdict = TxVerdict::kMempoolFull;
       status.message = "MEMPOOL_FULL: " + std::to_string(mempool_.size()) + " transactions / " +

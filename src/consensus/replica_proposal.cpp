@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "replex/core/tx_envelope.hpp"
 #include "replica_impl.hpp"
@@ -72,12 +73,17 @@ bool Replica::Impl::propose() {
     std::vector<std::optional<abci::ReplayKey>> keys;
     std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
     detail::UsedUp used = used_below(height);
+    std::unordered_map<abci::ReplayKey::Sender, std::uint32_t, abci::SenderHasher> senders;  // per block
     std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
     mempool_.for_each_pending([&](const Mempool::Entry& e) {
       if (txs.size() >= config_.max_block_txs) return false;
       if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
       if (used.hashes.contains(e.hash)) return true;
-      std::optional<abci::ReplayKey> key = app_.replay_key(e.tx);
+      const std::optional<abci::ReplayKey>& key = e.key;
+      if (key && config_.max_block_txs_per_sender != 0 &&
+          senders[key->sender()] >= config_.max_block_txs_per_sender) {
+        return true;  // this sender's share of the block is taken: the next block
+      }
       if (key && !used.keys.insert(*key).second) return true;
       abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
@@ -85,6 +91,7 @@ bool Replica::Impl::propose() {
         return true;
       }
       bytes += encoded_tx_bytes(e.tx.size());
+      if (key) ++senders[key->sender()];
       txs.push_back(e.tx);
       hashes.push_back(e.hash);
       keys.push_back(key);

@@ -9,6 +9,7 @@
 // is driven from one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -55,9 +56,22 @@ struct BlockOutcome {
 // What a transaction uses up so that no other transaction may (for the
 // exchange: its signer and nonce). Two transactions with one key never both
 // apply, whatever their bytes, so a block may hold at most one of them.
+// Layout: the sender (who the transaction's room in the mempool and in blocks
+// is charged to; for the exchange the signer) in the first kSenderBytes,
+// then the sender's sequence number.
 struct ReplayKey {
+  static constexpr std::size_t kSenderBytes = 32;
   std::array<std::uint8_t, 40> bytes{};
+  using Sender = std::array<std::uint8_t, kSenderBytes>;
+  Sender sender() const {
+    Sender s;
+    std::copy_n(bytes.begin(), kSenderBytes, s.begin());
+    return s;
+  }
   friend auto operator<=>(const ReplayKey&, const ReplayKey&) = default;
+};
+struct SenderHasher {
+  std::size_t operator()(const ReplayKey::Sender& s) const noexcept { return keyed_hash({s.data(), s.size()}); }
 };
 struct ReplayKeyHasher {
   std::size_t operator()(const ReplayKey& k) const noexcept { return keyed_hash({k.bytes.data(), k.bytes.size()}); }

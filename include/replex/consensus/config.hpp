@@ -61,6 +61,13 @@ struct Config {
   // --- mempool ------------------------------------------------------------------
   std::uint64_t max_mempool_txs = 50000;
   std::uint64_t max_mempool_bytes = 64u << 20;
+  // One sender (ReplayKey::sender: for the exchange, the signer) holds at most
+  // this many mempool entries, so one funded account cannot fill the pool;
+  // beyond it, MEMPOOL_FULL for that sender only. 0: no quota.
+  std::uint64_t max_mempool_txs_per_sender = 2000;
+  // A primary puts at most this many transactions of one sender in a block
+  // (its own policy, not a validity rule); the rest wait for the next. 0: no cap.
+  std::uint32_t max_block_txs_per_sender = 500;
 
   // --- messages and catch-up ------------------------------------------------------
   // Largest consensus message accepted or produced (wire bytes).

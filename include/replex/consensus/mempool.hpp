@@ -7,7 +7,8 @@
 // primary does not propose them twice; a committed block removes them.
 // A replay key (abci::ReplayKey: for the exchange, signer and nonce) is held
 // by at most one entry: a second transaction with it is kKeyHeld, so no one
-// can fill the pool, or race a client, with variants of one nonce.
+// can fill the pool, or race a client, with variants of one nonce; and one
+// sender holds at most max_txs_per_sender entries (kSenderFull).
 // Not thread-safe: owned and driven by one consensus core.
 #pragma once
 
@@ -28,9 +29,10 @@ class Mempool {
     std::uint64_t max_txs = 0;
     std::uint64_t max_bytes = 0;
     std::uint64_t max_tx_bytes = 0;
+    std::uint64_t max_txs_per_sender = 0;  // entries per ReplayKey::sender; 0: no quota
   };
 
-  enum class AddResult : std::uint8_t { kAdded, kDuplicate, kKeyHeld, kFull, kTooLarge };
+  enum class AddResult : std::uint8_t { kAdded, kDuplicate, kKeyHeld, kSenderFull, kFull, kTooLarge };
 
   struct Entry {
     Hash256 hash;
@@ -42,7 +44,7 @@ class Mempool {
 
   explicit Mempool(const Limits& limits);
 
-  // "ADDED", "DUPLICATE", "REPLAY_KEY_HELD", "MEMPOOL_FULL", "TOO_LARGE".
+  // "ADDED", "DUPLICATE", "REPLAY_KEY_HELD", "SENDER_QUOTA", "MEMPOOL_FULL", "TOO_LARGE".
   static std::string_view result_name(AddResult result);
 
   // `hash` must be tx_hash(tx) and `key` the application's replay key of tx.
@@ -51,6 +53,8 @@ class Mempool {
   bool contains(const Hash256& hash) const { return index_.contains(hash); }
   // The transaction holding `key`, if one does.
   std::optional<Hash256> holder_of(const abci::ReplayKey& key) const;
+  // Entries of the sender of `key` (ReplayKey::sender).
+  std::uint64_t count_of_sender(const abci::ReplayKey& key) const;
   const Entry* find(const Hash256& hash) const;
   // True when the transaction was present.
   bool remove(const Hash256& hash);
@@ -88,6 +92,7 @@ class Mempool {
   Entries in_flight_;
   std::unordered_map<Hash256, std::uint64_t, Hash256Hasher> index_;  // lookup only, never iterated
   std::unordered_map<abci::ReplayKey, Hash256, abci::ReplayKeyHasher> keys_;  // lookup only
+  std::unordered_map<abci::ReplayKey::Sender, std::uint64_t, abci::SenderHasher> per_sender_;
   std::uint64_t bytes_ = 0;
   std::uint64_t pending_bytes_ = 0;
 };

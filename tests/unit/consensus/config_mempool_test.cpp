@@ -190,6 +190,67 @@ TEST(MempoolTest, TheReplicaRefusesASecondTransactionWithAHeldReplayKey) {
   EXPECT_EQ(c.replica(1).mempool().size(), 2u);
 }
 
+abci::ReplayKey sender_key(char sender, std::uint8_t sequence) {
+  abci::ReplayKey k;
+  std::fill_n(k.bytes.begin(), abci::ReplayKey::kSenderBytes, static_cast<std::uint8_t>(sender));
+  k.bytes.back() = sequence;
+  return k;
+}
+
+TEST(MempoolTest, OneSenderHoldsAtMostItsQuota) {
+  Mempool::Limits l = limits(100, 1000);
+  l.max_txs_per_sender = 2;
+  Mempool m(l);
+  const Bytes a1 = to_bytes("a1"), a2 = to_bytes("a2"), a3 = to_bytes("a3"), b1 = to_bytes("b1");
+  EXPECT_EQ(m.add(a1, sha256(a1), sender_key('a', 1), 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(a2, sha256(a2), sender_key('a', 2), 0), Mempool::AddResult::kAdded);
+  EXPECT_EQ(m.add(a3, sha256(a3), sender_key('a', 3), 0), Mempool::AddResult::kSenderFull);
+  EXPECT_EQ(Mempool::result_name(Mempool::AddResult::kSenderFull), "SENDER_QUOTA");
+  EXPECT_EQ(m.add(b1, sha256(b1), sender_key('b', 1), 0), Mempool::AddResult::kAdded) << "others still get in";
+  EXPECT_EQ(m.count_of_sender(sender_key('a', 9)), 2u);
+  EXPECT_TRUE(m.remove(sha256(a1)));
+  EXPECT_EQ(m.count_of_sender(sender_key('a', 9)), 1u);
+  EXPECT_EQ(m.add(a3, sha256(a3), sender_key('a', 3), 0), Mempool::AddResult::kAdded);
+}
+
+TEST(MempoolTest, TheReplicaAnswersASenderOverItsQuotaMempoolFull) {
+  Config config = test_config();
+  config.max_mempool_txs_per_sender = 2;
+  Cluster c(4, config);
+  c.drop = [](const Envelope&) { return true; };
+  for (const char* tx : {"key:AAAAAAAA/00000001", "key:AAAAAAAA/00000002", "key:AAAAAAAA/00000003",
+                         "key:BBBBBBBB/00000001"}) {
+    c.submit(1, tx);
+  }
+  const auto& r = c.node(1).tx_reports;
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[1].verdict, TxVerdict::kAccepted);
+  EXPECT_EQ(r[2].verdict, TxVerdict::kMempoolFull);
+  EXPECT_NE(r[2].message.find("max_mempool_txs_per_sender 2"), std::string::npos) << r[2].message;
+  EXPECT_EQ(r[3].verdict, TxVerdict::kAccepted);
+}
+
+// The primary gives one sender at most max_block_txs_per_sender places in a
+// block; the rest of its transactions wait, and others' still get in.
+TEST(MempoolTest, APrimaryCapsEachSendersShareOfABlock) {
+  Config config = test_config();
+  config.max_block_txs_per_sender = 2;
+  Cluster c(4, config);
+  for (int n = 1; n <= 5; ++n) c.submit_all("key:AAAAAAAA/0000000" + std::to_string(n));
+  c.submit_all("key:BBBBBBBB/00000001");
+  c.advance(1000);
+  ASSERT_GE(c.node(0).blocks.size(), 3u);
+  std::size_t total = 0;
+  for (const auto& [height, block] : c.node(0).blocks) {
+    std::size_t of_a = 0;
+    for (const Bytes& tx : block.block->txs) of_a += as_chars(tx).starts_with("key:AAAAAAAA");
+    EXPECT_LE(of_a, 2u) << "height " << height;
+    total += block.block->txs.size();
+  }
+  EXPECT_EQ(total, 6u);
+  EXPECT_EQ(c.node(0).blocks.begin()->second.block->txs.size(), 3u) << "two of A's and B's";
+}
+
 TEST(MempoolTest, CommittedTransactionsLeaveEveryMempool) {
   Cluster c(4);
   for (int i = 0; i < 5; ++i) c.submit_all(std::string("t").append(std::to_string(i)));

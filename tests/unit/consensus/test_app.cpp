@@ -26,6 +26,10 @@ std::optional<abci::ReplayKey> TestApp::replay_key(ByteView tx) const {
   if (!starts_with(tx, "key:") || tx.size() < kPrefix + kKey) return std::nullopt;
   abci::ReplayKey key;
   std::copy_n(tx.begin() + kPrefix, kKey, key.bytes.begin());
+  // "key:SSSSSSSS/NNNNNNNN": sender S, sequence N (else sequence zero).
+  if (tx.size() >= kPrefix + 2 * kKey + 1 && tx[kPrefix + kKey] == '/') {
+    std::copy_n(tx.begin() + kPrefix + kKey + 1, kKey, key.bytes.begin() + abci::ReplayKey::kSenderBytes);
+  }
   return key;
 }
 
