@@ -3,7 +3,6 @@
 // sustained, and runs with the model replay exactly.
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 #include "sim/simulator.hpp"
 
@@ -53,13 +52,7 @@ TEST(SimCpu, TheReplayCommandCarriesTheCpuModelAndTheLoad) {
   options.rate = 250;
   options.duration_s = 3;
   const SimPlan plan = resolve(options);
-  std::vector<std::string> args;
-  {
-    std::istringstream in(plan.replay_command());
-    for (std::string w; in >> w;) args.push_back(w);
-  }
-  args.erase(args.begin());
-  auto parsed = parse_sim_args(args);
+  auto parsed = parse_replay_command(plan.replay_command());
   ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
   const SimPlan again = resolve(*parsed);
   EXPECT_EQ(again.replay_command(), plan.replay_command());

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <charconv>
+#include <sstream>
 
 #include "sim/prng.hpp"
 
@@ -201,6 +202,17 @@ std::string SimPlan::replay_command() const {
          (cpu ? cpu->to_string() : std::string("off")) +
          (rate > 0 ? " --rate " + std::to_string(rate) + " --duration-s " + std::to_string(duration_s)
                    : std::string());
+}
+
+Result<SimOptions> parse_replay_command(const std::string& command) {
+  std::istringstream in(command);
+  std::vector<std::string> args;
+  for (std::string word; in >> word;) args.push_back(word);
+  if (args.empty() || args.front() != "replex-sim") {
+    return Status::invalid_argument("replay command: must start with replex-sim: " + command);
+  }
+  args.erase(args.begin());
+  return parse_sim_args(args);
 }
 
 }  // namespace replex::sim

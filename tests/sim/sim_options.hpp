@@ -76,4 +76,8 @@ std::optional<CpuCosts> cpu_for_seed(std::uint64_t seed);
 
 SimPlan resolve(const SimOptions& options);
 
+// Reads back a replay command ("replex-sim --seed 7 ..."): the options it
+// gives, as replex-sim would parse them.
+Result<SimOptions> parse_replay_command(const std::string& command);
+
 }  // namespace replex::sim

@@ -2,19 +2,11 @@
 // back to the same plan, and a run without faults commits with few messages.
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 #include "sim/simulator.hpp"
 
 namespace replex::sim {
 namespace {
-
-std::vector<std::string> words(const std::string& command) {
-  std::istringstream in(command);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
 
 TEST(SimReplay, TheSameSeedReplaysExactly) {
   SimOptions options;
@@ -33,10 +25,7 @@ TEST(SimReplay, TheReplayCommandResolvesToTheSamePlan) {
   options.seed = 1234;
   options.validators = 7;
   const SimPlan plan = resolve(options);
-  std::vector<std::string> args = words(plan.replay_command());
-  ASSERT_EQ(args.front(), "replex-sim");
-  args.erase(args.begin());
-  auto parsed = parse_sim_args(args);
+  auto parsed = parse_replay_command(plan.replay_command());
   ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
   const SimPlan again = resolve(*parsed);
   EXPECT_EQ(again.replay_command(), plan.replay_command());
