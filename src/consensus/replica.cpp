@@ -423,7 +423,6 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
     return;
   }
   std::optional<abci::ReplayKey> key = app_.replay_key(input.tx);
-  const std::optional<Hash256> holder = key ? mempool_.holder_of(*key) : std::nullopt;
   switch (mempool_.add(std::move(input.tx), hash, key, now_ms_)) {
     case Mempool::AddResult::kAdded:
       break;
@@ -436,7 +435,7 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
       status.verdict = TxVerdict::kRejected;
       status.app_code = held.code;
       status.message = std::string(app_.reason_name(held.code)) + ": " + held.message + " (transaction " +
-                       holder.value_or(Hash256{}).hex() + ")";
+                       mempool_.holder_of(key.value()).value_or(Hash256{}).hex() + ")";
       break;
     }
     case Mempool::AddResult::kSenderFull:
