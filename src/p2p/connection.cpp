@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace replex::p2p {
@@ -11,9 +12,10 @@ using boost::system::error_code;
 
 // Frames gathered into one write call.
 constexpr std::size_t kMaxFramesPerWrite = 64;
-// A read buffer grown by a large frame is released afterwards, so idle peers
-// that once sent a block do not pin max_frame_bytes each.
-constexpr std::size_t kKeptReadBufferBytes = 64 * 1024;
+// One read takes up to this much (many small frames at once); a buffer grown
+// for a larger frame shrinks back to it, so idle peers that once sent a block
+// do not pin max_frame_bytes each.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 Status io_status(std::string_view what, const error_code& ec) {
   if (ec == asio::error::eof) return Status::io_error(std::string(what) + ": connection closed by the peer");
@@ -88,14 +90,14 @@ void Connection::start() {
 }
 
 void Connection::read_hello() {
-  read_buffer_.resize(kHelloBytes);
-  asio::async_read(socket_, asio::buffer(read_buffer_),
+  handshake_buffer_.resize(kHelloBytes);
+  asio::async_read(socket_, asio::buffer(handshake_buffer_),
                    [self = shared_from_this()](const error_code& ec, std::size_t n) {
                      if (self->is_closed()) return;
                      if (ec)
                        return self->close(io_status("handshake: reading hello", ec), CloseKind::kNormal);
                      self->counters_->bytes_in += n;
-                     self->on_hello(self->read_buffer_);
+                     self->on_hello(self->handshake_buffer_);
                    });
 }
 
@@ -111,13 +113,13 @@ void Connection::on_hello(ByteView bytes) {
 }
 
 void Connection::read_auth() {
-  read_buffer_.resize(kAuthBytes);
-  asio::async_read(socket_, asio::buffer(read_buffer_),
+  handshake_buffer_.resize(kAuthBytes);
+  asio::async_read(socket_, asio::buffer(handshake_buffer_),
                    [self = shared_from_this()](const error_code& ec, std::size_t n) {
                      if (self->is_closed()) return;
                      if (ec) return self->close(io_status("handshake: reading auth", ec), CloseKind::kNormal);
                      self->counters_->bytes_in += n;
-                     self->on_auth(self->read_buffer_);
+                     self->on_auth(self->handshake_buffer_);
                    });
 }
 
@@ -127,6 +129,7 @@ void Connection::on_auth(ByteView bytes) {
   sealer_.emplace(std::move(keys.send));
   opener_.emplace(std::move(keys.receive));
   handshake_.reset();
+  Bytes().swap(handshake_buffer_);
   if (Status s = owner_.on_authenticated(*this); !s) return close(s, CloseKind::kNormal);
   state_ = State::kActive;
   handshake_timer_.cancel();
@@ -136,49 +139,85 @@ void Connection::on_auth(ByteView bytes) {
                               .count();
   last_received_ = active_since_;
   schedule_ping();
-  read_frame_header();
+  read_frames();
   owner_.on_active(*this);
 }
 
-void Connection::read_frame_header() {
-  asio::async_read(socket_, asio::buffer(frame_header_),
-                   [self = shared_from_this()](const error_code& ec, std::size_t) {
-                     if (self->is_closed()) return;
-                     if (ec) return self->close(io_status("reading frame", ec), CloseKind::kNormal);
-                     self->on_frame_header();
-                   });
+void Connection::read_frames() {
+  // The unhandled tail moves to the front; the buffer holds at least the
+  // pending frame and shrinks back once no large frame needs it.
+  const std::size_t held = rx_end_ - rx_begin_;
+  if (rx_begin_ > 0) {
+    std::memmove(rx_.data(), rx_.data() + rx_begin_, held);
+    rx_begin_ = 0;
+    rx_end_ = held;
+  }
+  const std::size_t want =
+      std::max(kReadBufferBytes, rx_frame_length_ ? kFrameHeaderBytes + *rx_frame_length_ : std::size_t{0});
+  if (rx_.size() < want) {
+    rx_.resize(want);
+  } else if (rx_.size() > want) {
+    Bytes smaller(want);
+    std::copy_n(rx_.begin(), held, smaller.begin());
+    rx_.swap(smaller);
+  }
+  socket_.async_read_some(asio::buffer(rx_.data() + rx_end_, rx_.size() - rx_end_),
+                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                            if (self->is_closed()) return;
+                            if (ec) return self->close(io_status("reading frame", ec), CloseKind::kNormal);
+                            self->counters_->bytes_in += n;
+                            ++self->counters_->reads_in;
+                            self->rx_end_ += n;
+                            self->on_bytes_read();
+                          });
 }
 
-void Connection::on_frame_header() {
-  auto length = decode_frame_length(frame_header_, config_.max_frame_bytes);
-  if (!length) return close(length.status(), CloseKind::kMisbehaved);
+void Connection::on_bytes_read() {
+  while (is_active()) {
+    const std::size_t held = rx_end_ - rx_begin_;
+    if (!rx_frame_length_) {
+      if (held < kFrameHeaderBytes) break;
+      if (!accept_frame_header(ByteView(rx_.data() + rx_begin_, kFrameHeaderBytes))) return;
+    }
+    const std::size_t frame_bytes = kFrameHeaderBytes + *rx_frame_length_;
+    if (held < frame_bytes) break;
+    const std::uint8_t* frame = rx_.data() + rx_begin_;
+    rx_begin_ += frame_bytes;
+    rx_frame_length_.reset();
+    // rx_ is not touched again until read_frames, so the views stay valid.
+    on_frame(ByteView(frame, kFrameHeaderBytes), ByteView(frame + kFrameHeaderBytes, frame_bytes - kFrameHeaderBytes));
+  }
+  if (is_active()) read_frames();
+}
+
+bool Connection::accept_frame_header(ByteView header) {
+  auto length = decode_frame_length(header, config_.max_frame_bytes);
+  if (!length) {
+    close(length.status(), CloseKind::kMisbehaved);
+    return false;
+  }
   const Clock::time_point now = Clock::now();
   const std::uint64_t wire_bytes = kFrameHeaderBytes + std::uint64_t{*length};
   if (!recv_bytes_.try_take(wire_bytes, now)) {
-    return close(Status::resource_exhausted("rate limit: over recv_rate_bytes_per_s (" +
-                                            std::to_string(config_.recv_rate_bytes_per_s) + ", burst " +
-                                            std::to_string(config_.recv_burst_bytes) + ")"),
-                 CloseKind::kMisbehaved);
+    close(Status::resource_exhausted("rate limit: over recv_rate_bytes_per_s (" +
+                                     std::to_string(config_.recv_rate_bytes_per_s) + ", burst " +
+                                     std::to_string(config_.recv_burst_bytes) + ")"),
+          CloseKind::kMisbehaved);
+    return false;
   }
   if (!recv_messages_.try_take(1, now)) {
-    return close(Status::resource_exhausted("rate limit: over recv_rate_messages_per_s (" +
-                                            std::to_string(config_.recv_rate_messages_per_s) + ", burst " +
-                                            std::to_string(config_.recv_burst_messages) + ")"),
-                 CloseKind::kMisbehaved);
+    close(Status::resource_exhausted("rate limit: over recv_rate_messages_per_s (" +
+                                     std::to_string(config_.recv_rate_messages_per_s) + ", burst " +
+                                     std::to_string(config_.recv_burst_messages) + ")"),
+          CloseKind::kMisbehaved);
+    return false;
   }
-  read_buffer_.resize(*length);
-  asio::async_read(socket_, asio::buffer(read_buffer_),
-                   [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                     if (self->is_closed()) return;
-                     if (ec) return self->close(io_status("reading frame body", ec), CloseKind::kNormal);
-                     self->counters_->bytes_in += kFrameHeaderBytes + n;
-                     self->on_frame_body();
-                   });
+  rx_frame_length_ = *length;
+  return true;
 }
 
-void Connection::on_frame_body() {
-  auto plaintext = opener_->open(frame_header_, read_buffer_);
-  if (read_buffer_.capacity() > kKeptReadBufferBytes) Bytes().swap(read_buffer_);
+void Connection::on_frame(ByteView header, ByteView ciphertext) {
+  auto plaintext = opener_->open(header, ciphertext);
   if (!plaintext) return close(plaintext.status(), CloseKind::kMisbehaved);
   auto message = decode_message(std::move(plaintext).value());
   if (!message) return close(message.status(), CloseKind::kMisbehaved);
@@ -189,7 +228,6 @@ void Connection::on_frame_body() {
   } else if (!std::holds_alternative<Pong>(*message)) {
     owner_.on_message(*this, std::move(message).value());
   }
-  if (is_active()) read_frame_header();
 }
 
 void Connection::schedule_ping() {

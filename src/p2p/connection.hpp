@@ -33,6 +33,7 @@ struct PeerCounters {
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> messages_in{0};
   std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> reads_in{0};  // socket reads that returned data
 };
 
 // Why a connection closed, beyond its Status: decides bans and statistics.
@@ -110,9 +111,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_hello(ByteView bytes);
   void read_auth();
   void on_auth(ByteView bytes);
-  void read_frame_header();
-  void on_frame_header();
-  void on_frame_body();
+  // After the handshake: one read fills rx_ with as many frames as the socket
+  // holds, and every complete one is handled before the next read.
+  void read_frames();
+  void on_bytes_read();
+  // Checks a frame header and charges the frame to the rate limits; false
+  // (and closed) if either refuses it.
+  bool accept_frame_header(ByteView header);
+  void on_frame(ByteView header, ByteView ciphertext);
   void schedule_ping();
   void enqueue(Bytes wire_bytes);
   void write_some();
@@ -143,8 +149,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TokenBucket recv_bytes_;
   TokenBucket recv_messages_;
 
-  Bytes read_buffer_;  // the Hello, the auth signature, or a frame body
-  std::array<std::uint8_t, kFrameHeaderBytes> frame_header_{};
+  Bytes handshake_buffer_;  // the Hello, then the auth signature
+  // Frames received and not yet handled: rx_[rx_begin_, rx_end_). Once the
+  // header of the first one was accepted, rx_frame_length_ holds its length.
+  Bytes rx_;
+  std::size_t rx_begin_ = 0;
+  std::size_t rx_end_ = 0;
+  std::optional<std::uint32_t> rx_frame_length_;
 
   std::deque<Bytes> send_queue_;  // wire bytes; the first `frames_in_write_` are being written
   std::size_t queued_bytes_ = 0;

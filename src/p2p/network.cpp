@@ -337,6 +337,7 @@ std::vector<PeerInfo> Network::Impl::peers() const {
     info.bytes_in = entry.counters->bytes_in.load(std::memory_order_relaxed);
     info.bytes_out = entry.counters->bytes_out.load(std::memory_order_relaxed);
     info.messages_in = entry.counters->messages_in.load(std::memory_order_relaxed);
+    info.reads_in = entry.counters->reads_in.load(std::memory_order_relaxed);
     info.messages_out = entry.counters->messages_out.load(std::memory_order_relaxed);
     out.push_back(std::move(info));
   }

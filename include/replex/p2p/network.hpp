@@ -59,6 +59,7 @@ struct PeerInfo {
   std::uint64_t bytes_out = 0;
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
+  std::uint64_t reads_in = 0;  // socket reads that returned data (one can carry many frames)
 };
 
 // Counters since start, for metrics.
