@@ -101,6 +101,12 @@ Result<Bytes> serve_blocks(const storage::Store& store, Height from, Height to,
   std::uint64_t bytes = 0;
   REPLEX_RETURN_IF_ERROR(collect_blocks(store, from, std::min(to, last), limits, bytes, blocks)
                              .with_context("serve_blocks: "));
+  return encode_blocks_answer(blocks);
+}
+
+Bytes encode_blocks_answer(const std::vector<CertifiedBlockBytes>& blocks) {
+  std::uint64_t bytes = 0;
+  for (const CertifiedBlockBytes& b : blocks) bytes += b.block.size() + b.certificate.size();
   ByteWriter w(16 + bytes + 8 * blocks.size());
   w.u8(kBlocksAnswerVersion);
   write_blocks(w, blocks);

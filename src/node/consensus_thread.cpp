@@ -61,13 +61,19 @@ void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {
 }
 
 void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
-  // A validator that sent blocks or state that do not verify is reported to
-  // p2p, which disconnects and bans it (docs/p2p.md, "Misbehaviour").
+  // A peer that sent blocks or state that do not verify is reported to p2p,
+  // which disconnects and bans it (docs/p2p.md, "Misbehaviour"): a validator
+  // by its index, any other peer as the sender of the push being fed.
   const bool bad_answer = evidence.kind == consensus::EvidenceKind::kInvalidCertifiedBlock ||
                           evidence.kind == consensus::EvidenceKind::kInvalidStateTransfer;
-  if (bad_answer && evidence.validator && *evidence.validator < genesis_.validators.size() &&
-      genesis_.validators[*evidence.validator].node_id != node_key_->public_key()) {
-    network_->report_misbehaviour(genesis_.validators[*evidence.validator].node_id,
+  std::optional<p2p::NodeId> culprit;
+  if (evidence.validator && *evidence.validator < genesis_.validators.size()) {
+    culprit = genesis_.validators[*evidence.validator].node_id;
+  } else if (!evidence.validator) {
+    culprit = pushed_by_;
+  }
+  if (bad_answer && culprit && *culprit != node_key_->public_key()) {
+    network_->report_misbehaviour(*culprit,
                                   std::string(consensus::evidence_kind_name(evidence.kind)) + ": " + evidence.detail);
   }
   spdlog::warn("evidence: kind={} validator={} height={} view={} detail=\"{}\"",

@@ -92,6 +92,13 @@ Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
                              .Help("Gossip messages dropped as already seen")
                              .Register(*registry_)
                              .Add({})),
+      block_pushes_(BuildCounter()
+                        .Name("replex_p2p_block_pushes_total")
+                        .Help("Block batches pushed by peers: queued for consensus, or dropped over "
+                              "consensus.max_queued_block_pushes")
+                        .Register(*registry_)),
+      block_pushes_queued_(block_pushes_.Add({{"outcome", "queued"}})),
+      block_pushes_dropped_(block_pushes_.Add({{"outcome", "dropped"}})),
       http_responses_(BuildCounter()
                           .Name("replex_http_responses_total")
                           .Help("REST answers by HTTP status (\"other\" for any status not listed)")

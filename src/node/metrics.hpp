@@ -48,6 +48,9 @@ class Metrics {
   // Consensus thread.
   void on_consensus(const api::ConsensusView& view);
   void on_view_change();
+  // Network thread: blocks pushed by a peer, queued for the core or dropped
+  // over consensus.max_queued_block_pushes.
+  void on_block_push(bool queued) { (queued ? block_pushes_queued_ : block_pushes_dropped_).Increment(); }
   // Execution thread: a block executed locally `now_ms` after its header time.
   void on_block(const api::BlockDigest& digest, std::uint64_t now_ms);
 
@@ -80,6 +83,9 @@ class Metrics {
   prometheus::Counter& peers_banned_;
   prometheus::Counter& gossip_delivered_;
   prometheus::Counter& gossip_duplicates_;
+  prometheus::Family<prometheus::Counter>& block_pushes_;
+  prometheus::Counter& block_pushes_queued_;
+  prometheus::Counter& block_pushes_dropped_;
   const api::GatewayStats* gateway_ = nullptr;
   prometheus::Family<prometheus::Counter>& http_responses_;
   prometheus::Gauge& ws_sessions_;

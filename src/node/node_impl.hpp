@@ -169,6 +169,9 @@ class Node::Impl final : public host::Transport,
   // Pushed-block batches posted to the consensus thread, not yet fed
   // (bounded by consensus.max_queued_block_pushes; network thread increments).
   std::atomic<std::uint32_t> queued_block_pushes_{0};
+  // Consensus thread: the peer whose pushed blocks are being fed, so evidence
+  // against them reaches p2p even when the peer is not a validator.
+  std::optional<p2p::NodeId> pushed_by_;
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};

@@ -48,12 +48,16 @@ void Node::Impl::on_message(p2p::InboundMessage message) {
       // The core verifies each block against its certificate and its parent
       // (after dropping heights it holds). Pushes are a shortcut, catch-up
       // fetches what is missed: beyond the bound they are dropped.
-      if (queued_block_pushes_.load() >= config_.consensus.max_queued_block_pushes) return;
+      const bool queued = queued_block_pushes_.load() < config_.consensus.max_queued_block_pushes;
+      metrics_->on_block_push(queued);
+      if (!queued) return;
       ++queued_block_pushes_;
       blocks->from = genesis_.index_of_node(message.from);
-      consensus_loop_.post([this, input = std::move(*blocks)]() mutable {
+      consensus_loop_.post([this, input = std::move(*blocks), from = message.from]() mutable {
         --queued_block_pushes_;
+        pushed_by_ = from;
         feed(std::move(input));
+        pushed_by_.reset();
       });
       return;
     }

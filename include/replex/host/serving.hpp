@@ -31,6 +31,10 @@ Result<Bytes> serve_blocks(const storage::Store& store, consensus::Height from,
 Result<Bytes> serve_state(const storage::Store& store, consensus::Height above_height,
                           const ServeLimits& limits);
 
+// A blocks answer carrying exactly `blocks` (what serve_blocks sends, and
+// what a node pushes to its peers).
+Bytes encode_blocks_answer(const std::vector<consensus::CertifiedBlockBytes>& blocks);
+
 // Structure only (counts and sizes within the limits); `from` is left unset
 // for the caller, who knows the peer.
 Result<consensus::BlocksReceived> decode_blocks_answer(ByteView answer, const ServeLimits& limits);
