@@ -63,8 +63,10 @@ Bytes encode_state(const State& s) {
   for (const std::uint32_t i : by_key) {
     const AccountState& a = s.accounts[i];
     w.raw(a.key.view());
-    const auto nonzero = static_cast<std::uint32_t>(std::count_if(
-        a.balances.begin(), a.balances.end(), [](const BalanceCell& c) { return c.available != 0 || c.locked != 0; }));
+    std::uint32_t nonzero = 0;
+    for (AssetIndex asset = 0; asset < a.balances.size(); ++asset) {
+      nonzero += a.balances[asset].available != 0 || a.balances[asset].locked != 0;
+    }
     w.u32(nonzero);
     for (AssetIndex asset = 0; asset < a.balances.size(); ++asset) {
       const BalanceCell& c = a.balances[asset];

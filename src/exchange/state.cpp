@@ -57,7 +57,7 @@ std::uint32_t State::intern_account(const AccountId& key) {
   if (fresh) {
     AccountState a;
     a.key = key;
-    a.balances.assign(rules->asset_count(), BalanceCell{});
+    a.balances = Balances(rules->asset_count());
     accounts.push_back(std::move(a));
   }
   return it->second;

@@ -23,29 +23,30 @@
 #include "replex/exchange/matcher.hpp"
 #include "replex/exchange/order.hpp"
 #include "replex/exchange/types.hpp"
+#include "balances.hpp"
 #include "nonce_window.hpp"
 
 namespace replex::exchange {
 
-struct BalanceCell {
-  std::uint64_t available = 0;
-  std::uint64_t locked = 0;
-};
-
-struct AccountState {
+// One account's record. The fields a transaction touches come first and are
+// held inline: the key and the first balances fill one 64-byte line, the
+// list's and the nonce window's headers the next, then the window's recent
+// end; most transactions touch no heap block of the account but its orders.
+struct alignas(64) AccountState {
   AccountId key;
-  std::vector<BalanceCell> balances;  // one per asset, by asset index
+  Balances balances;  // one per asset, by asset index
   // Open orders and pending stops, in no particular order (sorted wherever it
   // matters); Order::account_pos is each one's position here.
   std::vector<Slot> orders;
+  NonceWindow nonces;  // of transactions not yet past good_til_height
   std::map<std::string, OrderId, std::less<>> client_ids;  // of open orders and pending stops
   std::optional<EthAddress> settlement_address;
-  NonceWindow nonces;  // of transactions not yet past good_til_height
 };
-// The nonce expiry index holds iterators into each NonceWindow's ordered map;
-// they stay valid when the accounts vector grows only because it moves its
-// elements rather than copying them.
+// The nonce expiry index holds iterators into each NonceWindow's ordered map,
+// which sits behind a pointer; the accounts vector moves its elements when it
+// grows, so they stay valid.
 static_assert(std::is_nothrow_move_constructible_v<AccountState>);
+static_assert(sizeof(AccountState) <= 512, "an account record is at most eight cache lines");
 
 // An entry of the nonce expiry index: the account and where its nonce went,
 // so pruning expires it without searching the account's nonces again.
