@@ -158,6 +158,11 @@ std::size_t ExchangeApi::page_limit(std::optional<std::uint64_t> requested, std:
 // --- order entry -------------------------------------------------------------------------------
 
 void ExchangeApi::place_order(const Caller& caller, const OrderFields& f, bool wait, ReceiptDone done) {
+  place_order(caller, f, wait, std::move(done), nullptr);
+}
+
+void ExchangeApi::place_order(const Caller& caller, const OrderFields& f, bool wait, ReceiptDone done,
+                              std::vector<Submission>* into) {
   auto who = custodian(caller);
   if (!who) return done(who.error());
   auto m = market(f.market);
@@ -288,7 +293,8 @@ void ExchangeApi::place_order(const Caller& caller, const OrderFields& f, bool w
              pending_.erase(key);
            }
            done(std::move(result));
-         });
+         },
+         into);
 }
 
 void ExchangeApi::cancel_order(const Caller& caller, const std::string& market_text, exchange::OrderId order_id,
@@ -415,6 +421,11 @@ void ExchangeApi::amend_order(const Caller& caller, exchange::OrderId order_id, 
 }
 
 void ExchangeApi::submit_signed(const Caller& caller, Bytes envelope, bool wait, ReceiptDone done) {
+  (void)caller;  // signed submissions are limited per signing account, below
+  submit_signed(std::move(envelope), wait, std::move(done), nullptr);
+}
+
+void ExchangeApi::submit_signed(Bytes envelope, bool wait, ReceiptDone done, std::vector<Submission>* into) {
   exchange::Transaction tx;
   const abci::TxCheck check = exchange::decode_transaction(*rules_, envelope, /*verify_signature=*/true, tx);
   if (!check.ok()) {
@@ -424,15 +435,15 @@ void ExchangeApi::submit_signed(const Caller& caller, Bytes envelope, bool wait,
   if (const std::uint32_t wait_s = per_key_.admit("account:" + tx.signer.hex())) {
     return done(ApiError{ApiErrorKind::kRateLimited, "RATE_LIMITED", "too many requests for this account", "", wait_s});
   }
-  (void)caller;
   TxReceipt receipt;
   receipt.tx_hash = tx_hash(envelope);
   receipt.account = tx.signer;
   if (const auto* place = std::get_if<exchange::PlaceOrderTx>(&tx.kind)) receipt.client_order_id = place->client_order_id;
-  submit(std::move(envelope), std::move(receipt), wait, std::move(done));
+  submit(std::move(envelope), std::move(receipt), wait, std::move(done), into);
 }
 
-void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDone done) {
+void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDone done,
+                         std::vector<Submission>* into) {
   const Hash256 hash = receipt.tx_hash;
   std::shared_ptr<boost::asio::steady_timer> deadline;
   if (wait) {
@@ -483,8 +494,8 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
                        "", 0});
     });
   }
-  ctx_.submitter.submit(std::move(envelope), [this, once, committed, receipt, waiter](
-                                                 Result<consensus::TxStatusReport> report) mutable {
+  SubmitDone on_verdict = [this, once, committed, receipt, waiter](
+                             Result<consensus::TxStatusReport> report) mutable {
     if (report && (report->verdict == consensus::TxVerdict::kAccepted ||
                    report->verdict == consensus::TxVerdict::kDuplicate)) {
       receipt.duplicate = report->verdict == consensus::TxVerdict::kDuplicate;
@@ -505,7 +516,12 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
                          : ApiError::unavailable(report.status().message()));
     }
     (*once)(verdict_error(*report));
-  });
+  };
+  if (into != nullptr) {
+    into->push_back(Submission{std::move(envelope), std::move(on_verdict)});
+  } else {
+    ctx_.submitter.submit(std::move(envelope), std::move(on_verdict));
+  }
 }
 
 ApiError ExchangeApi::verdict_error(const consensus::TxStatusReport& report) const {

@@ -24,6 +24,7 @@
 
 #include "api_error.hpp"
 #include "keystore.hpp"
+#include "order_body.hpp"
 #include "rate_limiter.hpp"
 #include "replex/api/context.hpp"
 #include "replex/api/gateway_stats.hpp"
@@ -37,20 +38,6 @@ namespace replex::api {
 struct Caller {
   std::string api_key;  // empty: none
   std::string ip;
-};
-
-// An order as a request carries it: text fields, checked here against the
-// market's rules. Empty means absent. Field names in errors are these names.
-struct OrderFields {
-  std::string market;  // "BTC-USD"; "BTC/USD" is accepted
-  std::string side;    // buy | sell
-  std::string type;    // limit (default) | market | stop_market | stop_limit
-  std::string time_in_force;  // gtc (default) | ioc | fok
-  std::string price, quantity, stop_price, display_quantity, protection_price, quote_budget;
-  std::string self_trade_prevention;  // expire_maker (default) | expire_taker | expire_both
-  std::string client_order_id;
-  std::optional<bool> post_only;
-  std::optional<std::uint64_t> good_til_height;
 };
 
 struct AmendFields {
@@ -107,6 +94,8 @@ struct Readiness {
 };
 
 using ReceiptDone = std::function<void(ApiResult<TxReceipt>)>;
+// One result per batch entry, in the entries' order.
+using BatchDone = std::function<void(std::vector<ApiResult<TxReceipt>>)>;
 
 class ExchangeApi {
  public:
@@ -138,6 +127,14 @@ class ExchangeApi {
                                    ReceiptDone done);
   // A client's own signed envelope (non-custodial), any transaction kind.
   void submit_signed(const Caller& caller, Bytes envelope, bool wait, ReceiptDone done);
+  // A batch (POST /api/v1/orders/batch): each entry answered as place_order or
+  // submit_signed would answer it alone (an invalid entry with its error), and
+  // the admitted ones handed to the node in one submission. Rate limits count
+  // every entry: the request took one token per limit, the batch takes
+  // entries - 1 more (per IP, and per API key when there is one); entries
+  // beyond what the buckets hold are answered RATE_LIMITED. Errors name the
+  // entry ("orders[3].price"). `done` runs once, when every entry has its answer.
+  void place_orders(const Caller& caller, std::vector<OrderEntry> entries, bool wait, BatchDone done);
 
   // --- reads ---------------------------------------------------------------------
   ApiResult<exchange::MarketIndex> market(std::string_view symbol, std::string_view field = "market") const;
@@ -169,8 +166,13 @@ class ExchangeApi {
                                  bool required) const;
   std::uint64_t next_height() const;
   exchange::TxHeader header(const Custodian& who, std::optional<std::uint64_t> good_til_height);
+  // With `into`, the admission is appended there for the caller to hand to
+  // the node with others, instead of submitted at once.
+  void place_order(const Caller& caller, const OrderFields& order, bool wait, ReceiptDone done,
+                   std::vector<Submission>* into);
+  void submit_signed(Bytes envelope, bool wait, ReceiptDone done, std::vector<Submission>* into);
   // Submits and answers `done`: at admission, or (wait) once the block is applied.
-  void submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDone done);
+  void submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDone done, std::vector<Submission>* into = nullptr);
   ApiError verdict_error(const consensus::TxStatusReport& report) const;
   ApiError execution_error(const TxReceipt& receipt) const;
 

@@ -23,11 +23,22 @@ class RateLimiter {
   // 0 when `client` may go ahead (a token is taken), else the seconds to wait (>= 1).
   std::uint32_t admit(const std::string& client);
 
+  struct Grant {
+    std::uint32_t granted = 0;       // tokens taken, <= wanted
+    std::uint32_t retry_after_s = 0;  // when granted < wanted: seconds until one more token (>= 1)
+  };
+  // Takes as many of `wanted` tokens as the bucket holds (a batch of orders
+  // counts each order): the first `granted` may go ahead.
+  Grant admit_up_to(const std::string& client, std::uint32_t wanted);
+
  private:
   struct Entry {
     TokenBucket bucket;
     std::list<std::string>::iterator age;
   };
+
+  // Under mutex_: the client's entry, made (full) or refreshed as most recently seen.
+  TokenBucket& bucket_locked(const std::string& client, TokenBucket::Clock::time_point now);
 
   const std::uint32_t per_s_;
   const std::uint32_t burst_;

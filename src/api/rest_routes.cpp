@@ -10,6 +10,7 @@
 #include "exchange_api.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
+#include "order_body.hpp"
 #include "replex/api/read_model.hpp"
 #include "replex/exchange/reason.hpp"
 
@@ -100,66 +101,67 @@ struct Call {
   Caller caller() const { return Caller{request.api_key, request.ip}; }
 };
 
-OrderFields order_fields(JsonFields& f) {
-  OrderFields o;
-  auto text = [&](std::string_view key, std::string& out) {
-    if (auto v = f.string(key)) out = *v;
-  };
-  auto decimal = [&](std::string_view key, std::string& out) {
-    if (auto v = f.decimal(key)) out = *v;
-  };
-  text("market", o.market);
-  std::string symbol;  // the common alias of market
-  text("symbol", symbol);
-  if (!symbol.empty() && !o.market.empty()) f.fail("symbol", "give market or symbol, not both");
-  if (o.market.empty()) o.market = symbol;
-  text("side", o.side);
-  text("type", o.type);
-  text("time_in_force", o.time_in_force);
-  decimal("price", o.price);
-  decimal("quantity", o.quantity);
-  decimal("stop_price", o.stop_price);
-  decimal("display_quantity", o.display_quantity);
-  decimal("protection_price", o.protection_price);
-  decimal("quote_budget", o.quote_budget);
-  text("self_trade_prevention", o.self_trade_prevention);
-  text("client_order_id", o.client_order_id);
-  o.post_only = f.boolean("post_only");
-  o.good_til_height = f.u64("good_til_height");
-  return o;
-}
-
-// {"transaction": "<base64 SignedTransaction>"}: a client's own signed envelope.
-std::optional<Bytes> signed_envelope(const Json& body, std::optional<ApiError>& error) {
-  if (!body.is_object() || !body.contains("transaction")) return std::nullopt;
-  JsonFields f(body);
-  const auto text = f.string("transaction");
-  if (auto e = f.finish()) {
-    error = e;
-    return std::nullopt;
-  }
-  auto bytes = from_base64(text.value_or(""));
-  if (!bytes || bytes->empty()) {
-    error = ApiError::bad_request("transaction", "transaction: expected a base64 SignedTransaction");
-    return std::nullopt;
-  }
-  return std::move(*bytes);
-}
-
 void post_order(const Call& c) {
   bool wait = false;
   if (!c.wait_mode(wait)) return;
   auto body = parse_json_body(c.request.body);
   if (!body) return c.fail(body.error());
-  std::optional<ApiError> error;
-  if (auto envelope = signed_envelope(*body, error)) {
-    return c.api.submit_signed(c.caller(), std::move(*envelope), wait, c.receipt_answer());
+  if (auto envelope = read_signed_envelope(*body)) {
+    if (!*envelope) return c.fail(envelope->error());
+    return c.api.submit_signed(c.caller(), std::move(**envelope), wait, c.receipt_answer());
   }
-  if (error) return c.fail(*error);
   JsonFields f(*body);
-  const OrderFields order = order_fields(f);
+  const OrderFields order = read_order_fields(f);
   if (auto e = f.finish()) return c.fail(*e);
   c.api.place_order(c.caller(), order, wait, c.receipt_answer());
+}
+
+// One batch item's answer: the receipt as POST /api/v1/orders gives it, or
+// the error with the status that route would have answered.
+Json batch_result_json(const ExchangeApi& api, std::size_t index, const ApiResult<TxReceipt>& r) {
+  if (r) {
+    Json out = to_json(api, *r);
+    out["index"] = index;
+    return out;
+  }
+  Json out{{"index", index},
+           {"status", "rejected"},
+           {"http_status", r.error().http_status()},
+           {"error", to_json(r.error())}};
+  // What a single request's Retry-After header would say (429, 503).
+  if (r.error().retry_after_s > 0) out["retry_after_s"] = r.error().retry_after_s;
+  return out;
+}
+
+// POST /api/v1/orders/batch: {"orders": [...]}, one result per item in
+// request order (docs/api.md, "Batches").
+void post_order_batch(const Call& c) {
+  bool wait = false;
+  if (!c.wait_mode(wait)) return;
+  auto body = parse_json_body(c.request.body);
+  if (!body) return c.fail(body.error());
+  auto entries = parse_order_batch(*body, c.api.context().api.max_submit_batch);
+  if (!entries) return c.fail(entries.error());
+  c.api.place_orders(c.caller(), std::move(*entries), wait,
+                     [respond = c.respond, &api = c.api](std::vector<ApiResult<TxReceipt>> results) {
+                       Json list = Json::array();
+                       std::size_t accepted = 0, committed = 0, rejected = 0;
+                       for (std::size_t i = 0; i < results.size(); ++i) {
+                         const ApiResult<TxReceipt>& r = results[i];
+                         if (!r) {
+                           ++rejected;
+                         } else if (r->height) {
+                           ++committed;
+                         } else {
+                           ++accepted;
+                         }
+                         list.push_back(batch_result_json(api, i, r));
+                       }
+                       respond(json_response(http::status::ok, Json{{"accepted", accepted},
+                                                                    {"committed", committed},
+                                                                    {"rejected", rejected},
+                                                                    {"results", std::move(list)}}));
+                     });
 }
 
 void post_transaction(const Call& c) {
@@ -167,11 +169,10 @@ void post_transaction(const Call& c) {
   if (!c.wait_mode(wait)) return;
   auto body = parse_json_body(c.request.body);
   if (!body) return c.fail(body.error());
-  std::optional<ApiError> error;
-  auto envelope = signed_envelope(*body, error);
-  if (error) return c.fail(*error);
+  auto envelope = read_signed_envelope(*body);
   if (!envelope) return c.fail(ApiError::bad_request("transaction", "transaction: required"));
-  c.api.submit_signed(c.caller(), std::move(*envelope), wait, c.receipt_answer());
+  if (!*envelope) return c.fail(envelope->error());
+  c.api.submit_signed(c.caller(), std::move(**envelope), wait, c.receipt_answer());
 }
 
 std::optional<exchange::OrderId> order_id_of(const Call& c, const std::string& text) {
@@ -493,6 +494,10 @@ void route(const Call& c) {
       if (m == http::verb::post) return post_order(c);
       if (m == http::verb::get) return list_orders(c, std::nullopt);
       if (m == http::verb::delete_) return delete_orders(c);
+      return not_allowed();
+    }
+    if (s.size() == 4 && s[3] == "batch") {
+      if (m == http::verb::post) return post_order_batch(c);
       return not_allowed();
     }
     if (s.size() == 4) {

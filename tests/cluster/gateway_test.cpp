@@ -2,10 +2,15 @@
 // every node. Two demo accounts cross orders over REST (each on another
 // node); the trade reaches both over WebSocket and over gRPC's
 // StreamTrades, and every node, the observer included, serves the same
-// book, trades, orders and balances, figure for figure.
+// book, trades, orders and balances, figure for figure. And batch order
+// entry (POST /api/v1/orders/batch) on one validator: per-item results,
+// api.max_submit_batch, and rate limits that count orders.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "cluster.hpp"
@@ -101,6 +106,112 @@ TEST(ClusterGateway, CrossedOrdersShowTheSameTradeOnEveryNodeAndEveryStream) {
       place(observer, 2, {{"market", "BTC-USD"}, {"side", "sell"}, {"quantity", "0.1"}, {"price", "46000"}});
   ASSERT_EQ(via_observer.status, 200) << via_observer.body;
   EXPECT_EQ(via_observer.json()["order"]["status"], "new");
+}
+
+// Sets api keys of node `node`'s config before it starts.
+void set_api_config(Cluster& c, std::size_t node, const std::map<std::string, int>& values) {
+  const std::string path = c.testnet_dir() + "/node" + std::to_string(node) + "/config.yaml";
+  YAML::Node root = YAML::LoadFile(path);
+  for (const auto& [key, value] : values) root["api"][key] = value;
+  YAML::Emitter out;
+  out << root;
+  std::ofstream(path) << out.c_str() << "\n";
+}
+
+TEST(ClusterGateway, BatchOrderEntryAnswersPerItemAndCountsEveryOrder) {
+  auto cluster = Cluster::create({.validators = 1});
+  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+  Cluster& c = **cluster;
+  // A small batch limit, and a per-key bucket of 12 orders refilled at 1/s.
+  set_api_config(c, 0, {{"max_submit_batch", 8}, {"max_key_requests_per_s", 1}, {"max_key_burst_requests", 12}});
+  auto config = c.config(0);
+  ASSERT_TRUE(config.is_ok()) << config.status().to_string();
+  ASSERT_EQ(config->api.max_submit_batch, 8u);
+  ASSERT_TRUE(c.start_all().is_ok());
+  const std::string rest = c.rest_target(0);
+  const auto batch = [&](std::size_t trader, const json& orders, const std::string& query = "?wait=commit") {
+    return http_request(rest, "POST", "/api/v1/orders/batch" + query, json{{"orders", orders}}.dump(),
+                        {{"X-API-Key", c.api_key(trader)}});
+  };
+
+  // Valid and invalid items, custodial and signed, in one batch.
+  auto flow = c.order_flow();
+  ASSERT_TRUE(flow.is_ok()) << flow.status().to_string();
+  const auto height = c.height(0);
+  ASSERT_TRUE(height.is_ok());
+  const client::FlowOrder signed_order = flow->next(*height + 100);
+  const auto mixed = batch(0, json::array({
+                                  {{"market", "BTC-USD"}, {"side", "buy"}, {"price", "44000.00"}, {"quantity", "0.1"},
+                                   {"client_order_id", "batch-a"}},
+                                  {{"market", "BTC-USD"}, {"side", "buy"}, {"price", "abc"}, {"quantity", "0.1"}},
+                                  json::object({{"transaction", to_base64(signed_order.tx)}}),
+                                  {{"market", "BTC-USD"}, {"side", "buy"}, {"price", "43000"}, {"qty", "0.1"}},
+                                  {{"market", "BTC-USD"}, {"side", "buy"}, {"price", "43999.00"}, {"quantity", "0.2"},
+                                   {"client_order_id", "batch-b"}},
+                                  {{"market", "BTC-USD"}, {"side", "buy"}, {"price", "43998.005"}, {"quantity", "0.2"}},
+                              }));
+  ASSERT_EQ(mixed.status, 200) << mixed.body;
+  const json answer = mixed.json();
+  ASSERT_EQ(answer["results"].size(), 6u) << mixed.body;
+  EXPECT_EQ(answer["committed"], 3);
+  EXPECT_EQ(answer["rejected"], 3);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(answer["results"][i]["index"], i) << "results in request order";
+  const json& a = answer["results"][0];
+  EXPECT_EQ(a["status"], "committed") << a;
+  EXPECT_EQ(a["client_order_id"], "batch-a");
+  EXPECT_EQ(a["order"]["status"], "new");
+  EXPECT_TRUE(a["order_id"].is_number());
+  const json& bad_price = answer["results"][1];
+  EXPECT_EQ(bad_price["status"], "rejected");
+  EXPECT_EQ(bad_price["http_status"], 400);
+  EXPECT_EQ(bad_price["error"]["field"], "orders[1].price") << bad_price;
+  const json& signed_result = answer["results"][2];
+  EXPECT_EQ(signed_result["status"], "committed") << signed_result;
+  EXPECT_EQ(signed_result["tx_hash"], signed_order.hash.hex());
+  const json& unknown = answer["results"][3];
+  EXPECT_EQ(unknown["error"]["code"], "UNKNOWN_FIELD");
+  EXPECT_EQ(unknown["error"]["field"], "orders[3].qty");
+  EXPECT_EQ(answer["results"][4]["status"], "committed");
+  const json& off_scale = answer["results"][5];
+  EXPECT_EQ(off_scale["http_status"], 400) << off_scale;
+  EXPECT_EQ(off_scale["error"]["field"], "orders[5].price") << "a check after parsing names the item too";
+
+  // The valid orders are on the book; the invalid ones placed nothing.
+  const json book = get(c, 0, "/api/v1/markets/BTC-USD/book?depth=10");
+  ASSERT_EQ(book["bids"].size(), 2u) << book;
+  EXPECT_EQ(book["bids"][0], json::array({"44000.00", "0.10000000"}));
+  EXPECT_EQ(book["bids"][1], json::array({"43999.00", "0.20000000"}));
+
+  // Over api.max_submit_batch: refused whole, naming the limit.
+  json nine = json::array();
+  for (int i = 0; i < 9; ++i) nine.push_back({{"market", "BTC-USD"}, {"side", "sell"}, {"price", "50000"}, {"quantity", "0.1"}});
+  const auto over = batch(0, nine);
+  EXPECT_EQ(over.status, 413) << over.body;
+  EXPECT_EQ(over.json()["code"], "BATCH_TOO_LARGE");
+  EXPECT_NE(over.body.find("api.max_submit_batch"), std::string::npos) << over.body;
+
+  // Rate limits count orders: trader 1's bucket holds 12; a batch of 8 takes
+  // 8, so of the next 8 at most 4 (+ what refilled meanwhile) go ahead, and
+  // the rest are answered RATE_LIMITED, in the batch's tail.
+  json eight = json::array();
+  for (int i = 0; i < 8; ++i) {
+    eight.push_back({{"market", "BTC-USD"}, {"side", "sell"}, {"price", std::to_string(50000 + i) + ".00"}, {"quantity", "0.01"}});
+  }
+  const auto full = batch(1, eight, "");
+  ASSERT_EQ(full.status, 200) << full.body;
+  EXPECT_EQ(full.json()["accepted"], 8) << full.body;
+  const auto limited = batch(1, eight, "");
+  ASSERT_EQ(limited.status, 200) << limited.body;
+  const json results = limited.json()["results"];
+  std::size_t passed = 0;
+  while (passed < results.size() && results[passed]["status"] == "accepted") ++passed;
+  EXPECT_GE(passed, 1u) << limited.body;
+  EXPECT_LE(passed, 5u) << "the batch was limited per order, not per request: " << limited.body;
+  for (std::size_t i = passed; i < results.size(); ++i) {
+    EXPECT_EQ(results[i]["http_status"], 429) << results[i];
+    EXPECT_EQ(results[i]["error"]["code"], "RATE_LIMITED") << results[i];
+  }
+  EXPECT_EQ(limited.json()["rejected"], results.size() - passed);
 }
 
 }  // namespace

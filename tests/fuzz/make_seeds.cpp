@@ -291,6 +291,8 @@ void rest_seeds() {
       {"settlement_address", R"({"eth_address":"0x00000000000000000000000000000000000000aa"})"},
       {"transaction", R"({"transaction":"CgIIAQ=="})"},
       {"nested", R"({"a":[1,2,{"b":[-3.5e2,true,null]}],"s":"\u00e9\n"})"},
+      {"order_batch", R"({"orders":[{"market":"BTC-USDT","side":"buy","price":"45000.10","quantity":0.5},)"
+                      R"({"transaction":"CgIIAQ=="},{"market":"BTC-USDT","side":"sell","price":"x"},7]})"},
   };
   for (const auto& [name, text] : seeds) write_text("rest_json", name, "", text);
 }

@@ -8,9 +8,11 @@
 // the fields of POST /orders, PATCH /orders/{id}, POST /withdrawals and
 // POST /settlement/address; decimals then go through parse_decimal_unsigned
 // and the base64 of {"transaction": ...} through from_base64, as the routes
-// do. Checks: no crash or UB; every number's text is a JSON number that
+// do; and the batch reader of POST /orders/batch (parse_order_batch).
+// Checks: no crash or UB; every number's text is a JSON number that
 // parses back (through nlohmann) to the same kind of value; every refusal
-// names a code; a decoded base64 string re-encodes to its text.
+// names a code; a decoded base64 string re-encodes to its text; a batch
+// has one entry per item, and each invalid item's error names that item.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +21,7 @@
 #include <string_view>
 
 #include "json_body.hpp"
+#include "order_body.hpp"
 #include "replex/core/bytes.hpp"
 #include "replex/core/decimal.hpp"
 
@@ -86,6 +89,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   read_fields(*body, {}, {"price", "quantity"}, {"good_til_height"}, {});
   read_fields(*body, {"asset"}, {"amount"}, {"chain_id"}, {});
   read_fields(*body, {"eth_address"}, {}, {}, {});
+  // POST /orders/batch: {"orders": [...]}, at most 4 items here.
+  constexpr std::size_t kMaxItems = 4;
+  if (auto batch = parse_order_batch(*body, kMaxItems)) {
+    const Json& items = body->at("orders");
+    check(batch->size() == items.size() && !batch->empty() && batch->size() <= kMaxItems,
+          "a batch without one entry per item");
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      if (const auto* error = std::get_if<ApiError>(&(*batch)[i])) {
+        const std::string name = batch_item_name(i);
+        check(error->field.rfind(name, 0) == 0 && error->message.rfind(name, 0) == 0,
+              "a batch item's error does not name its item: " + error->field + " / " + error->message);
+        check(error->http_status() == 400, "a batch item's parse error that is not a 400");
+      }
+    }
+  } else {
+    check(!batch.error().code.empty() && !batch.error().message.empty(), "a batch refusal without code or message");
+    check(batch.error().http_status() == 400 || batch.error().http_status() == 413, "a batch refusal not 400/413");
+  }
   // {"transaction": "<base64>"}
   if (body->is_object() && body->contains("transaction")) {
     JsonFields f(*body);
