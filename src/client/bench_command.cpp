@@ -199,7 +199,8 @@ void add_bench_command(CLI::App& app, int& code) {
       ->capture_default_str();
   cmd->add_option("--batch", options.batch,
                   "Orders per call: 1 calls SubmitTransaction, more SubmitTransactions (at most the nodes' "
-                  "api.max_submit_batch)")
+                  "api.max_submit_batch); with --api, orders per POST /api/v1/orders/batch for rest and "
+                  "rest-signed")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--sign-threads", options.sign_threads, "Threads that sign each batch")
       ->check(CLI::PositiveNumber);
@@ -291,6 +292,14 @@ void add_bench_command(CLI::App& app, int& code) {
     gw.commit_timeout_ms = o.commit_timeout_ms;
     // Each node holds at most api.max_pending_submissions (384) waiting calls.
     gw.max_in_flight = cmd->count("--max-in-flight") > 0 ? o.max_in_flight : 256;
+    gw.batch = o.batch;
+    gw.sign_threads = o.sign_threads;
+    if (gw.batch > gw.max_in_flight) {
+      std::cerr << "error: --batch: " << gw.batch << " orders per request, over --max-in-flight (" << gw.max_in_flight
+                << ")\n";
+      code = 2;
+      return;
+    }
     code = run_gateway_bench(gw);
   });
 }

@@ -80,26 +80,32 @@ int order_entry(const GatewayBenchOptions& o, std::vector<Row>& rows) {
   context.max_in_flight = o.max_in_flight;
   context.io_threads = o.client_threads;
   context.commit_timeout = std::chrono::milliseconds(o.commit_timeout_ms);
+  context.sign_threads = o.sign_threads;
   for (const double rate : o.rates) {
     for (const std::string& name : o.apis) {
       const auto api = parse_entry_api(name);
+      // Batches go over REST only (POST /api/v1/orders/batch).
+      const bool batched = o.batch > 1 && (*api == EntryApi::kRest || *api == EntryApi::kRestSigned);
+      context.batch = batched ? o.batch : 1;
       if (auto fresh = NodeClient(o.grpc_target).status()) context.start_height = fresh->height();
       auto source = make_order_entry(*api, context);
       if (!source) {
         std::cerr << "error: " << name << ": " << source.status().message() << "\n";
         return 1;
       }
-      const std::string label = "[" + name + " @ " + rate_label(rate) + "]";
-      std::printf("%s crossing orders with wait-for-commit for %.0f s, at most %zu in flight\n", label.c_str(),
-                  o.duration_s, o.max_in_flight);
+      const std::string api_label = batched ? name + " batch " + std::to_string(o.batch) : name;
+      const std::string label = "[" + api_label + " @ " + rate_label(rate) + "]";
+      std::printf("%s crossing orders with wait-for-commit for %.0f s, at most %zu in flight, %zu per request\n",
+                  label.c_str(), o.duration_s, o.max_in_flight, context.batch);
       std::fflush(stdout);
       const CpuMeter meter(o.node_pids);
       RequestLoadOptions load;
       load.max_in_flight = o.max_in_flight;
+      load.per_request = (*source)->per_request();
       load.rate_per_s = rate;
       load.duration = std::chrono::milliseconds(static_cast<std::int64_t>(o.duration_s * 1000));
       load.drain_timeout = std::chrono::milliseconds(o.commit_timeout_ms) + std::chrono::seconds(10);
-      Row row{name, rate, run_request_load(load, (*source)->starter()), {}};
+      Row row{api_label, rate, run_request_load(load, (*source)->starter()), {}};
       row.cpu = meter.stop();
       source->reset();
       print_report_line(label, row.report, "committed orders");

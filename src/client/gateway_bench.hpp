@@ -19,6 +19,8 @@ struct GatewayBenchOptions {
   std::size_t max_in_flight = 256;
   std::uint32_t commit_timeout_ms = 30'000;
   std::size_t client_threads = 1;
+  std::size_t batch = 1;         // orders per request (rest, rest-signed): POST /api/v1/orders/batch
+  std::size_t sign_threads = 1;  // threads signing a batch (rest-signed)
   double pause_s = 2;  // between phases, for the node to settle
   std::vector<int> node_pids;  // optional: CPU of these processes per phase
 

@@ -14,6 +14,7 @@
 #include "replex/core/bytes.hpp"
 #include "replex/v1/exchange.grpc.pb.h"
 #include "replex/v1/node.grpc.pb.h"
+#include "rest_batch_entry.hpp"
 
 namespace replex::client {
 namespace {
@@ -414,10 +415,12 @@ Result<std::unique_ptr<LoadSource>> make_order_entry(EntryApi api, const EntryCo
     }
     case EntryApi::kRest: {
       REPLEX_ASSIGN_OR_RETURN(std::vector<std::string> keys, pairing_api_keys(context.testnet_dir));
+      if (context.batch > 1) return make_rest_batch_entry(context, std::move(keys));
       return std::unique_ptr<LoadSource>(std::make_unique<RestEntry>(context, std::move(keys)));
     }
     case EntryApi::kRestSigned: {
       REPLEX_ASSIGN_OR_RETURN(CrossingOrderFlow flow, signing_flow(context));
+      if (context.batch > 1) return make_rest_signed_batch_entry(context, std::move(flow));
       return std::unique_ptr<LoadSource>(std::make_unique<RestSignedEntry>(context, std::move(flow)));
     }
   }

@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "replex/core/decimal.hpp"
 #include "replex/core/tx_envelope.hpp"
@@ -78,6 +80,27 @@ FlowOrder CrossingOrderFlow::sign(const UnsignedOrder& unsigned_order) const {
   order.hash = tx_hash(order.tx);
   order.side = unsigned_order.args.side;
   return order;
+}
+
+std::vector<FlowOrder> sign_orders(CrossingOrderFlow& flow, std::size_t count, std::uint64_t good_til_height,
+                                   std::size_t threads) {
+  REPLEX_ASSERT(threads >= 1);
+  std::vector<UnsignedOrder> prepared;
+  prepared.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) prepared.push_back(flow.prepare(good_til_height));
+  std::vector<FlowOrder> orders(count);
+  const auto sign_range = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) orders[i] = flow.sign(prepared[i]);
+  };
+  const std::size_t used = std::max<std::size_t>(1, std::min(threads, count));
+  const std::size_t share = (count + used - 1) / used;
+  std::vector<std::thread> helpers;
+  for (std::size_t begin = share; begin < count; begin += share) {
+    helpers.emplace_back(sign_range, begin, std::min(count, begin + share));
+  }
+  sign_range(0, std::min(count, share));
+  for (auto& helper : helpers) helper.join();
+  return orders;
 }
 
 Result<std::vector<KeyPair>> load_testnet_traders(const std::string& testnet_dir) {

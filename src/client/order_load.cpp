@@ -236,23 +236,7 @@ void OrderLoad::Impl::produce() {
 }
 
 std::vector<FlowOrder> OrderLoad::Impl::make_orders(std::size_t count) {
-  std::vector<UnsignedOrder> prepared;
-  prepared.reserve(count);
-  const std::uint64_t good_til = known_height_.load() + options_.ttl_blocks;
-  for (std::size_t i = 0; i < count; ++i) prepared.push_back(flow_.prepare(good_til));
-  std::vector<FlowOrder> orders(count);
-  const auto sign_range = [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) orders[i] = flow_.sign(prepared[i]);
-  };
-  const std::size_t threads = std::min(options_.sign_threads, count);
-  const std::size_t share = (count + threads - 1) / threads;
-  std::vector<std::thread> helpers;
-  for (std::size_t begin = share; begin < count; begin += share) {
-    helpers.emplace_back(sign_range, begin, std::min(count, begin + share));
-  }
-  sign_range(0, std::min(count, share));
-  for (auto& helper : helpers) helper.join();
-  return orders;
+  return sign_orders(flow_, count, known_height_.load() + options_.ttl_blocks, options_.sign_threads);
 }
 
 void OrderLoad::Impl::send_one(std::size_t node, FlowOrder order) {

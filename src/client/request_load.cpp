@@ -48,20 +48,25 @@ std::string LoadReport::failure_summary() const {
 LoadReport run_request_load(const RequestLoadOptions& options, const StartRequest& start) {
   REPLEX_ASSERT(options.max_in_flight > 0);
   REPLEX_ASSERT(options.rate_per_s >= 0);
+  REPLEX_ASSERT(options.per_request >= 1 && options.per_request <= options.max_in_flight);
+  const std::size_t n = options.per_request;
   auto shared = std::make_shared<Shared>();
+  // The period of a request: a batch of n orders goes n times less often.
   const auto period = options.rate_per_s > 0
-                          ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate_per_s))
+                          ? std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(n) / options.rate_per_s))
                           : Clock::duration::zero();
   const auto first = Clock::now();
   const auto until = first + options.duration;
   auto next_send = first;
   std::uint64_t sequence = 0;
+  std::uint64_t sent = 0;
   for (;;) {
     {
       std::unique_lock lock(shared->mutex);
-      shared->changed.wait_until(lock, until, [&] { return shared->in_flight < options.max_in_flight; });
+      shared->changed.wait_until(lock, until, [&] { return shared->in_flight + n <= options.max_in_flight; });
       if (Clock::now() >= until) break;
-      ++shared->in_flight;
+      shared->in_flight += n;
     }
     if (period != Clock::duration::zero()) {
       // Behind schedule by more than a few periods (the window was full): do
@@ -70,11 +75,12 @@ LoadReport run_request_load(const RequestLoadOptions& options, const StartReques
       std::this_thread::sleep_until(next_send);
       if (Clock::now() >= until) {
         std::lock_guard lock(shared->mutex);
-        --shared->in_flight;
+        shared->in_flight -= n;
         break;
       }
     }
     const auto started = Clock::now();
+    sent += n;
     start(sequence++, [shared, started](RequestOutcome outcome) {
       const auto now = Clock::now();
       std::lock_guard lock(shared->mutex);
@@ -96,7 +102,7 @@ LoadReport run_request_load(const RequestLoadOptions& options, const StartReques
   std::unique_lock lock(shared->mutex);
   shared->changed.wait_for(lock, options.drain_timeout, [&] { return shared->in_flight == 0; });
   LoadReport report = shared->report;
-  report.sent = sequence;
+  report.sent = sent;
   report.unanswered = shared->in_flight;
   const auto last = std::max(shared->last_answer, first);
   report.seconds = std::chrono::duration<double>(last - first).count();

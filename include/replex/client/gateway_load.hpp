@@ -7,6 +7,11 @@
 //     grpc         ExchangeService.PlaceOrder with x-api-key: the node signs
 //     rest         POST /api/v1/orders?wait=commit with X-API-Key: the node signs
 //     rest-signed  POST /api/v1/transactions?wait=commit, base64 envelopes signed here
+//   With batch > 1, rest and rest-signed send POST /api/v1/orders/batch?wait=commit
+//   with `batch` orders each (rest: one trader's per request, alternately a
+//   buy batch and the crossing sell batch; rest-signed: the next orders of
+//   the flow, signed on sign_threads threads), and answer each order on its
+//   own, its latency running from its request's start.
 //   The custodial APIs use the testnet's demo API keys, the signed ones its
 //   demo trader keys, in the same pairing, so every pair crosses.
 // - resting orders: custodial REST orders that rest without crossing, on
@@ -52,12 +57,18 @@ struct EntryContext {
   std::uint64_t start_height = 0;   // seeds good_til_height of signed orders
   // good_til_height of a signed order = the highest height seen + this.
   std::uint64_t ttl_blocks = 300;
+  // Orders per request (rest and rest-signed; the nodes' api.max_submit_batch at most).
+  std::size_t batch = 1;
+  // Threads signing a batch (rest-signed).
+  std::size_t sign_threads = 1;
 };
 
 class LoadSource {
  public:
   virtual ~LoadSource() = default;
+  // `done` runs per_request() times: once per order of the request.
   virtual void start(std::uint64_t sequence, RequestDone done) = 0;
+  virtual std::size_t per_request() const { return 1; }
   StartRequest starter() {
     return [this](std::uint64_t sequence, RequestDone done) { start(sequence, std::move(done)); };
   }

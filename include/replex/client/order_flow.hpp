@@ -73,6 +73,12 @@ class CrossingOrderFlow {
   std::uint64_t sequence_ = 0;
 };
 
+// The next `count` orders of `flow`, prepared in stream order and signed on
+// `threads` threads (the caller's and threads - 1 helpers): signing is the
+// client's cost per order, so a batch spreads it over cores.
+std::vector<FlowOrder> sign_orders(CrossingOrderFlow& flow, std::size_t count, std::uint64_t good_til_height,
+                                   std::size_t threads);
+
 // The demo trader keys `replex testnet` wrote: DIR/accounts/trader<i>.hex,
 // i = 0, 1, ... until the first missing file. kNotFound when there is none.
 Result<std::vector<KeyPair>> load_testnet_traders(const std::string& testnet_dir);

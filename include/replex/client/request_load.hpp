@@ -3,7 +3,9 @@
 // soon as an answer frees a slot), with at most max_in_flight unanswered,
 // for a fixed time; then waits for the answers. Every answer is recorded with
 // its start-to-answer latency; failures are counted by a short key (HTTP
-// status and error code, gRPC code, submit status), never fatal. For
+// status and error code, gRPC code, submit status), never fatal. A request
+// may carry several orders (a batch, per_request): each order's answer is
+// recorded on its own, with the latency from its request's start. For
 // `replex bench` (docs/PERFORMANCE.md, "Gateway"). The calling thread starts
 // the requests; answers may come on any thread.
 #pragma once
@@ -29,12 +31,16 @@ struct RequestOutcome {
 };
 
 using RequestDone = std::function<void(RequestOutcome)>;
-// Starts request number `sequence` (0, 1, ...); `done` runs exactly once, on any thread.
+// Starts request number `sequence` (0, 1, ...); `done` runs exactly
+// per_request times (once per order it carries), on any thread.
 using StartRequest = std::function<void(std::uint64_t sequence, RequestDone done)>;
 
 struct RequestLoadOptions {
+  // Orders (answers) in flight, counting each order of a batch.
   std::size_t max_in_flight = 256;
-  // Requests per second; 0: closed loop (as fast as max_in_flight allows).
+  // Answers per request: 1, or the orders of a batch.
+  std::size_t per_request = 1;
+  // Orders per second; 0: closed loop (as fast as max_in_flight allows).
   double rate_per_s = 0;
   std::chrono::milliseconds duration{10'000};
   // How long to wait for the requests in flight once sending stops.
@@ -42,7 +48,7 @@ struct RequestLoadOptions {
 };
 
 struct LoadReport {
-  std::uint64_t sent = 0;
+  std::uint64_t sent = 0;  // orders (a batch counts each)
   std::uint64_t ok = 0;
   std::uint64_t not_applied = 0;  // ok, but the exchange refused it
   std::uint64_t failed = 0;
