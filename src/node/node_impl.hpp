@@ -41,6 +41,7 @@
 #include "replex/storage/rocks_store.hpp"
 #include "settlement_metrics.hpp"
 #include "tx_admission.hpp"
+#include "unknown_signer_limiter.hpp"
 #include "worker_pool.hpp"
 
 namespace replex::node {
@@ -172,6 +173,8 @@ class Node::Impl final : public host::Transport,
   // Consensus thread: the peer whose pushed blocks are being fed, so evidence
   // against them reaches p2p even when the peer is not a validator.
   std::optional<p2p::NodeId> pushed_by_;
+  UnknownSignerLimiter unknown_signers_{config_.consensus.unknown_account_gossip_per_s,
+                                        config_.consensus.unknown_account_gossip_burst};
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};

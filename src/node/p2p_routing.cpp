@@ -5,6 +5,7 @@
 
 #include "node_impl.hpp"
 #include "replex/consensus/messages.hpp"
+#include "replex/exchange/reason.hpp"
 #include "replex/host/serving.hpp"
 
 namespace replex::node {
@@ -78,10 +79,25 @@ void Node::Impl::on_gossip(const p2p::NodeId& from, p2p::Channel channel, std::v
     for (Bytes& payload : payloads) on_message(p2p::InboundMessage{from, channel, true, std::move(payload)});
     return;
   }
-  // The same path as local submissions; relayed only once accepted.
+  // The same path as local submissions; relayed only once accepted. A
+  // verdict of "no such account" is charged to the peer that sent it.
+  auto charge = [this, from](Result<consensus::TxStatusReport> report) {
+    if (!report || report->verdict != consensus::TxVerdict::kRejected ||
+        report->app_code != exchange::code(exchange::Reason::kUnknownAccount)) {
+      return;
+    }
+    if (unknown_signers_.charge(from, UnknownSignerLimiter::Clock::now()) !=
+        UnknownSignerLimiter::Verdict::kNewlyOver) {
+      return;
+    }
+    network_->report_misbehaviour(
+        from, "gossiped transactions of unknown accounts beyond consensus.unknown_account_gossip_per_s (" +
+                  std::to_string(config_.consensus.unknown_account_gossip_per_s) + ", burst " +
+                  std::to_string(config_.consensus.unknown_account_gossip_burst) + ")");
+  };
   std::vector<api::Submission> batch;
   batch.reserve(payloads.size());
-  for (Bytes& tx : payloads) batch.push_back(api::Submission{std::move(tx), [](Result<consensus::TxStatusReport>) {}});
+  for (Bytes& tx : payloads) batch.push_back(api::Submission{std::move(tx), charge});
   admission_->submit(std::move(batch), from);
 }
 

@@ -55,6 +55,11 @@ struct ConsensusSection {
   // Blocks pushed by peers waiting for the consensus thread; more are dropped
   // (a shortcut only: catch-up fetches whatever is missed).
   std::uint32_t max_queued_block_pushes = 64;
+  // Gossiped transactions refused because their signer has no account, per
+  // peer: a token bucket; a peer beyond it is banned like one relaying
+  // transactions that fail verification (honest relays send these rarely).
+  std::uint32_t unknown_account_gossip_per_s = 20;
+  std::uint32_t unknown_account_gossip_burst = 200;
 };
 
 struct StorageSection {

@@ -18,6 +18,7 @@
 #include "peer_request.hpp"
 #include "replex/node/logging.hpp"
 #include "support/temp_dir.hpp"
+#include "unknown_signer_limiter.hpp"
 #include "worker_pool.hpp"
 
 namespace replex::node {
@@ -112,6 +113,22 @@ TEST(WorkerPool, OnePeerHoldsAtMostItsQuota) {
   pool.stop();
   EXPECT_EQ(ran.load(), 5);
   EXPECT_EQ(pool.refused(), 1u);
+}
+
+TEST(UnknownSignerLimiter, AllowsTheBurstReportsOnceAndForgivesAsTheBucketRefills) {
+  using V = UnknownSignerLimiter::Verdict;
+  UnknownSignerLimiter limiter(/*rate_per_s=*/10, /*burst=*/3);
+  const p2p::NodeId a = KeyPair::from_label("a").public_key();
+  const p2p::NodeId b = KeyPair::from_label("b").public_key();
+  const auto t0 = UnknownSignerLimiter::Clock::now();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.charge(a, t0), V::kWithin) << i;
+  EXPECT_EQ(limiter.charge(a, t0), V::kNewlyOver);
+  EXPECT_EQ(limiter.charge(a, t0), V::kStillOver);  // reported already
+  EXPECT_EQ(limiter.charge(b, t0), V::kWithin);     // each peer has its own bucket
+  // 100 ms at 10/s refills one.
+  const auto later = t0 + std::chrono::milliseconds(100);
+  EXPECT_EQ(limiter.charge(a, later), V::kWithin);
+  EXPECT_EQ(limiter.charge(a, later), V::kNewlyOver);  // over again: a new offence
 }
 
 TEST(Logging, JsonFormatWritesOneValidObjectPerLineWhateverTheMessage) {

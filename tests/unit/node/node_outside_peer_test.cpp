@@ -1,8 +1,9 @@
-// Blocks pushed by a peer outside the validator set, at a real in-process
-// validator over loopback: a flood of blocks the node already holds is
+// Peers outside the validator set, at a real in-process validator over
+// loopback. Pushed blocks: a flood of blocks the node already holds is
 // bounded and dropped before any certificate is checked (the node keeps
 // committing, the pusher is not banned); a block whose certificate does not
-// verify gets its pusher reported to p2p and banned.
+// verify gets its pusher banned. Gossip: transactions of accounts that do not
+// exist are tolerated up to a per-peer bucket, and beyond it the peer is banned.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,7 @@ using testing::NodeHarness;
 using namespace std::chrono_literals;
 
 constexpr std::uint32_t kMaxQueuedPushes = 4;
+constexpr std::uint32_t kUnknownAccountBurst = 50;
 
 // The node's answer to a blocks request for heights 1..to.
 Result<Bytes> fetch_blocks(RawPeer& peer, std::uint64_t to) {
@@ -51,7 +53,7 @@ double pushes_counted(const std::string& rest, const std::string& outcome = "") 
   return total;
 }
 
-class NodePushedBlocksTest : public ::testing::Test {
+class NodeOutsidePeerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);
@@ -70,10 +72,14 @@ class NodePushedBlocksTest : public ::testing::Test {
     return peer;
   }
 
-  NodeHarness harness_{[](config::NodeConfig& c) { c.consensus.max_queued_block_pushes = kMaxQueuedPushes; }};
+  NodeHarness harness_{[](config::NodeConfig& c) {
+    c.consensus.max_queued_block_pushes = kMaxQueuedPushes;
+    c.consensus.unknown_account_gossip_per_s = 1;
+    c.consensus.unknown_account_gossip_burst = kUnknownAccountBurst;
+  }};
 };
 
-TEST_F(NodePushedBlocksTest, AFloodOfHeldBlocksIsBoundedAndCostsTheSenderNothingButIsHarmless) {
+TEST_F(NodeOutsidePeerTest, AFloodOfHeldBlocksIsBoundedAndCostsTheSenderNothingButIsHarmless) {
   auto pusher = connect("outsider pushing held blocks");
   auto answer = fetch_blocks(*pusher, 1'000);
   ASSERT_TRUE(answer.is_ok()) << answer.status().to_string();
@@ -103,7 +109,7 @@ TEST_F(NodePushedBlocksTest, AFloodOfHeldBlocksIsBoundedAndCostsTheSenderNothing
   EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
 }
 
-TEST_F(NodePushedBlocksTest, AnOutsiderPushingABlockWithAForgedCertificateIsBanned) {
+TEST_F(NodeOutsidePeerTest, AnOutsiderPushingABlockWithAForgedCertificateIsBanned) {
   auto pusher = connect("outsider pushing a forged block");
   auto answer = fetch_blocks(*pusher, 1'000);
   ASSERT_TRUE(answer.is_ok()) << answer.status().to_string();
@@ -131,6 +137,44 @@ TEST_F(NodePushedBlocksTest, AnOutsiderPushingABlockWithAForgedCertificateIsBann
   RawPeer again("outsider pushing a forged block", harness_.chain_id());
   ASSERT_TRUE(again.connect(harness_.node().p2p_port()).is_ok());
   EXPECT_FALSE(again.handshake().is_ok());
+}
+
+// Orders signed by keys no deposit ever funded: valid signatures, no account.
+std::vector<Bytes> strangers_orders(const NodeHarness& harness, int first, int count) {
+  std::vector<Bytes> txs;
+  for (int i = first; i < first + count; ++i) {
+    exchange::PlaceOrderArgs args;
+    args.market = "BTC-USDT";
+    args.side = exchange::Side::kBuy;
+    args.price = 10'000;
+    args.quantity = 10'000;
+    txs.push_back(harness.builder().place_order(KeyPair::from_label("stranger " + std::to_string(i)),
+                                                exchange::TxHeader{1, 900}, args));
+  }
+  return txs;
+}
+
+TEST_F(NodeOutsidePeerTest, AnOutsiderGossipingTransactionsOfUnknownAccountsIsBannedBeyondItsBucket) {
+  auto peer = connect("outsider gossiping strangers' orders");
+  // Within the bucket (an honest relay a deposit ahead of us sends a few): tolerated.
+  ASSERT_TRUE(peer->send_message(p2p::Gossip{p2p::Channel::kTransactions, {}, strangers_orders(harness_, 0, 20)}).is_ok());
+  std::this_thread::sleep_for(500ms);  // verdicts in
+  EXPECT_TRUE(fetch_blocks(*peer, 1).is_ok());
+
+  // Far beyond it: banned, and the node keeps committing.
+  for (int first = 20; first < 220; first += 50) {
+    if (!peer->send_message(p2p::Gossip{p2p::Channel::kTransactions, {}, strangers_orders(harness_, first, 50)})
+             .is_ok()) {
+      break;  // closed under us
+    }
+  }
+  EXPECT_TRUE(peer->wait_closed(10s));
+  RawPeer again("outsider gossiping strangers' orders", harness_.chain_id());
+  ASSERT_TRUE(again.connect(harness_.node().p2p_port()).is_ok());
+  EXPECT_FALSE(again.handshake().is_ok());
+  v1::SubmitTransactionResponse response;
+  ASSERT_TRUE(harness_.submit(harness_.limit_buy(0, 4), true, &response).ok());
+  EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
 }
 
 }  // namespace
