@@ -47,11 +47,21 @@ void read_p2p(YamlMap& m, P2pSection& s) {
     }
   }
   m.boolean("pex_enabled", n.pex_enabled);
+  m.strings("allowed_peers", n.allowed_peers);
+  for (std::size_t i = 0; i < n.allowed_peers.size(); ++i) {
+    if (auto id = PublicKey::from_hex(n.allowed_peers[i]); !id) {
+      m.error("allowed_peers", list_item(i) + "not a node id (64 hex digits): " + id.status().message());
+    }
+  }
+  m.boolean("private_validator", n.private_validator);
   m.u32("max_peers", n.max_peers, 1, 10'000);
+  m.u32("max_inbound_peers_per_ip", n.max_inbound_peers_per_ip, 1, 10'000);
   m.u32("max_pending_handshakes", n.max_pending_handshakes, 1, 10'000);
+  m.u32("max_pending_handshakes_per_ip", n.max_pending_handshakes_per_ip, 1, 10'000);
   m.u32("max_frame_bytes", n.max_frame_bytes, p2p::kMinFrameBytes, p2p::kMaxFrameBytesLimit);
   m.u32("connect_timeout_ms", n.connect_timeout_ms, 1, kMaxTimeoutMs);
   m.u32("handshake_timeout_ms", n.handshake_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("inbound_handshake_timeout_ms", n.inbound_handshake_timeout_ms, 1, kMaxTimeoutMs);
   m.u32("ping_interval_ms", n.ping_interval_ms, 1, kMaxTimeoutMs);
   m.u32("pong_timeout_ms", n.pong_timeout_ms, 1, kMaxTimeoutMs);
   m.u32("reconnect_backoff_min_ms", n.reconnect_backoff_min_ms, 1, kMaxTimeoutMs);
@@ -70,6 +80,7 @@ void read_p2p(YamlMap& m, P2pSection& s) {
   m.u32("pex_interval_ms", n.pex_interval_ms, 1, kMaxTimeoutMs);
   m.u32("max_pex_addresses", n.max_pex_addresses, 1, 100'000);
   m.u32("max_known_addresses", n.max_known_addresses, 1, 1'000'000);
+  m.u32("max_known_addresses_per_source", n.max_known_addresses_per_source, 1, 1'000'000);
   m.u32("max_pending_requests", n.max_pending_requests, 1, 1'000'000);
   m.u32("request_timeout_ms", s.request_timeout_ms, 1, kMaxTimeoutMs);
 }
@@ -94,8 +105,6 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u32("max_pending_verifications", s.max_pending_verifications, 1, 10'000'000);
   m.u32("max_pending_jobs_per_peer", s.max_pending_jobs_per_peer, 1, 10'000'000);
   m.u32("max_queued_block_pushes", s.max_queued_block_pushes, 1, 1'000'000);
-  m.u32("unknown_account_gossip_per_s", s.unknown_account_gossip_per_s, 1, 1'000'000);
-  m.u32("unknown_account_gossip_burst", s.unknown_account_gossip_burst, 1, 10'000'000);
 }
 
 void read_storage(YamlMap& m, StorageSection& s) {

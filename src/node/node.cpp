@@ -181,6 +181,10 @@ Status Node::Impl::start() {
   network.listen_port = listen.port;
   network.node_key = node_key_;
   network.chain_id = genesis_.chain_id();
+  // Validators get peer and handshake slots strangers cannot take (docs/p2p.md).
+  for (const config::GenesisValidator& validator : genesis_.validators) {
+    network.validator_ids.push_back(validator.node_id);
+  }
   p2p::Handlers handlers;
   handlers.on_message = [this](p2p::InboundMessage message) { on_message(std::move(message)); };
   handlers.on_gossip = [this](const p2p::NodeId& from, p2p::Channel channel, std::vector<Bytes> payloads) {

@@ -4,24 +4,62 @@
 
 namespace replex::p2p {
 
-AddressBook::AddressBook(std::size_t capacity) : capacity_(capacity) { REPLEX_ASSERT(capacity >= 1); }
+AddressBook::AddressBook(std::size_t capacity, std::size_t per_source)
+    : capacity_(capacity), per_source_(std::min(per_source, capacity)) {
+  REPLEX_ASSERT(capacity >= 1 && per_source >= 1);
+}
 
-void AddressBook::add(const PexAddress& address) {
+void AddressBook::add(const PexAddress& address, const NodeId& source) {
   if (auto it = entries_.find(address.id); it != entries_.end()) {
-    if (it->second.address != address) {
-      it->second.address = address;
-      it->second.failures = 0;
-      it->second.retry_at = {};
+    Entry& entry = it->second;
+    if (entry.address == address) return;
+    if (entry.source == source) {
+      entry.address = address;
+      entry.failures = 0;
+      entry.retry_at = {};
+      return;
     }
-    return;
+    // Another peer may not redirect a working entry (that would let it
+    // steer our dials); a failing one is worth its suggestion.
+    if (entry.failures == 0) return;
+    erase(address.id);
   }
-  if (entries_.size() == capacity_) {
-    entries_.erase(insertion_order_.front());
-    insertion_order_.pop_front();
+  if (size_from(source) >= per_source_) evict_oldest_of(source);
+  if (entries_.size() >= capacity_) {
+    const auto fullest = std::max_element(by_source_.begin(), by_source_.end(), [](const auto& a, const auto& b) {
+      return a.second.size() < b.second.size();
+    });
+    evict_oldest_of(fullest->first);
   }
-  entries_.emplace(address.id, Entry{address, 0, {}});
-  insertion_order_.push_back(address.id);
-  REPLEX_ASSERT(entries_.size() == insertion_order_.size() && entries_.size() <= capacity_);
+  insert(address, source);
+}
+
+void AddressBook::insert(const PexAddress& address, const NodeId& source) {
+  entries_.emplace(address.id, Entry{address, source, 0, {}});
+  by_source_[source].push_back(address.id);
+  REPLEX_ASSERT(entries_.size() <= capacity_ && by_source_[source].size() <= per_source_);
+}
+
+void AddressBook::erase(const NodeId& id) {
+  auto it = entries_.find(id);
+  REPLEX_ASSERT(it != entries_.end());
+  auto bucket = by_source_.find(it->second.source);
+  REPLEX_ASSERT(bucket != by_source_.end());
+  std::deque<NodeId>& ids = bucket->second;
+  ids.erase(std::find(ids.begin(), ids.end(), id));
+  if (ids.empty()) by_source_.erase(bucket);
+  entries_.erase(it);
+}
+
+void AddressBook::evict_oldest_of(const NodeId& source) {
+  auto bucket = by_source_.find(source);
+  REPLEX_ASSERT(bucket != by_source_.end() && !bucket->second.empty());
+  erase(bucket->second.front());
+}
+
+std::size_t AddressBook::size_from(const NodeId& source) const {
+  auto it = by_source_.find(source);
+  return it == by_source_.end() ? 0 : it->second.size();
 }
 
 std::vector<PexAddress> AddressBook::pick(std::size_t max, Clock::time_point now,

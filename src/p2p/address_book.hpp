@@ -1,7 +1,10 @@
 // Private to p2p: addresses learnt by peer exchange, with their dial history.
 //
-// Bounded: when full, the entry added longest ago makes room. Keyed by node
-// id, so a peer that moves keeps one entry. Not thread-safe (network thread).
+// Bounded twice: each entry is charged to the peer whose answer taught it
+// (its source), which holds at most `per_source` entries and makes room by
+// evicting its own oldest; when the whole book is full, the source holding
+// the most entries gives up its oldest. So one peer's answers can flush only
+// its own share. Keyed by node id. Not thread-safe (network thread).
 #pragma once
 
 #include <chrono>
@@ -20,10 +23,12 @@ class AddressBook {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit AddressBook(std::size_t capacity);
+  AddressBook(std::size_t capacity, std::size_t per_source);
 
-  // Adds or updates the address of `address.id`.
-  void add(const PexAddress& address);
+  // Adds `address` as learnt from `source`. An id already known keeps its
+  // entry, unless `source` taught it (the address is updated) or its dials
+  // have failed (it moves to `source` with the new address).
+  void add(const PexAddress& address, const NodeId& source);
   // Up to `max` entries whose retry time has come and that `usable` accepts, in random order.
   std::vector<PexAddress> pick(std::size_t max, Clock::time_point now,
                                const std::function<bool(const NodeId&)>& usable, std::mt19937_64& rng) const;
@@ -34,16 +39,25 @@ class AddressBook {
 
   bool contains(const NodeId& id) const { return entries_.contains(id); }
   std::size_t size() const { return entries_.size(); }
+  // Entries charged to `source`.
+  std::size_t size_from(const NodeId& source) const;
 
  private:
   struct Entry {
     PexAddress address;
+    NodeId source;
     std::uint32_t failures = 0;
     Clock::time_point retry_at{};
   };
+  void insert(const PexAddress& address, const NodeId& source);
+  void erase(const NodeId& id);
+  // The oldest entry of `source`.
+  void evict_oldest_of(const NodeId& source);
+
   std::size_t capacity_;
+  std::size_t per_source_;
   std::map<NodeId, Entry> entries_;
-  std::deque<NodeId> insertion_order_;  // same keys as entries_, oldest first
+  std::map<NodeId, std::deque<NodeId>> by_source_;  // each source's entries, oldest first
 };
 
 }  // namespace replex::p2p

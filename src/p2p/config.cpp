@@ -63,8 +63,25 @@ Status NetworkConfig::validate() const {
     auto address = PeerAddress::parse(seeds[i]);
     if (!address) return address.status().with_context("seeds[" + std::to_string(i) + "]: ");
   }
+  std::set<NodeId> allowed_ids;
+  for (std::size_t i = 0; i < allowed_peers.size(); ++i) {
+    const std::string field = "allowed_peers[" + std::to_string(i) + "]";
+    auto id = PublicKey::from_hex(allowed_peers[i]);
+    if (!id) return bad(field, "'" + allowed_peers[i] + "' is not a node id: " + id.status().message());
+    if (!allowed_ids.insert(*id).second) return bad(field, "duplicate node id");
+  }
+  if (private_validator && persistent_peers.empty()) {
+    return bad("private_validator", "needs persistent_peers (the sentries or validators it dials)");
+  }
   REPLEX_RETURN_IF_ERROR(at_least("max_peers", max_peers, 1));
+  REPLEX_RETURN_IF_ERROR(at_least("max_inbound_peers_per_ip", max_inbound_peers_per_ip, 1));
   REPLEX_RETURN_IF_ERROR(at_least("max_pending_handshakes", max_pending_handshakes, 1));
+  REPLEX_RETURN_IF_ERROR(at_least("max_pending_handshakes_per_ip", max_pending_handshakes_per_ip, 1));
+  if (max_pending_handshakes_per_ip > max_pending_handshakes) {
+    return bad("max_pending_handshakes_per_ip", std::to_string(max_pending_handshakes_per_ip) +
+                                                    " exceeds max_pending_handshakes (" +
+                                                    std::to_string(max_pending_handshakes) + ")");
+  }
   REPLEX_RETURN_IF_ERROR(at_least("max_frame_bytes", max_frame_bytes, kMinFrameBytes));
   if (max_frame_bytes > kMaxFrameBytesLimit) {
     return bad("max_frame_bytes", std::to_string(max_frame_bytes) + " is above the maximum " +
@@ -72,6 +89,7 @@ Status NetworkConfig::validate() const {
   }
   REPLEX_RETURN_IF_ERROR(at_least("connect_timeout_ms", connect_timeout_ms, 1));
   REPLEX_RETURN_IF_ERROR(at_least("handshake_timeout_ms", handshake_timeout_ms, 1));
+  REPLEX_RETURN_IF_ERROR(at_least("inbound_handshake_timeout_ms", inbound_handshake_timeout_ms, 1));
   REPLEX_RETURN_IF_ERROR(at_least("ping_interval_ms", ping_interval_ms, 1));
   if (pong_timeout_ms <= ping_interval_ms) {
     return bad("pong_timeout_ms", std::to_string(pong_timeout_ms) + " must exceed ping_interval_ms (" +
@@ -108,6 +126,7 @@ Status NetworkConfig::validate() const {
                std::to_string(max_pex_addresses) + " addresses do not fit in max_frame_bytes");
   }
   REPLEX_RETURN_IF_ERROR(at_least("max_known_addresses", max_known_addresses, 1));
+  REPLEX_RETURN_IF_ERROR(at_least("max_known_addresses_per_source", max_known_addresses_per_source, 1));
   REPLEX_RETURN_IF_ERROR(at_least("max_pending_requests", max_pending_requests, 1));
   return Status::ok();
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <set>
 
 #include "network_impl.hpp"
 
@@ -17,6 +18,20 @@ std::string_view direction_name(Direction direction) {
 }
 
 std::string short_id(const NodeId& id) { return id.hex().substr(0, 12); }
+
+namespace {
+
+// Validators, persistent peers and allowed_peers (validated), without `self`.
+std::set<NodeId> priority_ids(const NetworkConfig& config, const std::vector<PeerAddress>& persistent,
+                              const NodeId& self) {
+  std::set<NodeId> ids(config.validator_ids.begin(), config.validator_ids.end());
+  for (const PeerAddress& address : persistent) ids.insert(*address.id);
+  for (const std::string& hex : config.allowed_peers) ids.insert(PublicKey::from_hex(hex).value());
+  ids.erase(self);
+  return ids;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // Network: a thin handle over Impl.
@@ -87,17 +102,20 @@ Network::Impl::Impl(NetworkConfig config, Handlers handlers, std::vector<PeerAdd
     : config_(std::move(config)),
       handlers_(std::move(handlers)),
       self_id_(config_.node_key->public_key()),
+      priority_ids_(priority_ids(config_, persistent, self_id_)),
       acceptor_(io_),
       accept_retry_timer_(io_),
       pex_timer_(io_),
       seed_timer_(io_),
       rng_(std::random_device{}()),
       peer_log_bucket_(config_.max_peer_log_lines_per_s, config_.max_peer_log_burst_lines, Clock::now()),
-      address_book_(config_.max_known_addresses),
+      address_book_(config_.max_known_addresses, config_.max_known_addresses_per_source),
       seen_(config_.max_seen_messages),
       gossip_flush_timer_(io_) {
   for (PeerAddress& address : persistent) {
     const NodeId id = *address.id;
+    boost::system::error_code ec;
+    if (const auto ip = asio::ip::make_address(address.host, ec); !ec) note_priority_ip(id, ip_text(ip));
     PersistentPeer peer;
     peer.address = std::move(address);
     peer.timer = std::make_unique<asio::steady_timer>(io_);

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -125,7 +126,8 @@ class Network::Impl final : public ConnectionOwner {
   void schedule_persistent_dial(PersistentPeer& peer, std::chrono::milliseconds delay);
   void dial_persistent(const NodeId& id);
   std::chrono::milliseconds backoff(std::uint32_t failures);
-  void start_connection(tcp::socket socket, Direction direction, DialOrigin origin);
+  // Registers a connection in connections_; the caller start()s it.
+  std::shared_ptr<Connection> add_connection(tcp::socket socket, Direction direction, DialOrigin origin);
   bool is_banned(const NodeId& id);
   std::chrono::milliseconds ban_remaining(const NodeId& id);
   void ban(const NodeId& id, const Status& reason);
@@ -140,6 +142,22 @@ class Network::Impl final : public ConnectionOwner {
   Bytes addresses_for(const NodeId& requester);
   void registry_add(const Connection& connection);
   void registry_remove(const NodeId& id);
+
+  // network_admission.cpp: who gets a handshake slot and a peer slot
+  struct PendingInbound {
+    std::string ip;
+    bool priority_pool = false;  // counted in pending_priority_, else in pending_outsiders_
+    std::unique_ptr<boost::asio::steady_timer> deadline;  // inbound_handshake_timeout_ms
+  };
+  void accept_inbound(tcp::socket socket);
+  Status admit_inbound(const std::string& ip, bool& priority_pool) const;
+  void release_pending(ConnectionId id);
+  Status admit_peer(const Connection& connection) const;
+  bool is_priority(const NodeId& id) const { return priority_ids_.contains(id); }
+  bool is_priority_ip(const std::string& ip) const;
+  void note_priority_ip(const NodeId& id, const std::string& ip);
+  std::size_t outsider_peers() const;
+  bool pex_active() const { return config_.pex_enabled && !config_.private_validator; }
 
   // network_routing.cpp
   void route_gossip(Connection& connection, Gossip gossip);
@@ -160,6 +178,8 @@ class Network::Impl final : public ConnectionOwner {
   const NetworkConfig config_;
   const Handlers handlers_;
   const NodeId self_id_;
+  // Validators, persistent peers and allowed_peers, this node excluded.
+  const std::set<NodeId> priority_ids_;
 
   // --- synchronised: any thread ---
   mutable std::mutex lifecycle_mu_;
@@ -198,7 +218,13 @@ class Network::Impl final : public ConnectionOwner {
   ConnectionId next_connection_id_ = 1;
   std::map<ConnectionId, std::shared_ptr<Connection>> connections_;  // every open connection
   std::map<NodeId, std::shared_ptr<Connection>> active_;             // authenticated, one per peer
-  std::uint32_t inbound_handshakes_ = 0;
+  std::map<ConnectionId, PendingInbound> pending_inbound_;  // accepted, still in the handshake
+  std::map<std::string, std::uint32_t> pending_per_ip_;     // of those, by source IP
+  std::uint32_t pending_outsiders_ = 0;
+  std::uint32_t pending_priority_ = 0;
+  // Where each priority identity was seen (configured, dialled, connected
+  // from), newest last: sockets from there use the priority handshake pool.
+  std::map<NodeId, std::deque<std::string>> priority_ips_;
   std::uint32_t outbound_in_progress_ = 0;  // dials and outbound handshakes
   std::multiset<NodeId> outbound_targets_;  // ids of those, where known (a seed may also be persistent)
   std::uint64_t next_dial_id_ = 1;

@@ -35,30 +35,20 @@ void Network::Impl::accept_next() {
       });
       return;
     }
-    if (inbound_handshakes_ >= config_.max_pending_handshakes) {
-      error_code remote_ec;
-      const std::string from = endpoint_text(socket.remote_endpoint(remote_ec));
-      const Status reason = Status::resource_exhausted(
-          "max_pending_handshakes (" + std::to_string(config_.max_pending_handshakes) + ") reached");
-      peer_log(spdlog::level::warn, "p2p: refused inbound connection from {}: {}", from, reason.message());
-      ++stats_.connections_refused;
-      error_code ignored;
-      socket.close(ignored);
-      if (handlers_.on_connection_refused) handlers_.on_connection_refused(from, reason);
-    } else {
-      ++inbound_handshakes_;
-      start_connection(std::move(socket), Direction::kInbound, DialOrigin{});
-    }
+    accept_inbound(std::move(socket));
     accept_next();
   });
 }
 
-void Network::Impl::start_connection(tcp::socket socket, Direction direction, DialOrigin origin) {
+std::shared_ptr<Connection> Network::Impl::add_connection(tcp::socket socket, Direction direction,
+                                                          DialOrigin origin) {
   const ConnectionId id = next_connection_id_++;
+  // A private validator announces no listen port, so no PEX answer lists it.
+  const std::uint16_t announced_port = config_.private_validator ? 0 : bound_port_.load();
   auto connection = std::make_shared<Connection>(*this, config_, id, std::move(socket), direction,
-                                                 std::move(origin), bound_port_.load());
+                                                 std::move(origin), announced_port);
   connections_.emplace(id, connection);
-  connection->start();
+  return connection;
 }
 
 void Network::Impl::dial(DialOrigin origin, const PeerAddress& address) {
@@ -106,7 +96,13 @@ void Network::Impl::on_dial_done(std::uint64_t dial_id, const error_code& ec) {
             : ec.message();
     return dial_failed(dial->origin, dial->address, Status::io_error("dial " + dial->address + ": " + why));
   }
-  start_connection(std::move(dial->socket), Direction::kOutbound, dial->origin);
+  if (dial->origin.source == DialSource::kPersistent) {
+    // The configured host answered there: its sockets get the priority handshake pool.
+    error_code remote_ec;
+    const tcp::endpoint remote = dial->socket.remote_endpoint(remote_ec);
+    if (!remote_ec) note_priority_ip(*dial->origin.expected_id, ip_text(remote.address()));
+  }
+  add_connection(std::move(dial->socket), Direction::kOutbound, dial->origin)->start();
 }
 
 void Network::Impl::dial_failed(const DialOrigin& origin, const std::string& address, const Status& reason) {
@@ -199,6 +195,7 @@ void Network::Impl::dial_seeds() {
       if (*id == self_id_ || active_.contains(*id) || outbound_targets_.contains(*id) || is_banned(*id))
         continue;
     }
+    if (config_.private_validator && !(seed.address.id && is_priority(*seed.address.id))) continue;
     seed.dialing = true;
     dial(DialOrigin{DialSource::kSeed, seed.address.id, i}, seed.address);
   }
@@ -229,6 +226,10 @@ Status Network::Impl::on_hello(Connection& connection, const Hello& hello) {
     return Status::permission_denied("peer " + short_id(hello.identity) + " is banned for " +
                                      std::to_string(ban_remaining(hello.identity).count()) + " more ms");
   }
+  if (config_.private_validator && !is_priority(hello.identity)) {
+    return Status::permission_denied("private_validator: " + short_id(hello.identity) +
+                                     " is not a validator, persistent peer or allowed peer");
+  }
   return Status::ok();
 }
 
@@ -251,10 +252,7 @@ Status Network::Impl::on_authenticated(Connection& connection) {
     }
     return Status::ok();  // replaces the existing one in on_active
   }
-  if (!persistent_.contains(id) && active_.size() >= config_.max_peers) {
-    return Status::resource_exhausted("max_peers (" + std::to_string(config_.max_peers) + ") reached");
-  }
-  return Status::ok();
+  return admit_peer(connection);
 }
 
 void Network::Impl::on_active(Connection& connection) {
@@ -262,9 +260,10 @@ void Network::Impl::on_active(Connection& connection) {
   if (connection.direction() == Direction::kOutbound) {
     outbound_attempt_ended(connection.origin(), true);
   } else {
-    --inbound_handshakes_;
+    release_pending(connection.id());
   }
   const NodeId id = connection.peer_id();
+  note_priority_ip(id, connection.remote_ip());
   std::shared_ptr<Connection> self = connections_.at(connection.id());
   std::shared_ptr<Connection> replaced;
   if (auto it = active_.find(id); it != active_.end()) replaced = it->second;
@@ -288,7 +287,7 @@ void Network::Impl::on_active(Connection& connection) {
     }
     handlers_.on_peer_connected(info);
   }
-  if (config_.pex_enabled && active_.size() < config_.max_peers) request_addresses(self);
+  if (pex_active() && outsider_peers() < config_.max_peers) request_addresses(self);
 }
 
 void Network::Impl::on_closed(Connection& connection, const Status& reason, CloseKind kind, bool was_active) {
@@ -298,7 +297,7 @@ void Network::Impl::on_closed(Connection& connection, const Status& reason, Clos
   gossip_out_.erase(connection.id());
   if (!was_active) {
     if (connection.direction() == Direction::kInbound) {
-      --inbound_handshakes_;
+      release_pending(connection.id());
     } else {
       outbound_attempt_ended(connection.origin(), false);
     }
@@ -381,7 +380,7 @@ void Network::Impl::pex_round() {
     it = it->second <= Clock::now() ? bans_.erase(it) : std::next(it);
   }
   if (active_.empty()) dial_seeds();
-  if (!config_.pex_enabled) return;
+  if (!pex_active()) return;
   std::vector<std::shared_ptr<Connection>> peers;
   for (const auto& [id, connection] : active_) peers.push_back(connection);
   std::shuffle(peers.begin(), peers.end(), rng_);
@@ -391,8 +390,8 @@ void Network::Impl::pex_round() {
 }
 
 void Network::Impl::dial_known_addresses() {
-  if (!config_.pex_enabled || stopping_) return;
-  const std::size_t busy = active_.size() + outbound_in_progress_;
+  if (!pex_active() || stopping_) return;
+  const std::size_t busy = outsider_peers() + outbound_in_progress_;
   if (busy >= config_.max_peers) return;
   const std::size_t room = std::min<std::size_t>(config_.max_peers - busy, kMaxPexDialsPerRound);
   const auto usable = [this](const NodeId& id) {
@@ -424,13 +423,14 @@ void Network::Impl::on_addresses(const NodeId& from, Result<Bytes> response) {
     return;
   }
   for (const PexAddress& a : *addresses) {
-    if (a.id != self_id_) address_book_.add(a);
+    if (a.id != self_id_) address_book_.add(a, from);
   }
   dial_known_addresses();
 }
 
 Bytes Network::Impl::addresses_for(const NodeId& requester) {
   std::vector<PexAddress> known;
+  if (config_.private_validator) return encode_pex_addresses(known);  // it tells nobody who its peers are
   for (const auto& [id, connection] : active_) {
     if (id == requester || connection->peer_listen_port() == 0 || connection->remote_ip().empty()) continue;
     known.push_back(PexAddress{id, connection->remote_ip(), connection->peer_listen_port()});
@@ -450,6 +450,7 @@ void Network::Impl::registry_add(const Connection& connection) {
   entry.info.listen_address = connection.peer_listen_address();
   entry.info.direction = connection.direction();
   entry.info.persistent = persistent_.contains(connection.peer_id());
+  entry.info.priority = is_priority(connection.peer_id());
   entry.info.connected_since_unix_ms = connection.active_since_unix_ms();
   entry.counters = connection.counters();
   std::lock_guard lock(registry_mu_);

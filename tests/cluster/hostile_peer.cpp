@@ -30,15 +30,28 @@ HostilePeer::~HostilePeer() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status HostilePeer::connect(std::uint16_t port) {
+Status HostilePeer::connect(std::uint16_t port, const std::string& from_ip) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Status::io_error(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from_ip.c_str(), &local.sin_addr);
+  if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0) {
+    const Status failed = Status::io_error("bind " + from_ip + ": " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    return failed;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return Status::io_error("connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
+    const Status failed =
+        Status::io_error("connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    return failed;
   }
   return Status::ok();
 }
@@ -111,6 +124,37 @@ bool HostilePeer::wait_closed(std::chrono::milliseconds timeout) {
     const ssize_t r = ::recv(fd_, sink.data(), sink.size(), 0);
     if (r == 0) return true;
     if (r < 0 && errno != EINTR && errno != EAGAIN) return true;  // reset
+  }
+}
+
+StalledHandshakes::StalledHandshakes(std::uint16_t port, std::size_t sockets, int first_host)
+    : port_(port), first_host_(first_host) {
+  for (std::size_t i = 0; i < sockets; ++i) {
+    peers_.push_back(std::make_unique<HostilePeer>());
+    if (peers_.back()->connect(port_, source(i)).is_ok()) ++open_;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+StalledHandshakes::~StalledHandshakes() {
+  stop_ = true;
+  thread_.join();
+}
+
+std::string StalledHandshakes::source(std::size_t i) const {
+  return "127.0.0." + std::to_string(first_host_ + static_cast<int>(i / 4));
+}
+
+void StalledHandshakes::run() {
+  while (!stop_) {
+    for (std::size_t i = 0; i < peers_.size() && !stop_; ++i) {
+      // A socket the node closed (or one that never connected) goes straight back.
+      if (peers_[i]->connected() && !peers_[i]->wait_closed(std::chrono::milliseconds(0))) continue;
+      if (peers_[i]->connected()) --open_;
+      peers_[i] = std::make_unique<HostilePeer>();
+      if (peers_[i]->connect(port_, source(i)).is_ok()) ++open_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

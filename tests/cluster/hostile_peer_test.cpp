@@ -2,6 +2,7 @@
 // before the handshake, and after completing a real one — is disconnected,
 // and the cluster is unaffected: the validator stays healthy and connected
 // to the others, and orders submitted through it keep committing everywhere.
+// Strangers holding every handshake slot do not keep a restarted validator out.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -100,6 +101,45 @@ TEST(ClusterHostilePeer, GarbageAndOversizedFramesAreDroppedAndTheClusterIsUnaff
   EXPECT_EQ(acks.size(), 400u) << (*load)->failure_summary();
   EXPECT_GT(acks_from(acks, kTarget), 0u);
   for (const std::size_t node : c.all()) EXPECT_TRUE(c.running(node)) << "node" << node;
+  CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, acks));
+}
+
+// Issue 12 item 3: strangers hold every validator's handshake slots with
+// silent sockets (32 each, from 8 addresses other than the validators'),
+// reopened as soon as they are closed. A validator restarts: it reconnects to
+// every other validator, and orders through it commit. Before the slot rules
+// nobody's handshake queue had room for it.
+TEST(ClusterHostilePeer, RestartedValidatorReconnectsWhileStrangersHoldEveryHandshakeSlot) {
+  auto cluster = Cluster::create({.validators = 4});
+  CLUSTER_ASSERT_OK(cluster);
+  Cluster& c = **cluster;
+  CLUSTER_ASSERT_OK(c.start_all());
+  constexpr std::size_t kSockets = 32;  // max_pending_handshakes
+  std::vector<std::unique_ptr<StalledHandshakes>> floods;
+  for (std::size_t i = 0; i < 4; ++i) {
+    floods.push_back(std::make_unique<StalledHandshakes>(c.p2p_port(i), kSockets, 10 + 10 * static_cast<int>(i)));
+  }
+  for (const auto& flood : floods) EXPECT_EQ(flood->open(), kSockets);
+
+  constexpr std::size_t kRestarted = 2;
+  CLUSTER_ASSERT_OK(c.stop(kRestarted));
+  const auto restarted = std::chrono::steady_clock::now();
+  CLUSTER_ASSERT_OK(c.start(kRestarted));
+  CLUSTER_ASSERT_OK(c.wait_connected(30s));
+  std::printf("[ measure  ] restarted validator reconnected %lld ms after its start, 4x%zu stalled sockets\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - restarted)
+                                         .count()),
+              kSockets);
+
+  auto load = c.make_load({.max_in_flight = 32, .total = 200});
+  CLUSTER_ASSERT_OK(load);
+  (*load)->start(0);
+  ASSERT_TRUE((*load)->wait_done(Cluster::kProgressTimeout));
+  (*load)->stop();
+  const std::vector<Ack> acks = (*load)->acks();
+  EXPECT_EQ(acks.size(), 200u) << (*load)->failure_summary();
+  EXPECT_GT(acks_from(acks, kRestarted), 0u);
   CLUSTER_ASSERT_OK(wait_caught_up_and_agree(c, acks));
 }
 

@@ -59,16 +59,34 @@ struct NetworkConfig {
   // Ask peers for addresses and dial them while below max_peers.
   bool pex_enabled = true;
 
-  // Connected peers, inbound and outbound. Inbound connections beyond it are
-  // refused unless they come from a persistent peer.
+  // Priority identities are the validators, the persistent peers and these:
+  // each has a peer slot of its own beyond max_peers and the per-IP caps.
+  // validator_ids is set by the node from the genesis (not a config key);
+  // allowed_peers are node ids in hex (e.g. a validator's sentries).
+  std::vector<NodeId> validator_ids;
+  std::vector<std::string> allowed_peers;
+  // A validator behind sentries: dials and accepts priority identities only,
+  // does no peer exchange and announces no listen port, so no PEX answer lists it.
+  bool private_validator = false;
+
+  // Connected peers that are not priority identities, inbound and outbound;
+  // inbound ones beyond it are refused, and PEX stops dialling at it.
   std::uint32_t max_peers = 50;
-  // Accepted sockets still in the handshake; more are closed at once.
+  // Of those, inbound peers from one IP address.
+  std::uint32_t max_inbound_peers_per_ip = 8;
+  // Accepted sockets still in the handshake; more are closed at once. Sockets
+  // from an address a priority peer was seen at have a second pool this size.
   std::uint32_t max_pending_handshakes = 32;
+  // Of the first pool, sockets from one IP address.
+  std::uint32_t max_pending_handshakes_per_ip = 4;
   // Upper bound of one frame's ciphertext (the 4-byte length prefix excluded).
   std::uint32_t max_frame_bytes = 8u << 20;
 
   std::uint32_t connect_timeout_ms = 5'000;
   std::uint32_t handshake_timeout_ms = 5'000;
+  // An accepted socket's handshake (at most handshake_timeout_ms): two round
+  // trips, so short, since until then a stranger holds a pending slot.
+  std::uint32_t inbound_handshake_timeout_ms = 2'000;
   // A ping goes out every ping_interval_ms; a peer from which no frame at all
   // arrived for pong_timeout_ms is dropped (pong_timeout_ms > ping_interval_ms).
   std::uint32_t ping_interval_ms = 2'000;
@@ -107,6 +125,9 @@ struct NetworkConfig {
   std::uint32_t pex_interval_ms = 30'000;
   std::uint32_t max_pex_addresses = 64;
   std::uint32_t max_known_addresses = 1'024;
+  // Of those, addresses learnt from one peer: it evicts its own oldest first,
+  // so one peer's answers cannot flush the book.
+  std::uint32_t max_known_addresses_per_source = 64;
 
   // Outbound requests awaiting a response, over all peers.
   std::uint32_t max_pending_requests = 1'024;

@@ -54,6 +54,7 @@ struct PeerInfo {
   std::string listen_address;  // "ip:port" the peer accepts connections on; empty if none
   Direction direction = Direction::kOutbound;
   bool persistent = false;  // listed in persistent_peers
+  bool priority = false;    // a validator, persistent or allowed peer: a slot of its own
   std::int64_t connected_since_unix_ms = 0;
   std::uint64_t bytes_in = 0;  // on the wire, framing and encryption included
   std::uint64_t bytes_out = 0;

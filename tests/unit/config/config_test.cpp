@@ -170,6 +170,28 @@ TEST(NodeConfig, AddressesAreChecked) {
   EXPECT_NE(error.find("needs the peer's node id"), std::string::npos) << error;
 }
 
+TEST(NodeConfig, P2pSlotAndAllowlistKeys) {
+  const std::string id = std::string(64, 'a');
+  const NodeConfig c = parse_ok("p2p:\n  allowed_peers: [\"" + id +
+                                "\"]\n  private_validator: true\n  persistent_peers: [\"" + id +
+                                "@10.0.0.1:26656\"]\n  max_inbound_peers_per_ip: 3\n"
+                                "  max_pending_handshakes_per_ip: 2\n  inbound_handshake_timeout_ms: 900\n"
+                                "  max_known_addresses_per_source: 16\n");
+  ASSERT_EQ(c.p2p.network.allowed_peers.size(), 1u);
+  EXPECT_EQ(c.p2p.network.allowed_peers[0], id);
+  EXPECT_TRUE(c.p2p.network.private_validator);
+  EXPECT_EQ(c.p2p.network.max_inbound_peers_per_ip, 3u);
+  EXPECT_EQ(c.p2p.network.max_pending_handshakes_per_ip, 2u);
+  EXPECT_EQ(c.p2p.network.inbound_handshake_timeout_ms, 900u);
+  EXPECT_EQ(c.p2p.network.max_known_addresses_per_source, 16u);
+  std::string error = parse_error("p2p:\n  allowed_peers: [\"nope\"]\n");
+  EXPECT_NE(error.find("test.yaml:2: p2p.allowed_peers: [0] not a node id"), std::string::npos) << error;
+  error = parse_error("p2p:\n  private_validator: true\n");
+  EXPECT_NE(error.find("p2p: private_validator: needs persistent_peers"), std::string::npos) << error;
+  error = parse_error("p2p:\n  max_pending_handshakes: 2\n  max_pending_handshakes_per_ip: 3\n");
+  EXPECT_NE(error.find("max_pending_handshakes_per_ip: 3 exceeds"), std::string::npos) << error;
+}
+
 TEST(NodeConfig, SettlementEnabledNeedsAChain) {
   const std::string error = parse_error("settlement:\n  enabled: true\n");
   EXPECT_NE(error.find("test.yaml:2: settlement.chains: settlement is enabled: at least one chain is required"),

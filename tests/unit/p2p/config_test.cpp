@@ -112,6 +112,33 @@ TEST(NetworkConfig, EveryBadFieldIsNamed) {
             std::string::npos);
 }
 
+TEST(NetworkConfig, SlotAndAllowlistFieldsAreChecked) {
+  const NetworkConfig defaults;
+  EXPECT_EQ(defaults.max_pending_handshakes_per_ip, 4u);
+  EXPECT_EQ(defaults.max_inbound_peers_per_ip, 8u);
+  EXPECT_EQ(defaults.inbound_handshake_timeout_ms, 2'000u);
+  EXPECT_EQ(defaults.max_known_addresses_per_source, 64u);
+  EXPECT_FALSE(defaults.private_validator);
+  EXPECT_NE(error_after([](auto& c) { c.allowed_peers = {"zz"}; }).find("allowed_peers[0]: 'zz' is not a node id"),
+            std::string::npos);
+  const std::string id = KeyPair::from_label("x").public_key().hex();
+  EXPECT_NE(error_after([&](auto& c) { c.allowed_peers = {id, id}; }).find("allowed_peers[1]: duplicate node id"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.private_validator = true; }).find("private_validator: needs persistent_peers"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.max_inbound_peers_per_ip = 0; }).find("max_inbound_peers_per_ip"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.max_pending_handshakes_per_ip = 0; }).find("max_pending_handshakes_per_ip"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.max_pending_handshakes_per_ip = 33; })
+                .find("max_pending_handshakes_per_ip: 33 exceeds max_pending_handshakes (32)"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.inbound_handshake_timeout_ms = 0; }).find("inbound_handshake_timeout_ms"),
+            std::string::npos);
+  EXPECT_NE(error_after([](auto& c) { c.max_known_addresses_per_source = 0; }).find("max_known_addresses_per_source"),
+            std::string::npos);
+}
+
 TEST(Channel, WireValuesAndNames) {
   EXPECT_EQ(channel_from_wire(1), Channel::kConsensus);
   EXPECT_EQ(channel_from_wire(6), Channel::kPeerExchange);

@@ -86,11 +86,12 @@ TEST(SeenSet, KeepsAtMostMaxHolders) {
 }
 
 TEST(AddressBook, BoundedPickableAndBackedOff) {
-  AddressBook book(2);
+  AddressBook book(2, 2);
   const auto id = [](std::string_view l) { return KeyPair::from_label(l).public_key(); };
-  book.add({id("a"), "10.0.0.1", 1});
-  book.add({id("b"), "10.0.0.2", 2});
-  book.add({id("c"), "10.0.0.3", 3});  // evicts a
+  const NodeId source = id("source");
+  book.add({id("a"), "10.0.0.1", 1}, source);
+  book.add({id("b"), "10.0.0.2", 2}, source);
+  book.add({id("c"), "10.0.0.3", 3}, source);  // evicts a
   EXPECT_EQ(book.size(), 2u);
   EXPECT_FALSE(book.contains(id("a")));
   std::mt19937_64 rng(1);
@@ -108,6 +109,64 @@ TEST(AddressBook, BoundedPickableAndBackedOff) {
   EXPECT_EQ(book.failures(id("b")), 0u);
   const auto not_c = [&](const NodeId& n) { return n != id("c"); };
   EXPECT_EQ(book.pick(10, now, not_c, rng).size(), 1u);
+}
+
+NodeId numbered_id(std::string_view prefix, std::size_t i) {
+  return KeyPair::from_label(std::string(prefix) + std::to_string(i)).public_key();
+}
+
+// Issue 12 item 4: one peer's PEX answers used to evict every other entry.
+TEST(AddressBook, OnePeersAnswersEvictOnlyItsOwnBucket) {
+  constexpr std::size_t kCapacity = 1024;
+  constexpr std::size_t kPerSource = 64;
+  AddressBook book(kCapacity, kPerSource);
+  const NodeId honest = numbered_id("honest", 0);
+  for (std::size_t i = 0; i < 40; ++i) book.add({numbered_id("good", i), "10.0.0.1", 1}, honest);
+  // A full book's worth from one source, in answers of 64 addresses.
+  const NodeId flooder = numbered_id("flooder", 0);
+  for (std::size_t i = 0; i < kCapacity; ++i) book.add({numbered_id("sybil", i), "10.6.6.6", 6}, flooder);
+  for (std::size_t i = 0; i < 40; ++i) EXPECT_TRUE(book.contains(numbered_id("good", i))) << i;
+  EXPECT_EQ(book.size_from(flooder), kPerSource);
+  EXPECT_EQ(book.size(), 40 + kPerSource);
+  // It keeps its newest entries: its own oldest made room.
+  EXPECT_TRUE(book.contains(numbered_id("sybil", kCapacity - 1)));
+  EXPECT_FALSE(book.contains(numbered_id("sybil", 0)));
+}
+
+TEST(AddressBook, AFullBookEvictsFromTheLargestBucket) {
+  AddressBook book(6, 4);
+  const NodeId a = numbered_id("src-a", 0);
+  const NodeId b = numbered_id("src-b", 0);
+  for (std::size_t i = 0; i < 4; ++i) book.add({numbered_id("a", i), "10.0.0.1", 1}, a);
+  for (std::size_t i = 0; i < 2; ++i) book.add({numbered_id("b", i), "10.0.0.2", 2}, b);
+  book.add({numbered_id("b", 2), "10.0.0.2", 2}, b);  // full: a (4) gives up its oldest
+  EXPECT_EQ(book.size(), 6u);
+  EXPECT_FALSE(book.contains(numbered_id("a", 0)));
+  EXPECT_EQ(book.size_from(a), 3u);
+  EXPECT_EQ(book.size_from(b), 3u);
+}
+
+TEST(AddressBook, AnotherSourceCannotRedirectAWorkingEntry) {
+  AddressBook book(8, 8);
+  const NodeId honest = numbered_id("src-h", 0);
+  const NodeId liar = numbered_id("src-l", 0);
+  const NodeId peer = numbered_id("peer", 0);
+  book.add({peer, "10.0.0.1", 1}, honest);
+  book.add({peer, "10.6.6.6", 6}, liar);
+  std::mt19937_64 rng(1);
+  const auto all = [](const NodeId&) { return true; };
+  auto picked = book.pick(1, AddressBook::Clock::now(), all, rng);
+  ASSERT_EQ(picked.size(), 1u);
+  EXPECT_EQ(picked[0].ip, "10.0.0.1");
+  EXPECT_EQ(book.size_from(liar), 0u);
+  // Once dials to it fail, another source's suggestion replaces it.
+  book.record_failure(peer, AddressBook::Clock::now());
+  book.add({peer, "10.0.0.9", 9}, liar);
+  picked = book.pick(1, AddressBook::Clock::now(), all, rng);
+  ASSERT_EQ(picked.size(), 1u);
+  EXPECT_EQ(picked[0].ip, "10.0.0.9");
+  EXPECT_EQ(book.size_from(liar), 1u);
+  EXPECT_EQ(book.size_from(honest), 0u);
 }
 
 }  // namespace

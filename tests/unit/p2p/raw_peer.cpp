@@ -14,8 +14,11 @@ void RawPeer::shrink_receive_buffer() {
   socket_.set_option(asio::socket_base::receive_buffer_size(4096), ec);
 }
 
-Status RawPeer::connect(std::uint16_t port) {
+Status RawPeer::connect(std::uint16_t port, const std::string& from_ip) {
   error_code ec;
+  if (!socket_.is_open()) socket_.open(asio::ip::tcp::v4(), ec);
+  if (!ec) socket_.bind(asio::ip::tcp::endpoint(asio::ip::make_address(from_ip), 0), ec);
+  if (ec) return Status::io_error("bind " + from_ip + ": " + ec.message());
   socket_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   if (ec) return Status::io_error("connect: " + ec.message());
   return Status::ok();

@@ -23,7 +23,8 @@ class RawPeer {
 
   const NodeId& id() const { return key_.public_key(); }
 
-  Status connect(std::uint16_t port);
+  // To 127.0.0.1:port, from `from_ip` (any 127.x.y.z address is loopback on Linux).
+  Status connect(std::uint16_t port, const std::string& from_ip = "127.0.0.1");
   // Asks the kernel for a small receive buffer (before connect), so a peer
   // that does not read backs up quickly.
   void shrink_receive_buffer();
