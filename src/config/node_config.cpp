@@ -105,6 +105,8 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u32("max_pending_verifications", s.max_pending_verifications, 1, 10'000'000);
   m.u32("max_pending_jobs_per_peer", s.max_pending_jobs_per_peer, 1, 10'000'000);
   m.u32("max_queued_block_pushes", s.max_queued_block_pushes, 1, 1'000'000);
+  m.u32("unknown_account_gossip_per_s", s.unknown_account_gossip_per_s, 1, 1'000'000);
+  m.u32("unknown_account_gossip_burst", s.unknown_account_gossip_burst, 1, 10'000'000);
 }
 
 void read_storage(YamlMap& m, StorageSection& s) {
