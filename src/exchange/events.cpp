@@ -1,9 +1,11 @@
 #include "replex/exchange/events.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
+#include "event_stream.hpp"
 #include "replex/core/assert.hpp"
 
 namespace replex::exchange {
@@ -388,22 +390,43 @@ Event decode_one(ByteReader& r, std::uint8_t tag) {
 
 void encode_event(ByteWriter& out, const Event& e) { put_event(out, e); }
 
+EventStream::EventStream(std::size_t expected_bytes) {
+  out_.reserve(4 + expected_bytes);
+  out_.resize(4);
+}
+
+void EventStream::append(std::span<const Event> events) {
+  for (const Event& e : events) {
+    const std::size_t room = max_encoded_size(e);
+    // Encoded on the stack and appended: the buffer is never zero-filled ahead
+    // of its writes, and grows geometrically.
+    std::array<std::uint8_t, 256> small;
+    if (room <= small.size()) {
+      SpanWriter w(small);
+      put_event(w, e);
+      out_.insert(out_.end(), small.data(), w.at());
+    } else {
+      const std::size_t used = out_.size();
+      out_.resize(used + room);
+      SpanWriter w(std::span<std::uint8_t>(out_).subspan(used));
+      put_event(w, e);
+      out_.resize(static_cast<std::size_t>(w.at() - out_.data()));
+    }
+  }
+  count_ += events.size();
+}
+
+Bytes EventStream::finish() && {
+  REPLEX_ASSERT(count_ <= UINT32_MAX);
+  SpanWriter w(std::span<std::uint8_t>(out_).first(4));
+  w.u32(static_cast<std::uint32_t>(count_));
+  return std::move(out_);
+}
+
 Bytes encode_events(std::span<const Event> events) {
-  REPLEX_ASSERT(events.size() <= UINT32_MAX);
-  // One pass: the buffer grows (geometrically) only when the next event might
-  // not fit, not per field; it is cut to the bytes written at the end.
-  Bytes out(16 + events.size() * 64);
-  std::size_t used = 0;
-  auto write = [&out, &used](std::size_t room, const auto& put_fields) {
-    if (out.size() - used < room) out.resize(std::max(2 * out.size(), used + room));
-    SpanWriter w(std::span<std::uint8_t>(out).subspan(used, room));
-    put_fields(w);
-    used = static_cast<std::size_t>(w.at() - out.data());
-  };
-  write(4, [&](SpanWriter& w) { w.u32(static_cast<std::uint32_t>(events.size())); });
-  for (const Event& e : events) write(max_encoded_size(e), [&e](SpanWriter& w) { put_event(w, e); });
-  out.resize(used);
-  return out;
+  EventStream stream(events.size() * 64);
+  stream.append(events);
+  return std::move(stream).finish();
 }
 
 Result<std::vector<Event>> decode_events(ByteView bytes) {
