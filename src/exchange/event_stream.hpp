@@ -22,7 +22,8 @@ class EventStream {
   Bytes finish() &&;
 
  private:
-  Bytes out_;  // the count's 4 bytes (written by finish), then the events
+  Bytes out_;              // the count's 4 bytes (written by finish), the events, zeroed slack
+  std::size_t used_ = 4;  // bytes of out_ written
   std::size_t count_ = 0;
 };
 

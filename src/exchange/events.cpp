@@ -1,7 +1,6 @@
 #include "replex/exchange/events.hpp"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstring>
 
@@ -396,28 +395,22 @@ EventStream::EventStream(std::size_t expected_bytes) {
 }
 
 void EventStream::append(std::span<const Event> events) {
+  // Written in place. The buffer is zero-filled a kilobyte at a time just
+  // ahead of the writes (in cache), not a block's worth up front.
+  constexpr std::size_t kGrowBytes = 1024;
   for (const Event& e : events) {
     const std::size_t room = max_encoded_size(e);
-    // Encoded on the stack and appended: the buffer is never zero-filled ahead
-    // of its writes, and grows geometrically.
-    std::array<std::uint8_t, 256> small;
-    if (room <= small.size()) {
-      SpanWriter w(small);
-      put_event(w, e);
-      out_.insert(out_.end(), small.data(), w.at());
-    } else {
-      const std::size_t used = out_.size();
-      out_.resize(used + room);
-      SpanWriter w(std::span<std::uint8_t>(out_).subspan(used));
-      put_event(w, e);
-      out_.resize(static_cast<std::size_t>(w.at() - out_.data()));
-    }
+    if (out_.size() - used_ < room) out_.resize(used_ + std::max(room, kGrowBytes));
+    SpanWriter w(std::span<std::uint8_t>(out_).subspan(used_));
+    put_event(w, e);
+    used_ = static_cast<std::size_t>(w.at() - out_.data());
   }
   count_ += events.size();
 }
 
 Bytes EventStream::finish() && {
   REPLEX_ASSERT(count_ <= UINT32_MAX);
+  out_.resize(used_);
   SpanWriter w(std::span<std::uint8_t>(out_).first(4));
   w.u32(static_cast<std::uint32_t>(count_));
   return std::move(out_);
