@@ -42,6 +42,7 @@ const SERVER_ROUTES = [
   'GET /readyz',
   'GET /metrics',
   'POST /api/v1/orders',
+  'POST /api/v1/orders/batch',
   'GET /api/v1/orders',
   'DELETE /api/v1/orders',
   'GET /api/v1/orders/{order_id}',
@@ -408,6 +409,14 @@ async function main() {
   if (byClient.order_id !== buyId) fail('GET /api/v1/accounts/{account}/orders', 200, 'client_order_id finds another order');
   const again = (await call('POST /api/v1/orders', { query: { wait: 'commit' }, body: buyOrder, apiKey: T0.apiKey, expect: 200, note: 'repeated client_order_id' })).body;
   if (again.order_id !== buyId || again.duplicate !== true) fail('POST /api/v1/orders', 200, `a repeated client_order_id: ${JSON.stringify(again).slice(0, 160)}`);
+
+  // A batch: per-item results in request order; an invalid item does not stop the others.
+  const batch = (await call('POST /api/v1/orders/batch', { query: { wait: 'commit' }, apiKey: T2.apiKey, expect: 200, body: { orders: [
+    { market: 'BTC-USDT', side: 'buy', price: '101', quantity: '0.001', client_order_id: 'conf-batch-1' },
+    { market: 'BTC-USDT', side: 'buy', price: 'abc', quantity: '0.001' },
+  ] } })).body;
+  if (batch.committed !== 1 || batch.results?.[1]?.error?.field !== 'orders[1].price') fail('POST /api/v1/orders/batch', 200, `batch: ${JSON.stringify(batch).slice(0, 300)}`);
+  await call('POST /api/v1/orders/batch', { body: { orders: [] }, apiKey: T2.apiKey, expect: 400, code: 'INVALID_ARGUMENT' });
 
   // Amend, cancel, cancel by client order id, cancel all.
   const amended = (await call('PATCH /api/v1/orders/{order_id}', { params: { order_id: buyId }, query: { wait: 'commit' }, body: { price: '44000.00', quantity: '0.5' }, apiKey: T0.apiKey, expect: 200 })).body;
