@@ -14,6 +14,8 @@
 
 namespace replex::api {
 
+class ReadViews;
+
 enum class ApiErrorKind : std::uint8_t {
   kBadRequest,     // 400 / INVALID_ARGUMENT: malformed or invalid input
   kUnauthorized,   // 401 / UNAUTHENTICATED: missing or bad API key or signature
@@ -71,5 +73,9 @@ class ApiResult {
  private:
   std::variant<T, ApiError> v_;
 };
+
+// STATE_DIVERGED (503) once a checkpoint quorum disagreed with this node's
+// state (ReadViews' consensus view says when): every API refuses then.
+std::optional<ApiError> divergence_error(const ReadViews& views);
 
 }  // namespace replex::api

@@ -650,8 +650,21 @@ ApiResult<TxInfo> ExchangeApi::transaction(const Hash256& hash) const {
   return info;
 }
 
+std::optional<ApiError> ExchangeApi::divergence() const { return divergence_error(ctx_.views); }
+
+std::optional<ApiError> divergence_error(const ReadViews& views) {
+  const auto consensus = views.consensus();
+  if (!consensus->diverged_at) return std::nullopt;
+  return ApiError{ApiErrorKind::kUnavailable, "STATE_DIVERGED",
+                  "this node's state diverged from the validators' at height " +
+                      std::to_string(*consensus->diverged_at) + " (" + consensus->divergence +
+                      "); it serves no reads or submissions: use another node",
+                  {}, 60};
+}
+
 Readiness ExchangeApi::readiness() const {
   if (ctx_.views.closed()) return {false, "shutting down"};
+  if (auto diverged = divergence()) return {false, diverged->message};
   const auto consensus = ctx_.views.consensus();
   const auto chain = ctx_.views.chain();
   if (chain->height + 1 < consensus->committed_height) {

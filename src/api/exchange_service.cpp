@@ -275,6 +275,10 @@ grpc::ServerUnaryReactor* order_call(grpc::CallbackServerContext* context, Excha
     reactor->Finish(shutting_down());
     return reactor;
   }
+  if (auto diverged = api.divergence()) {
+    reactor->Finish(to_grpc_status(*diverged));
+    return reactor;
+  }
   const Caller caller = caller_of(*context);
   if (const std::uint32_t wait_s = api.rate_limit(caller)) {
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -353,6 +357,7 @@ grpc::ServerUnaryReactor* ExchangeServiceImpl::AmendOrder(grpc::CallbackServerCo
 
 grpc::Status ExchangeServiceImpl::GetOrder(grpc::ServerContext*, const v1::GetOrderRequest* r,
                                            v1::GetOrderResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   ApiResult<OrderRecord> order = ApiError::bad_request("order_id", "order_id: required (or account and client_order_id)");
   if (r->order_id() != 0) {
     order = api_.order(r->order_id());
@@ -368,6 +373,7 @@ grpc::Status ExchangeServiceImpl::GetOrder(grpc::ServerContext*, const v1::GetOr
 
 grpc::Status ExchangeServiceImpl::ListOrders(grpc::ServerContext*, const v1::ListOrdersRequest* r,
                                              v1::ListOrdersResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto account = api_.account(r->account());
   if (!account) return to_grpc_status(account.error());
   std::optional<exchange::MarketIndex> market;
@@ -388,6 +394,7 @@ grpc::Status ExchangeServiceImpl::ListOrders(grpc::ServerContext*, const v1::Lis
 
 grpc::Status ExchangeServiceImpl::ListMarkets(grpc::ServerContext*, const v1::ListMarketsRequest*,
                                               v1::ListMarketsResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   for (const MarketInfo& m : api_.markets()) {
     v1::Market* out = response->add_markets();
     out->set_symbol(m.symbol);
@@ -409,6 +416,7 @@ grpc::Status ExchangeServiceImpl::ListMarkets(grpc::ServerContext*, const v1::Li
 
 grpc::Status ExchangeServiceImpl::GetBook(grpc::ServerContext*, const v1::GetBookRequest* r,
                                           v1::GetBookResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto m = api_.market(r->market());
   if (!m) return to_grpc_status(m.error());
   const std::size_t depth = std::min<std::size_t>(r->depth() == 0 ? 20 : r->depth(), api_.context().api.max_page_size);
@@ -418,6 +426,7 @@ grpc::Status ExchangeServiceImpl::GetBook(grpc::ServerContext*, const v1::GetBoo
 
 grpc::Status ExchangeServiceImpl::ListTrades(grpc::ServerContext*, const v1::ListTradesRequest* r,
                                              v1::ListTradesResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto m = api_.market(r->market());
   if (!m) return to_grpc_status(m.error());
   const std::size_t limit = api_.page_limit(r->limit() == 0 ? std::nullopt : std::optional<std::uint64_t>(r->limit()), 100);
@@ -427,6 +436,7 @@ grpc::Status ExchangeServiceImpl::ListTrades(grpc::ServerContext*, const v1::Lis
 
 grpc::Status ExchangeServiceImpl::ListAccountTrades(grpc::ServerContext*, const v1::ListAccountTradesRequest* r,
                                                     v1::ListAccountTradesResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto account = api_.account(r->account());
   if (!account) return to_grpc_status(account.error());
   const std::size_t limit = api_.page_limit(r->limit() == 0 ? std::nullopt : std::optional<std::uint64_t>(r->limit()), 100);
@@ -436,6 +446,7 @@ grpc::Status ExchangeServiceImpl::ListAccountTrades(grpc::ServerContext*, const 
 
 grpc::Status ExchangeServiceImpl::ListCandles(grpc::ServerContext*, const v1::ListCandlesRequest* r,
                                               v1::ListCandlesResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto m = api_.market(r->market());
   if (!m) return to_grpc_status(m.error());
   const auto interval = parse_candle_interval(r->interval().empty() ? "1m" : r->interval());
@@ -451,6 +462,7 @@ grpc::Status ExchangeServiceImpl::ListCandles(grpc::ServerContext*, const v1::Li
 
 grpc::Status ExchangeServiceImpl::GetBalances(grpc::ServerContext*, const v1::GetBalancesRequest* r,
                                               v1::GetBalancesResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto account = api_.account(r->account());
   if (!account) return to_grpc_status(account.error());
   auto balances = api_.balances(*account);
@@ -467,6 +479,7 @@ grpc::Status ExchangeServiceImpl::GetBalances(grpc::ServerContext*, const v1::Ge
 
 grpc::Status ExchangeServiceImpl::GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest* r,
                                                  v1::GetTransactionResponse* response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   auto hash = Hash256::from_hex(r->tx_hash());
   if (!hash) return to_grpc_status(ApiError::bad_request("tx_hash", "tx_hash: expected 64 hex digits"));
   auto tx = api_.transaction(*hash);
@@ -490,6 +503,7 @@ template <typename Response>
 grpc::Status ExchangeServiceImpl::stream(grpc::ServerContext* context, const std::string& channel,
                                          grpc::ServerWriter<Response>* writer,
                                          const std::function<bool(const StreamItem&, Response&)>& fill_response) {
+  if (auto diverged = api_.divergence()) return to_grpc_status(*diverged);
   if (!accepting_.load()) return shutting_down();
   StreamSlot slot(streams_, api_.context().api.max_block_streams);
   if (!slot.acquired()) {

@@ -170,6 +170,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     const auto question = target.find('?');
     const std::string path = target.substr(0, question);
     if (websocket::is_upgrade(req) && path == kStreamPath) {
+      if (auto diverged = server_->api.divergence()) return write(error_response(req.version(), *diverged, false));
       stream_.expires_never();
       run_ws_session(std::move(stream_), std::move(req),
                      WsContext{server_->config, server_->api, server_->model, server_->sessions, slot_});

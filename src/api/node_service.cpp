@@ -74,6 +74,10 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*, const v1::GetStatu
   response->set_primary(consensus->primary);
   response->set_in_view_change(consensus->in_view_change);
   response->set_committed_height(consensus->committed_height);
+  if (consensus->diverged_at) {
+    response->set_diverged_at(*consensus->diverged_at);
+    response->set_divergence(consensus->divergence);
+  }
   response->set_mempool_size(consensus->mempool_txs);
   response->set_mempool_bytes(consensus->mempool_bytes);
   response->set_p2p_listen(identity->p2p_listen);
@@ -118,6 +122,7 @@ grpc::Status NodeServiceImpl::load_block(std::uint64_t height, v1::Block* out) c
 
 grpc::Status NodeServiceImpl::GetBlock(grpc::ServerContext*, const v1::GetBlockRequest* request,
                                        v1::GetBlockResponse* response) {
+  if (auto diverged = state_diverged(ctx_)) return *diverged;
   std::uint64_t height = request->height();
   if (height == 0) height = ctx_.views.chain()->height;
   if (height == 0) return {grpc::StatusCode::NOT_FOUND, "no block executed yet"};
@@ -127,6 +132,7 @@ grpc::Status NodeServiceImpl::GetBlock(grpc::ServerContext*, const v1::GetBlockR
 grpc::Status NodeServiceImpl::StreamBlocks(grpc::ServerContext* context, const v1::StreamBlocksRequest* request,
                                            grpc::ServerWriter<v1::StreamBlocksResponse>* writer) {
   if (!accepting_.load(std::memory_order_acquire)) return shutting_down();
+  if (auto diverged = state_diverged(ctx_)) return *diverged;
   CounterSlot slot(block_streams_, ctx_.api.max_block_streams);
   if (!slot.acquired()) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,

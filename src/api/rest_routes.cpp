@@ -398,6 +398,7 @@ void get_status(const Call& c) {
             {"primary", consensus->primary},
             {"in_view_change", consensus->in_view_change},
             {"committed_height", consensus->committed_height},
+            {"diverged_at", consensus->diverged_at ? Json(*consensus->diverged_at) : Json(nullptr)},
             {"mempool_size", consensus->mempool_txs},
             {"validators", ctx.genesis.validators.size()},
             {"ready", ready.ready},
@@ -467,7 +468,11 @@ void route(const Call& c) {
                     "", 0});
   };
   // Probes: no rate limit, no JSON body.
-  if (s.size() == 1 && s[0] == "healthz") return c.ok(Json{{"status", "ok"}});
+  if (s.size() == 1 && s[0] == "healthz") {
+    // Still 200: the process serves, and a restart would rebuild the same state.
+    if (auto diverged = c.api.divergence()) return c.ok(Json{{"status", "diverged"}, {"reason", diverged->message}});
+    return c.ok(Json{{"status", "ok"}});
+  }
   if (s.size() == 1 && s[0] == "metrics") {
     if (!c.api.context().metrics) return c.fail(ApiError::not_found("this node exports no metrics"));
     HttpResponse res{http::status::ok, 11};
@@ -489,6 +494,9 @@ void route(const Call& c) {
     return c.fail(ApiError{ApiErrorKind::kRateLimited, "RATE_LIMITED", "too many requests; retry later", "", wait_s});
   }
   const std::string& what = s[2];
+  if (what != "status") {
+    if (auto diverged = c.api.divergence()) return c.fail(*diverged);
+  }
   if (what == "orders") {
     if (s.size() == 3) {
       if (m == http::verb::post) return post_order(c);

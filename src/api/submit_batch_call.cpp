@@ -15,6 +15,8 @@ grpc::ServerUnaryReactor* SubmitBatchCall::start(const ApiContext& ctx, std::ato
   std::optional<grpc::Status> refusal;
   if (!accepting) {
     refusal = shutting_down();
+  } else if (auto diverged = state_diverged(ctx)) {
+    refusal = *diverged;
   } else if (size == 0 || size > ctx.api.max_submit_batch) {
     refusal = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                            "transactions: " + std::to_string(size) + " in the batch; 1.." +

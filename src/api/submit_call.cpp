@@ -2,12 +2,19 @@
 
 #include <algorithm>
 
+#include "exchange_service.hpp"
 #include "node_service.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/reason.hpp"
 
 namespace replex::api {
 grpc::Status shutting_down() { return {grpc::StatusCode::UNAVAILABLE, "the node is shutting down"}; }
+
+std::optional<grpc::Status> state_diverged(const ApiContext& ctx) {
+  auto diverged = divergence_error(ctx.views);
+  if (!diverged) return std::nullopt;
+  return to_grpc_status(*diverged);
+}
 
 grpc::Status admission_failure(const Status& status) {
   return {status.code() == StatusCode::kResourceExhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
@@ -61,9 +68,11 @@ grpc::ServerUnaryReactor* SubmitCall::start(const ApiContext& ctx, std::atomic<s
   call->self_ = call;
   // Counted before any answer: finish() gives the unit back.
   const bool over_limit = pending.fetch_add(1, std::memory_order_acq_rel) >= ctx.api.max_pending_submissions;
-  if (!accepting || over_limit) {
+  const auto diverged = state_diverged(ctx);
+  if (!accepting || over_limit || diverged) {
     call->phase_ = Phase::kAnswered;
     call->finish(!accepting ? shutting_down()
+                 : diverged ? *diverged
                             : grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                            "too many submissions in flight (api.max_pending_submissions = " +
                                                std::to_string(ctx.api.max_pending_submissions) + "); retry later"));

@@ -25,6 +25,8 @@ struct ApiContext;
 
 // Shared by SubmitCall and SubmitBatchCall.
 grpc::Status shutting_down();
+// UNAVAILABLE (STATE_DIVERGED) once this node's state diverged; nullopt before.
+std::optional<grpc::Status> state_diverged(const ApiContext& ctx);
 // The gRPC answer to a mempool verdict; OK for accepted and duplicate.
 grpc::Status verdict_status(const consensus::TxStatusReport& report);
 // The answer when admission itself failed (queue full, shutting down).

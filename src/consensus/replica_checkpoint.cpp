@@ -113,7 +113,8 @@ bool Replica::Impl::settle_checkpoints() {
       report(EvidenceKind::kStateDivergence, me_, 0, height,
              "this replica's state after height " + std::to_string(height) +
                  " differs from the checkpoint quorum's (app_hash " + own->second.app_hash.hex() +
-                 " vs " + proof.checkpoint.app_hash.hex() + ")");
+                 " vs " + proof.checkpoint.app_hash.hex() + ", state_digest " +
+                 own->second.state_digest.hex() + " vs " + proof.checkpoint.state_digest.hex() + ")");
     }
     stable_ = std::move(proof);
     stable_proof_bytes_ = encode_checkpoint_proof(*stable_);

@@ -76,6 +76,14 @@ void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
     network_->report_misbehaviour(*culprit,
                                   std::string(consensus::evidence_kind_name(evidence.kind)) + ": " + evidence.detail);
   }
+  if (evidence.kind == consensus::EvidenceKind::kStateDivergence && !divergence_ && self_index_ &&
+      evidence.validator == self_index_) {
+    // Our state is not the quorum's: whatever we would answer could be wrong.
+    divergence_ = {evidence.height, evidence.detail};
+    spdlog::error("state diverged at height={}: {}; this node serves no reads or submissions until its data is "
+                  "rebuilt from its peers (docs/node.md, \"Divergence\")",
+                  evidence.height, evidence.detail);
+  }
   spdlog::warn("evidence: kind={} validator={} height={} view={} detail=\"{}\"",
                consensus::evidence_kind_name(evidence.kind),
                evidence.validator ? std::to_string(*evidence.validator) : std::string("-"), evidence.height,
@@ -93,6 +101,10 @@ void Node::Impl::publish_consensus_view() {
     view.mempool_bytes = replica->mempool().bytes();
   } else {
     view.committed_height = host_->committed_height();
+  }
+  if (divergence_) {
+    view.diverged_at = divergence_->first;
+    view.divergence = divergence_->second;
   }
   if (view == last_consensus_view_) return;  // most inputs change nothing a reader sees
   last_consensus_view_ = view;

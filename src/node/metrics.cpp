@@ -40,6 +40,11 @@ Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
                           .Help("1 while a view change is running")
                           .Register(*registry_)
                           .Add({})),
+      state_diverged_(BuildGauge()
+                          .Name("replex_state_diverged")
+                          .Help("1 once a checkpoint quorum disagreed with this node's state (reads stop)")
+                          .Register(*registry_)
+                          .Add({})),
       view_changes_(BuildCounter()
                         .Name("replex_consensus_view_changes_total")
                         .Help("View changes this node entered")
@@ -123,6 +128,7 @@ void Metrics::on_consensus(const api::ConsensusView& view) {
   committed_height_.Set(static_cast<double>(view.committed_height));
   view_.Set(static_cast<double>(view.view));
   in_view_change_.Set(view.in_view_change ? 1 : 0);
+  state_diverged_.Set(view.diverged_at ? 1 : 0);
   mempool_txs_.Set(static_cast<double>(view.mempool_txs));
   mempool_bytes_.Set(static_cast<double>(view.mempool_bytes));
 }

@@ -69,6 +69,7 @@ class Metrics {
   prometheus::Gauge& executed_height_;
   prometheus::Gauge& view_;
   prometheus::Gauge& in_view_change_;
+  prometheus::Gauge& state_diverged_;
   prometheus::Counter& view_changes_;
   prometheus::Gauge& mempool_txs_;
   prometheus::Gauge& mempool_bytes_;

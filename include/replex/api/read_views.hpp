@@ -79,6 +79,10 @@ struct ConsensusView {
   std::uint64_t committed_height = 0;
   std::uint64_t mempool_txs = 0;
   std::uint64_t mempool_bytes = 0;
+  // Set once a checkpoint quorum disagreed with this node's state: the first
+  // such height and why. The node then serves no reads or submissions.
+  std::optional<std::uint64_t> diverged_at;
+  std::string divergence;
   friend bool operator==(const ConsensusView&, const ConsensusView&) = default;
 };
 
