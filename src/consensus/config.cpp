@@ -87,6 +87,12 @@ Status Config::validate() const {
   REPLEX_RETURN_IF_ERROR(at_most(max_fetch_blocks, kMaxWindowHeights, "max_fetch_blocks"));
   REPLEX_RETURN_IF_ERROR(positive(fetch_timeout_ms, "fetch_timeout_ms"));
   REPLEX_RETURN_IF_ERROR(at_most(fetch_timeout_ms, kMaxTimeoutMs, "fetch_timeout_ms"));
+  REPLEX_RETURN_IF_ERROR(positive(state_chunk_bytes, "state_chunk_bytes"));
+  if (state_chunk_bytes % 64 != 0) {
+    return Status::invalid_argument("consensus.state_chunk_bytes: " +
+                                    std::to_string(state_chunk_bytes) + " is not a multiple of 64");
+  }
+  REPLEX_RETURN_IF_ERROR(positive(max_state_bytes, "max_state_bytes"));
   return Status::ok();
 }
 

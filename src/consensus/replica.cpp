@@ -338,6 +338,7 @@ std::vector<Action> Replica::Impl::handle(Input input) {
                  [this](BlockExecuted& e) { on_block_executed(e); },
                  [this](BlocksReceived& e) { on_blocks_received(e); },
                  [this](StateReceived& e) { on_state_received(e); },
+                 [this](ChunkReceived& e) { on_chunk_received(e); },
                  [this](StateInstalled& e) { on_state_installed(e); },
              },
              input.event);
@@ -496,6 +497,13 @@ void Replica::Impl::on_timer(const TimerFired& input) {
       if (!in_view_change_) resend_own_messages(/*checkpoints=*/false);
       break;
     case TimerKind::kFetch:
+      // An unanswered chunk: the next peer serving that height is asked.
+      if (transfer_) {
+        ++transfer_->turn;
+        ++transfer_->misses;
+        request_next_chunk();
+        break;
+      }
       // Unanswered: update_catch_up() asks again, the next peer first.
       fetch_.reset();
       ++fetch_retries_;

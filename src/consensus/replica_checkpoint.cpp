@@ -212,7 +212,9 @@ std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
 }
 
 void Replica::Impl::update_catch_up() {
-  if (installing_) return;
+  // A chunked transfer runs to its end (its fetch timer moves it on); the
+  // replica catches up the rest from the installed state.
+  if (installing_ || transfer_) return;
   refresh_catch_up_target();
   // A request ends when it brought commit progress: the next one (if still
   // behind) starts right after, not on the timer. An answer without progress
@@ -231,7 +233,8 @@ void Replica::Impl::update_catch_up() {
     if (height > committed_height_ && height - committed_height_ >= config_.checkpoint_interval) {
       std::vector<ValidatorIndex> signers;
       for (const SignerSignature& s : newest.signatures) signers.push_back(s.validator);
-      emit(RequestState{committed_height_, newest, peers_for_request(signers, state_requests_++)});
+      emit(RequestState{committed_height_, newest, peers_for_request(signers, state_requests_++),
+                        config_.state_chunk_bytes});
       fetch_ = detail::OutstandingFetch{true, height, committed_height_};
       set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
       return;
@@ -249,7 +252,8 @@ void Replica::Impl::update_catch_up() {
       far_behind ? fetch_retries_ % 2 == 0 : fetch_retries_ > 0 && fetch_retries_ % peer_count == 0;
   if (ask_state) {
     emit(RequestState{committed_height_, std::nullopt,
-                      peers_for_request(catch_up_peers_, state_requests_++)});
+                      peers_for_request(catch_up_peers_, state_requests_++),
+                      config_.state_chunk_bytes});
     fetch_ = detail::OutstandingFetch{true, catch_up_target_, committed_height_};
     set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
     return;
@@ -285,6 +289,7 @@ void Replica::Impl::on_blocks_received(const BlocksReceived& input) {
 
 void Replica::Impl::on_state_received(StateReceived& input) {
   if (installing_) return;
+  if (input.snapshot_bytes) return on_state_offered(input);
   auto verified =
       verify_state_transfer(input.checkpoint_proof, input.snapshot, input.blocks, chain_context());
   if (!verified) {
@@ -306,6 +311,93 @@ void Replica::Impl::on_state_received(StateReceived& input) {
                     verified->anchor});
   installing_ = std::move(verified).value();
   fetch_.reset();
+  cancel_timer(TimerKind::kFetch);
+}
+
+void Replica::Impl::on_state_offered(StateReceived& input) {
+  // Proof, anchor and later blocks now; the snapshot follows chunk by chunk.
+  auto verified = verify_state_offer(input.checkpoint_proof, input.blocks, chain_context());
+  if (!verified) {
+    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, 0, verified.status().message());
+    return;
+  }
+  const SnapshotLayout layout{*input.snapshot_bytes, config_.state_chunk_bytes};
+  const Status fits =
+      check_snapshot_layout(layout, ChunkLimits{config_.state_chunk_bytes, config_.max_state_bytes});
+  if (!fits.is_ok()) {
+    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, 0, fits.message());
+    return;
+  }
+  const Height base = std::max(committed_height_, verified->anchor.height());
+  for (CertifiedBlock& b : verified->later_blocks) {
+    const Height height = b.height();
+    if (height > committed_height_ && height <= base + 2 * Height{config_.max_fetch_blocks}) {
+      fetched_.insert_or_assign(height, std::move(b));
+    }
+  }
+  verified->later_blocks.clear();
+  const Height height = verified->proof.checkpoint.height;
+  if (height <= committed_height_) return;
+  // The transfer under way goes on unless this state is newer; a newer one
+  // starts over (the driver discards the older spool on its first chunk).
+  if (transfer_ && transfer_->offer.proof.checkpoint.height >= height) return;
+  std::vector<ValidatorIndex> signers;
+  if (input.from && validators_.contains(*input.from)) signers.push_back(*input.from);
+  for (const SignerSignature& s : verified->proof.signatures) signers.push_back(s.validator);
+  const Hash256 digest = verified->proof.checkpoint.state_digest;
+  transfer_ = detail::ChunkTransfer{std::move(verified).value(), ChunkChain(layout, digest),
+                                    peers_for_request(signers, 0), 0};
+  fetch_.reset();
+  cancel_timer(TimerKind::kFetch);
+  request_next_chunk();
+}
+
+void Replica::Impl::request_next_chunk() {
+  REPLEX_ASSERT(transfer_.has_value() && !transfer_->chain.complete());
+  // Every peer asked twice in vain (none serves this height any more): give
+  // up on it; catch-up asks for state again, and a new offer starts over.
+  if (transfer_->misses >= 2 * std::max<std::size_t>(1, transfer_->peers.size())) {
+    transfer_.reset();
+    cancel_timer(TimerKind::kFetch);
+    return;
+  }
+  std::vector<ValidatorIndex> peers = transfer_->peers;
+  if (!peers.empty()) {
+    const auto shift = static_cast<std::ptrdiff_t>(transfer_->turn % peers.size());
+    std::rotate(peers.begin(), peers.begin() + shift, peers.end());
+  }
+  emit(RequestChunk{transfer_->offer.proof.checkpoint.height, transfer_->chain.next_index(),
+                    transfer_->chain.layout().chunk_bytes, std::move(peers)});
+  set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
+}
+
+void Replica::Impl::on_chunk_received(const ChunkReceived& input) {
+  // Late, duplicate or for another transfer: nothing to verify.
+  if (installing_ || !transfer_ || input.height != transfer_->offer.proof.checkpoint.height ||
+      input.index != transfer_->chain.next_index()) {
+    return;
+  }
+  const Status accepted = transfer_->chain.accept(input.index, input.midstate_before, input.chunk);
+  if (!accepted.is_ok()) {
+    // Only its sender can be at fault (the chunk's end is proven); the next
+    // peer is asked for the same chunk.
+    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, input.height, accepted.message());
+    ++transfer_->turn;
+    ++transfer_->misses;
+    request_next_chunk();
+    return;
+  }
+  transfer_->misses = 0;
+  const SnapshotLayout& layout = transfer_->chain.layout();
+  emit(StoreChunk{input.height, layout.total_bytes, layout.chunk_offset(input.index), input.chunk});
+  if (!transfer_->chain.complete()) {
+    request_next_chunk();
+    return;
+  }
+  VerifiedState& offer = transfer_->offer;
+  emit(InstallState{offer.proof, offer.proof_bytes, {}, offer.anchor, /*spooled=*/true});
+  installing_ = std::move(offer);
+  transfer_.reset();
   cancel_timer(TimerKind::kFetch);
 }
 
@@ -339,6 +431,7 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   proven_checkpoints_.erase(proven_checkpoints_.begin(), proven_checkpoints_.upper_bound(height));
   registry_.forget_checkpoints_through(height);
   installing_.reset();
+  if (transfer_ && transfer_->offer.proof.checkpoint.height <= height) transfer_.reset();
   view_change_streak_ = 0;
   restart_view_timer_ = true;
   // The restored state executed transactions this replica never saw committed.

@@ -24,6 +24,8 @@
 #include "replex/consensus/messages.hpp"
 #include "replex/consensus/new_view_selection.hpp"
 #include "replex/consensus/replica.hpp"
+#include "replex/consensus/snapshot_chunks.hpp"
+#include "replex/consensus/state_transfer.hpp"
 #include "replex/consensus/wal.hpp"
 #include "signing_registry.hpp"
 
@@ -112,6 +114,16 @@ struct OutstandingFetch {
   bool state = false;  // RequestState rather than RequestBlocks
   Height to_height = 0;
   Height committed_at_request = 0;
+};
+
+// A snapshot coming in chunks: the verified offer (proof, anchor, later
+// blocks), the chunks verified so far, and the peers serving its height.
+struct ChunkTransfer {
+  VerifiedState offer;
+  ChunkChain chain;
+  std::vector<ValidatorIndex> peers;  // the offering peer first
+  std::uint32_t turn = 0;             // peers[turn % size] is asked next
+  std::uint32_t misses = 0;           // unanswered or bad chunks since the last good one
 };
 
 }  // namespace detail
@@ -233,6 +245,9 @@ class Replica::Impl {
   void on_blocks_received(const BlocksReceived& input);
   void on_state_received(StateReceived& input);
   void on_state_installed(const StateInstalled& input);
+  void on_state_offered(StateReceived& input);
+  void on_chunk_received(const ChunkReceived& input);
+  void request_next_chunk();
   void add_checkpoint_vote(ValidatorIndex from, const CheckpointBody& body, const Signature& sig);
   // Makes the newest proven checkpoint at or below the committed height stable.
   bool settle_checkpoints();
@@ -338,6 +353,7 @@ class Replica::Impl {
   std::uint32_t fetch_retries_ = 0;           // unanswered requests since the last commit
   std::map<Height, CertifiedBlock> fetched_;  // verified committed blocks above committed + 1
   std::optional<VerifiedState> installing_;   // InstallState emitted, StateInstalled pending
+  std::optional<detail::ChunkTransfer> transfer_;  // chunks of an offered state arriving
   // Requests of each kind since the last commit: each asks another peer first.
   std::uint32_t block_requests_ = 0;
   std::uint32_t state_requests_ = 0;

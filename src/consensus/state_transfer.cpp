@@ -62,23 +62,21 @@ Status verify_snapshot(ByteView snapshot, const CheckpointProof& proof) {
   return Status::ok();
 }
 
-Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snapshot,
-                                            std::span<const CertifiedBlockBytes> blocks,
-                                            const ChainContext& chain) {
-  auto proof = decode_checkpoint_proof(proof_bytes);
-  if (!proof) return proof.status().with_context("checkpoint proof: ");
-  REPLEX_RETURN_IF_ERROR(
-      verify_checkpoint_proof(*proof, chain.validators, chain.chain_id, chain.checkpoint_interval));
-  REPLEX_RETURN_IF_ERROR(verify_snapshot(snapshot, *proof));
+namespace {
+
+// The anchor and the blocks after it, for a proof already verified.
+Result<VerifiedState> verify_offer_blocks(CheckpointProof proof, ByteView proof_bytes,
+                                          std::span<const CertifiedBlockBytes> blocks,
+                                          const ChainContext& chain) {
   if (blocks.empty()) {
     return Status::invalid_argument("state transfer: the anchor block at height " +
-                                    std::to_string(proof->checkpoint.height) + " is missing");
+                                    std::to_string(proof.checkpoint.height) + " is missing");
   }
   VerifiedState out;
   auto anchor = verify_certified_block(blocks[0], chain);
   if (!anchor) return anchor.status().with_context("state transfer anchor: ");
-  if (anchor->height() != proof->checkpoint.height ||
-      anchor->block_hash != proof->checkpoint.block_hash) {
+  if (anchor->height() != proof.checkpoint.height ||
+      anchor->block_hash != proof.checkpoint.block_hash) {
     return Status::invalid_argument("state transfer anchor: block " + anchor->block_hash.hex() +
                                     " at height " + std::to_string(anchor->height()) +
                                     " is not the checkpointed block");
@@ -96,7 +94,7 @@ Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snaps
     parent_hash = next->block_hash;
     out.later_blocks.push_back(std::move(next).value());
   }
-  out.proof = std::move(proof).value();
+  out.proof = std::move(proof);
   out.proof_bytes = Bytes(proof_bytes.begin(), proof_bytes.end());
   // What the caller installs: the checkpointed block, then a gapless chain above it.
   REPLEX_ASSERT(out.anchor.height() == out.proof.checkpoint.height &&
@@ -106,6 +104,29 @@ Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snaps
     REPLEX_ASSERT(out.later_blocks[i].height() == out.anchor.height() + 1 + i);
   }
   return out;
+}
+
+}  // namespace
+
+Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snapshot,
+                                            std::span<const CertifiedBlockBytes> blocks,
+                                            const ChainContext& chain) {
+  auto proof = decode_checkpoint_proof(proof_bytes);
+  if (!proof) return proof.status().with_context("checkpoint proof: ");
+  REPLEX_RETURN_IF_ERROR(
+      verify_checkpoint_proof(*proof, chain.validators, chain.chain_id, chain.checkpoint_interval));
+  REPLEX_RETURN_IF_ERROR(verify_snapshot(snapshot, *proof));
+  return verify_offer_blocks(std::move(proof).value(), proof_bytes, blocks, chain);
+}
+
+Result<VerifiedState> verify_state_offer(ByteView proof_bytes,
+                                         std::span<const CertifiedBlockBytes> blocks,
+                                         const ChainContext& chain) {
+  auto proof = decode_checkpoint_proof(proof_bytes);
+  if (!proof) return proof.status().with_context("checkpoint proof: ");
+  REPLEX_RETURN_IF_ERROR(
+      verify_checkpoint_proof(*proof, chain.validators, chain.chain_id, chain.checkpoint_interval));
+  return verify_offer_blocks(std::move(proof).value(), proof_bytes, blocks, chain);
 }
 
 }  // namespace replex::consensus

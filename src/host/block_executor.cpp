@@ -2,7 +2,9 @@
 // state, keep checkpoint proofs beside their snapshots.
 #include "replex/host/block_executor.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "replex/consensus/certificates.hpp"
 #include "replex/core/hash.hpp"
@@ -36,6 +38,7 @@ ExecutionResult BlockExecutor::run(const ExecutionTask& task) {
                         [this](const consensus::CommitBlock& t) { return execute(t); },
                         [this](const consensus::InstallState& t) { return install(t); },
                         [this](const consensus::CheckpointStable& t) { return attach_proof(t); },
+                        [this](const consensus::StoreChunk& t) { return store_chunk(t); },
                     },
                     task);
 }
@@ -94,7 +97,14 @@ ExecutionResult BlockExecutor::install(const consensus::InstallState& install) {
   const consensus::CertifiedBlock& anchor = install.anchor;
   const consensus::Height h = anchor.height();
   REPLEX_ASSERT(install.proof.checkpoint.height == h);
-  const Status restored = app_.restore(install.snapshot);
+  // A spooled snapshot was verified chunk by chunk against the proof's digest.
+  REPLEX_ASSERT_MSG(!install.spooled || spool_height_ == h,
+                    "spooled InstallState at height " + std::to_string(h) + ", spool holds " +
+                        std::to_string(spool_height_));
+  const Bytes spooled = install.spooled ? std::exchange(spool_, Bytes{}) : Bytes{};
+  if (install.spooled) spool_height_ = 0;
+  const Bytes& state = install.spooled ? spooled : install.snapshot;
+  const Status restored = app_.restore(state);
   if (!restored.is_ok()) {
     // The state is unchanged; the core asks again (elsewhere).
     ExecutionResult out;
@@ -112,7 +122,7 @@ ExecutionResult BlockExecutor::install(const consensus::InstallState& install) {
   }
   storage::SnapshotRecord snapshot;
   snapshot.height = h;
-  snapshot.state = install.snapshot;
+  snapshot.state = state;
   snapshot.proof = encode_snapshot_attachment(
       {anchor.block_bytes, anchor.certificate_bytes, install.proof_bytes});
   // Snapshot first: the store refuses to reset the chain to a height it
@@ -125,6 +135,19 @@ ExecutionResult BlockExecutor::install(const consensus::InstallState& install) {
   out.input = consensus::StateInstalled{h, anchor.block_hash, Status::ok()};
   out.installed = InstalledState{h, anchor.block_hash, install.proof.checkpoint.app_hash};
   return out;
+}
+
+ExecutionResult BlockExecutor::store_chunk(const consensus::StoreChunk& chunk) {
+  if (spool_height_ != chunk.height) {
+    spool_height_ = chunk.height;
+    spool_.assign(chunk.total_bytes, 0);
+  }
+  REPLEX_ASSERT_MSG(spool_.size() == chunk.total_bytes &&
+                        chunk.offset + chunk.chunk.size() <= spool_.size(),
+                    "chunk at " + std::to_string(chunk.offset) + " outside the spool");
+  std::copy(chunk.chunk.begin(), chunk.chunk.end(),
+            spool_.begin() + static_cast<std::ptrdiff_t>(chunk.offset));
+  return {};
 }
 
 ExecutionResult BlockExecutor::attach_proof(const consensus::CheckpointStable& stable) {

@@ -138,6 +138,8 @@ void ReplicaHost::perform_one(consensus::Action& action) {
           [&](consensus::CancelTimer& a) { ports_.timers.cancel(a.kind); },
           [&](consensus::RequestBlocks& a) { ports_.transport.request_blocks(a); },
           [&](consensus::RequestState& a) { ports_.transport.request_state(a); },
+          [&](consensus::RequestChunk& a) { ports_.transport.request_chunk(a); },
+          [&](consensus::StoreChunk& a) { dispatch(std::move(a)); },
           [&](consensus::InstallState& a) { dispatch(std::move(a)); },
           [&](consensus::TruncateWal& a) {
             const Status s = store_.wal_truncate_below(a.below_height);

@@ -76,6 +76,10 @@ struct Config {
   std::uint32_t max_fetch_blocks = 64;
   // A request-blocks / request-state without an answer is retried after this.
   std::uint64_t fetch_timeout_ms = 2000;
+  // State transfer in chunks (docs/wire-formats.md#snapshot-chunks): the chunk
+  // size asked for (a multiple of 64), and the largest snapshot accepted.
+  std::uint32_t state_chunk_bytes = 1u << 20;
+  std::uint64_t max_state_bytes = 4ull << 30;
 
   // Checks each field on its own and the relations between fields.
   Status validate() const;

@@ -72,11 +72,24 @@ struct BlocksReceived {
 // The answer to a RequestState: checkpoint proof, snapshot bytes, then the
 // anchor block at the proof's height and later blocks (up to
 // max_fetch_blocks of them are used), with certificates.
+// With `snapshot_bytes` set the snapshot comes in chunks (snapshot_chunks.hpp)
+// of the requested chunk_bytes, and `snapshot` is empty.
 struct StateReceived {
   std::optional<ValidatorIndex> from;
   Bytes checkpoint_proof;
   Bytes snapshot;
   std::vector<CertifiedBlockBytes> blocks;
+  std::optional<std::uint64_t> snapshot_bytes;
+};
+
+// The answer to a RequestChunk: chunk `index` of the snapshot at `height`,
+// with the SHA-256 midstate before it.
+struct ChunkReceived {
+  std::optional<ValidatorIndex> from;
+  Height height = 0;
+  std::uint32_t index = 0;
+  Hash256 midstate_before;
+  Bytes chunk;
 };
 
 // The driver performed an InstallState (Application::restore and the store's
@@ -88,7 +101,7 @@ struct StateInstalled {
 };
 
 using Event = std::variant<MessageReceived, TransactionReceived, TimerFired, BlockExecuted,
-                           BlocksReceived, StateReceived, StateInstalled>;
+                           BlocksReceived, StateReceived, ChunkReceived, StateInstalled>;
 
 struct Input {
   std::uint64_t now_ms = 0;  // the driver's clock (unix ms)
@@ -148,20 +161,45 @@ struct RequestBlocks {
 // snapshot, anchor block and later blocks) and pass it back as StateReceived.
 // `target`, when known, is a proof the answer should reach; `peers` is in
 // the order to try (its signers first).
+// A peer may answer with the snapshot cut in `chunk_bytes` chunks instead.
 struct RequestState {
   Height above_height = 0;
   std::optional<CheckpointProof> target;
   std::vector<ValidatorIndex> peers;
+  std::uint32_t chunk_bytes = 0;
+};
+
+// Fetch chunk `index` (of `chunk_bytes`) of the snapshot at `height` and pass
+// it back as ChunkReceived; `peers` in the order to try. An unanswered
+// request is retried (fetch timer) with the next peer first.
+struct RequestChunk {
+  Height height = 0;
+  std::uint32_t index = 0;
+  std::uint32_t chunk_bytes = 0;
+  std::vector<ValidatorIndex> peers;
+};
+
+// A verified chunk of the snapshot at `height`: keep it at `offset` of the
+// spool for that height, `total_bytes` long (another height's spool is
+// discarded). The InstallState that follows the last chunk installs it.
+struct StoreChunk {
+  Height height = 0;
+  std::uint64_t total_bytes = 0;
+  std::uint64_t offset = 0;
+  Bytes chunk;
 };
 
 // Verified state to install: Application::restore(snapshot), store the
 // snapshot with its proof and reset the chain to the anchor, then report
 // StateInstalled. Blocks after the anchor follow as CommitBlock actions.
+// With `spooled` the snapshot is the spool StoreChunk filled, and `snapshot`
+// is empty.
 struct InstallState {
   CheckpointProof proof;
   Bytes proof_bytes;
   Bytes snapshot;
   CertifiedBlock anchor;
+  bool spooled = false;
 };
 
 // WAL records below `below_height` are no longer needed.
@@ -241,7 +279,8 @@ struct TxStatusReport {
 };
 
 using Action = std::variant<SendMessage, BroadcastMessage, PersistRecord, CommitBlock, SetTimer,
-                            CancelTimer, RequestBlocks, RequestState, InstallState, TruncateWal,
+                            CancelTimer, RequestBlocks, RequestState, RequestChunk, StoreChunk,
+                            InstallState, TruncateWal,
                             CheckpointStable, ViewChanged, EvidenceFound, TxStatusReport>;
 
 }  // namespace replex::consensus

@@ -74,4 +74,10 @@ Result<VerifiedState> verify_state_transfer(ByteView proof_bytes, ByteView snaps
                                             std::span<const CertifiedBlockBytes> blocks,
                                             const ChainContext& chain);
 
+// The same without the snapshot, which comes in chunks verified one by one
+// against the proof's state_digest (snapshot_chunks.hpp).
+Result<VerifiedState> verify_state_offer(ByteView proof_bytes,
+                                         std::span<const CertifiedBlockBytes> blocks,
+                                         const ChainContext& chain);
+
 }  // namespace replex::consensus

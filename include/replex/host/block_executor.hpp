@@ -21,8 +21,8 @@
 
 namespace replex::host {
 
-using ExecutionTask =
-    std::variant<consensus::CommitBlock, consensus::InstallState, consensus::CheckpointStable>;
+using ExecutionTask = std::variant<consensus::CommitBlock, consensus::InstallState,
+                                   consensus::CheckpointStable, consensus::StoreChunk>;
 
 struct ExecutionResult {
   // Non-ok when the store failed (or installed state is inconsistent): the
@@ -56,12 +56,18 @@ class BlockExecutor {
   // Rewrites the stored snapshot at the proof's height with the proof
   // beside it, if that snapshot is held and its digest is the proven one.
   ExecutionResult attach_proof(const consensus::CheckpointStable& stable);
+  // Keeps a verified chunk in the spool for its height (in memory, at most
+  // consensus.max_state_bytes; another height's spool is dropped). A spooled
+  // InstallState restores from it.
+  ExecutionResult store_chunk(const consensus::StoreChunk& chunk);
 
  private:
   abci::Application& app_;
   storage::Store& store_;
   std::uint64_t checkpoint_interval_;
   std::uint32_t snapshots_kept_;
+  consensus::Height spool_height_ = 0;
+  Bytes spool_;
 };
 
 // Implemented by a node that runs execution on its own thread.

@@ -28,6 +28,10 @@ class Transport {
   // Ask a peer (the first of request.peers that is reachable) for blocks.
   virtual void request_blocks(const consensus::RequestBlocks& request) = 0;
   virtual void request_state(const consensus::RequestState& request) = 0;
+  // Ask a peer for one snapshot chunk; the answer comes back as ChunkReceived.
+  // A transport that cannot drops it: the core gives the transfer up after
+  // every peer was asked twice, and catch-up goes on by whole answers.
+  virtual void request_chunk(const consensus::RequestChunk& request) { (void)request; }
 };
 
 // One timer per kind. A set replaces the kind's previous deadline; expiry

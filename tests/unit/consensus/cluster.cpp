@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "replex/consensus/snapshot_chunks.hpp"
 #include "replex/consensus/wal.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/core/overloaded.hpp"
@@ -145,8 +146,26 @@ void Cluster::perform(ValidatorIndex i, std::vector<Action> actions) {
                      node.state_requests.push_back(a);
                      answer_state(i, a);
                    },
+                   [&](RequestChunk& a) {
+                     node.chunk_requests.push_back(a);
+                     answer_chunk(i, a);
+                   },
+                   [&](StoreChunk& a) {
+                     if (node.spool_height != a.height) {
+                       node.spool_height = a.height;
+                       node.spool.assign(a.total_bytes, 0);
+                     }
+                     ASSERT_LE(a.offset + a.chunk.size(), node.spool.size());
+                     std::copy(a.chunk.begin(), a.chunk.end(), node.spool.begin() + static_cast<std::ptrdiff_t>(a.offset));
+                   },
                    [&](InstallState& a) {
                      ++node.installs;
+                     if (a.spooled) {
+                       EXPECT_EQ(node.spool_height, a.anchor.height());
+                       a.snapshot = std::move(node.spool);
+                       node.spool = {};
+                       node.spool_height = 0;
+                     }
                      const Status restored = node.app->restore(a.snapshot);
                      EXPECT_TRUE(restored.is_ok()) << restored.to_string();
                      const Height h = a.anchor.height();
@@ -238,9 +257,42 @@ void Cluster::answer_state(ValidatorIndex i, const RequestState& request) {
     answer.checkpoint_proof = p.proofs.at(h);
     answer.snapshot = p.snapshots.at(h);
     if (tamper_snapshots) answer.snapshot.back() ^= 0x01;
+    if (chunked_state) {
+      answer.snapshot_bytes = answer.snapshot.size();
+      answer.snapshot.clear();
+    }
     for (auto it = p.blocks.find(h); it != p.blocks.end(); ++it) {
       answer.blocks.push_back({it->second.block_bytes, it->second.certificate_bytes});
     }
+    local_.emplace_back(i, std::move(answer));
+    return;
+  }
+}
+
+void Cluster::answer_chunk(ValidatorIndex i, const RequestChunk& request) {
+  // The first reachable peer is asked; it may stay silent (the fetch timer
+  // then asks the next one).
+  for (ValidatorIndex peer : request.peers) {
+    Node& p = nodes_.at(peer);
+    if (p.crashed) continue;
+    auto budget = chunk_budget.find(peer);
+    if (budget != chunk_budget.end() && budget->second-- <= 0) return;
+    auto snapshot_at = p.snapshots.find(request.height);
+    if (snapshot_at == p.snapshots.end()) return;
+    const Bytes& snapshot = snapshot_at->second;
+    const SnapshotLayout layout{snapshot.size(), request.chunk_bytes};
+    if (request.index >= layout.chunk_count()) return;
+    ChunkReceived answer;
+    answer.from = peer;
+    answer.height = request.height;
+    answer.index = request.index;
+    answer.midstate_before = snapshot_midstates(snapshot, request.chunk_bytes)[request.index];
+    const ByteView chunk = ByteView(snapshot).subspan(layout.chunk_offset(request.index),
+                                                      layout.chunk_size(request.index));
+    answer.chunk.assign(chunk.begin(), chunk.end());
+    if (chunk_liar == peer && !answer.chunk.empty()) answer.chunk.front() ^= 0x01;
+    ++p.chunks_served_to[i];
+    ++nodes_.at(i).chunk_answers[{request.height, request.index}];
     local_.emplace_back(i, std::move(answer));
     return;
   }

@@ -65,6 +65,11 @@ struct Node {
   std::vector<TxStatusReport> tx_reports;
   std::vector<RequestBlocks> block_requests;
   std::vector<RequestState> state_requests;
+  std::vector<RequestChunk> chunk_requests;
+  std::map<ValidatorIndex, int> chunks_served_to;  // by serving peer
+  std::map<std::pair<Height, std::uint32_t>, int> chunk_answers;  // (height, index) received
+  Height spool_height = 0;
+  Bytes spool;  // StoreChunk writes here
   std::vector<TruncateWal> truncations;
   std::size_t installs = 0;
   std::vector<Envelope> sent;  // every message it sent, in order
@@ -121,6 +126,12 @@ class Cluster {
   // Options of the harness driver.
   bool serve_blocks = true;       // peers answer RequestBlocks
   bool tamper_snapshots = false;  // peers corrupt the snapshot they serve
+  // Chunked state transfer: peers offer state without its snapshot and serve
+  // chunks; a liar corrupts its chunks; a peer with a budget answers that
+  // many chunks, then stays connected but silent.
+  bool chunked_state = false;
+  std::optional<ValidatorIndex> chunk_liar;
+  std::map<ValidatorIndex, int> chunk_budget;
 
   // Executes node i's committed blocks held back by Node::execute_later.
   void execute_waiting(ValidatorIndex i);
@@ -139,6 +150,7 @@ class Cluster {
   void execute(ValidatorIndex i, const CertifiedBlock& block);
   void answer_blocks(ValidatorIndex i, const RequestBlocks& request);
   void answer_state(ValidatorIndex i, const RequestState& request);
+  void answer_chunk(ValidatorIndex i, const RequestChunk& request);
   void build_replica(ValidatorIndex i);
 
   Config config_;

@@ -35,6 +35,9 @@ TEST(ConfigTest, EachInvalidFieldIsNamed) {
       {[](Config& c) { c.max_message_bytes = 1000; }, "max_message_bytes"},
       {[](Config& c) { c.max_fetch_blocks = 0; }, "max_fetch_blocks"},
       {[](Config& c) { c.fetch_timeout_ms = 0; }, "fetch_timeout_ms"},
+      {[](Config& c) { c.state_chunk_bytes = 100; }, "state_chunk_bytes"},
+      {[](Config& c) { c.state_chunk_bytes = 0; }, "state_chunk_bytes"},
+      {[](Config& c) { c.max_state_bytes = 0; }, "max_state_bytes"},
       {[](Config& c) { c.max_clock_skew_ms = ~0ull; }, "max_clock_skew_ms"},
   };
   for (const Case& k : cases) {

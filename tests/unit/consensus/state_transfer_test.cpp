@@ -131,6 +131,93 @@ TEST(StateTransfer, WhenPeersNoLongerHoldOldBlocksAReplicaAsksForState) {
   c.expect_consistent();
 }
 
+// Chunked state transfer: 64-byte chunks, so even the test state is many.
+Config small_chunks() {
+  Config config = test_config();
+  config.state_chunk_bytes = 64;
+  return config;
+}
+
+// Node 3 is far behind and peers no longer hold old blocks: only state
+// transfer helps, and the peers offer it in chunks.
+void fall_behind_with_chunked_peers(Cluster& c) {
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  c.serve_blocks = false;
+  c.chunked_state = true;
+}
+
+TEST(ChunkedStateTransfer, AReplicaFarBehindInstallsAStateChunkByChunk) {
+  Cluster c(4, small_chunks());
+  fall_behind_with_chunked_peers(c);
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  c.serve_blocks = true;
+  commit_heights(c, 2, 2000);
+  EXPECT_EQ(c.node(3).installs, 1u);
+  ASSERT_FALSE(c.node(3).state_requests.empty());
+  EXPECT_EQ(c.node(3).state_requests.front().chunk_bytes, 64u);
+  EXPECT_GE(c.node(3).chunk_requests.size(), 4u);  // a state of several chunks
+  EXPECT_FALSE(c.node(3).has_evidence(EvidenceKind::kInvalidStateTransfer));
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
+TEST(ChunkedStateTransfer, ALyingPeersChunkIsRefusedReportedAndFetchedFromTheNextPeer) {
+  Cluster c(4, small_chunks());
+  fall_behind_with_chunked_peers(c);
+  c.chunk_liar = 0;
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  c.serve_blocks = true;
+  commit_heights(c, 2, 2000);
+  c.advance(3000);
+  EXPECT_TRUE(c.node(3).has_evidence(EvidenceKind::kInvalidStateTransfer));
+  bool blamed_liar = false;
+  for (const Evidence& e : c.node(3).evidence) {
+    if (e.kind == EvidenceKind::kInvalidStateTransfer) {
+      EXPECT_EQ(e.validator, std::optional<ValidatorIndex>(0)) << e.detail;
+      blamed_liar = true;
+    }
+  }
+  EXPECT_TRUE(blamed_liar);
+  EXPECT_EQ(c.node(3).installs, 1u);
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
+TEST(ChunkedStateTransfer, APeerThatFallsSilentMidTransferIsSkippedAndTheTransferResumes) {
+  Cluster c(4, small_chunks());
+  fall_behind_with_chunked_peers(c);
+  // Validators 0 and 1 serve two chunks each, then stay connected and silent.
+  c.chunk_budget[0] = 2;
+  c.chunk_budget[1] = 2;
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  c.serve_blocks = true;
+  commit_heights(c, 2, 2000);
+  c.advance(10000);
+  EXPECT_GE(c.node(3).installs, 1u);
+  // Chunks came from more than one peer, and each chunk of a transferred
+  // height came once: the transfer resumed with the next peer, it did not
+  // start over.
+  int serving_peers = 0;
+  for (ValidatorIndex p = 0; p < 3; ++p) serving_peers += c.node(p).chunks_served_to[3] > 0;
+  EXPECT_GE(serving_peers, 2);
+  for (const auto& [key, answers] : c.node(3).chunk_answers) {
+    EXPECT_EQ(answers, 1) << "height " << key.first << " chunk " << key.second;
+  }
+  bool timed_out = false;  // some chunk was asked for again after silence
+  std::map<std::pair<Height, std::uint32_t>, int> asked;
+  for (const RequestChunk& r : c.node(3).chunk_requests) timed_out |= ++asked[{r.height, r.index}] > 1;
+  EXPECT_TRUE(timed_out);
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
 class StateVerification : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -137,6 +137,38 @@ TEST(BlockExecutor, InstallsStateAndResetsTheChainToIt) {
   EXPECT_EQ(fresh.app->app_hash(), source.app->app_hash());
 }
 
+TEST(BlockExecutor, InstallsAStateSpooledChunkByChunk) {
+  ChainFixture chain;
+  TestNode source;
+  BlockExecutor source_executor = source.executor();
+  const auto executed = chain.commit(source_executor, 2 * kCheckpointInterval);
+  const consensus::CheckpointProof proof = chain.prove(executed.back());
+  const consensus::CertifiedBlock& anchor = chain.blocks().back();
+  const Bytes snapshot = source.app->snapshot();
+  ASSERT_GT(snapshot.size(), 128u);
+
+  TestNode fresh;
+  BlockExecutor executor = fresh.executor();
+  // A chunk of an older transfer first: the new height's spool replaces it.
+  ASSERT_TRUE(executor.store_chunk({5, 64, 0, Bytes(64, 7)}).status.is_ok());
+  // Last chunk first, as the core verifies them.
+  const std::uint64_t chunk = 64;
+  for (std::uint64_t end = snapshot.size(); end > 0;) {
+    const std::uint64_t offset = (end - 1) / chunk * chunk;
+    const Bytes part(snapshot.begin() + static_cast<std::ptrdiff_t>(offset),
+                     snapshot.begin() + static_cast<std::ptrdiff_t>(end));
+    ASSERT_TRUE(executor.store_chunk({10, snapshot.size(), offset, part}).status.is_ok());
+    end = offset;
+  }
+  consensus::InstallState install{proof, consensus::encode_checkpoint_proof(proof), {}, anchor};
+  install.spooled = true;
+  ExecutionResult result = executor.install(install);
+  ASSERT_TRUE(result.status.is_ok()) << result.status.to_string();
+  EXPECT_TRUE(std::get<consensus::StateInstalled>(*result.input).status.is_ok());
+  EXPECT_EQ(fresh.app->app_hash(), source.app->app_hash());
+  EXPECT_EQ(fresh.store->snapshot_at(10)->state, snapshot);
+}
+
 TEST(BlockExecutor, RefusedSnapshotLeavesStateAndStoreUnchanged) {
   ChainFixture chain;
   TestNode source;
