@@ -149,7 +149,11 @@ void Cluster::report_failure() {
   std::cerr << "[cluster] full logs: " << fs::absolute(kept, ec).string() << "\n";
 }
 
-std::string Cluster::binary() { return REPLEX_BINARY; }
+std::string Cluster::binary() {
+  // Another build of the same protocol, for before/after measurements.
+  if (const char* other = std::getenv("REPLEX_CLUSTER_BINARY"); other != nullptr && *other != '\0') return other;
+  return REPLEX_BINARY;
+}
 
 int Cluster::pid(std::size_t node) const {
   const auto& process = nodes_.at(node).process;
@@ -158,7 +162,7 @@ int Cluster::pid(std::size_t node) const {
 
 Status Cluster::generate() {
   const std::string net = dir_ + "/net";
-  std::vector<std::string> argv{REPLEX_BINARY,  "testnet",   "--validators", std::to_string(options_.validators),
+  std::vector<std::string> argv{binary(),  "testnet",   "--validators", std::to_string(options_.validators),
                                 "--observers",  std::to_string(options_.observers), "--accounts",
                                 std::to_string(options_.accounts), "--rest-port", "0", "--out", net};
   if (!options_.settlement_file.empty()) {
@@ -287,7 +291,7 @@ Status Cluster::start(std::size_t node) {
     std::ofstream log(log_path(node), std::ios::app);
     log << "==== cluster harness: replex start --home " << n.home << " ====\n";
   }
-  REPLEX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn({REPLEX_BINARY, "start", "--home", n.home}, log_path(node)));
+  REPLEX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn({binary(), "start", "--home", n.home}, log_path(node)));
   n.process.emplace(std::move(child));
   note("started " + n.name + " (pid " + std::to_string(n.process->pid()) + ")");
   return wait_ready(node, kStartTimeout);
@@ -300,7 +304,7 @@ Status Cluster::start_all() {
       std::ofstream log(log_path(i), std::ios::app);
       log << "==== cluster harness: replex start --home " << n.home << " ====\n";
     }
-    REPLEX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn({REPLEX_BINARY, "start", "--home", n.home}, log_path(i)));
+    REPLEX_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn({binary(), "start", "--home", n.home}, log_path(i)));
     n.process.emplace(std::move(child));
   }
   note("started " + std::to_string(nodes_.size()) + " nodes in " + dir_);

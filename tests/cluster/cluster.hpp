@@ -10,7 +10,8 @@
 // failed, each node's log tail is printed and the logs are copied to
 // cluster-logs/<Suite.Test>/ in the working directory (the build tree);
 // REPLEX_CLUSTER_KEEP=1 keeps the whole folder instead. The binary is the
-// REPLEX_BINARY compile definition. Use from the test's thread only.
+// REPLEX_BINARY compile definition, or REPLEX_CLUSTER_BINARY when set (another
+// build, for before/after measurements). Use from the test's thread only.
 #pragma once
 
 #include <chrono>
