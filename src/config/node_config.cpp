@@ -101,6 +101,8 @@ void read_consensus(YamlMap& m, ConsensusSection& s) {
   m.u64("max_message_bytes", c.max_message_bytes, 1024);
   m.u32("max_fetch_blocks", c.max_fetch_blocks, 1, 100'000);
   m.u64("fetch_timeout_ms", c.fetch_timeout_ms, 1, kMaxTimeoutMs);
+  m.u32("state_chunk_bytes", c.state_chunk_bytes, 4096, 1u << 30);
+  m.u64("max_state_bytes", c.max_state_bytes, 1, std::uint64_t{1} << 40);
   m.u32("worker_threads", s.worker_threads, 0, kMaxWorkerThreads);
   m.u32("max_pending_verifications", s.max_pending_verifications, 1, 10'000'000);
   m.u32("max_pending_jobs_per_peer", s.max_pending_jobs_per_peer, 1, 10'000'000);

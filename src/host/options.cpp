@@ -21,6 +21,11 @@ Status ServeLimits::validate() const {
     return Status::invalid_argument("serve.max_snapshot_bytes: must be 1 .. 4 GiB - 1, is " +
                                     std::to_string(max_snapshot_bytes));
   }
+  if (max_chunk_bytes < 64) {
+    return Status::invalid_argument("serve.max_chunk_bytes: must be >= 64, is " + std::to_string(max_chunk_bytes));
+  }
+  if (max_snapshot_chunks == 0) return Status::invalid_argument("serve.max_snapshot_chunks: must be > 0");
+  if (max_served_snapshots == 0) return Status::invalid_argument("serve.max_served_snapshots: must be > 0");
   return Status::ok();
 }
 

@@ -159,45 +159,89 @@ std::optional<consensus::ValidatorIndex> Node::Impl::pick_peer(
 void Node::Impl::request_blocks(const consensus::RequestBlocks& request) {
   // Unanswered (no peer connected yet): the core retries on its fetch timer.
   if (auto peer = pick_peer(request.peers)) {
-    ask_peer(*peer, PeerRequest{PeerRequestKind::kBlocks, request.from_height, request.to_height});
+    ask_peer(*peer, {host::PeerRequestKind::kBlocks, request.from_height, request.to_height});
   }
 }
 
 void Node::Impl::request_state(const consensus::RequestState& request) {
+  // With a chunk size the snapshot comes in chunks (an offer first), so its
+  // size is not bounded by a frame.
+  const auto kind = request.chunk_bytes > 0 ? host::PeerRequestKind::kStateOffer : host::PeerRequestKind::kState;
   if (auto peer = pick_peer(request.peers)) {
-    ask_peer(*peer, PeerRequest{PeerRequestKind::kState, request.above_height, 0});
+    ask_peer(*peer, {kind, request.above_height, 0, request.chunk_bytes});
   }
 }
 
-void Node::Impl::ask_peer(consensus::ValidatorIndex peer, PeerRequest request) {
+void Node::Impl::request_chunk(const consensus::RequestChunk& request) {
+  if (auto peer = pick_peer(request.peers)) {
+    ask_peer(*peer, {host::PeerRequestKind::kChunk, request.height, 0, request.chunk_bytes, request.index});
+  }
+}
+
+namespace {
+
+std::string_view request_name(host::PeerRequestKind kind) {
+  switch (kind) {
+    case host::PeerRequestKind::kBlocks: return "blocks";
+    case host::PeerRequestKind::kState: return "state";
+    case host::PeerRequestKind::kStateOffer: return "state offer";
+    case host::PeerRequestKind::kChunk: return "snapshot chunk";
+  }
+  return "unknown";
+}
+
+// The answer to `request`, decoded into the core's input (structure only:
+// the core verifies signatures and chunks); `from` is the peer asked.
+Result<consensus::Event> decode_answer(const host::PeerRequest& request, ByteView answer,
+                                       const host::ServeLimits& limits, consensus::ValidatorIndex from) {
+  switch (request.kind) {
+    case host::PeerRequestKind::kBlocks: {
+      REPLEX_ASSIGN_OR_RETURN(consensus::BlocksReceived blocks, host::decode_blocks_answer(answer, limits));
+      blocks.from = from;
+      return consensus::Event{std::move(blocks)};
+    }
+    case host::PeerRequestKind::kState:
+    case host::PeerRequestKind::kStateOffer: {
+      REPLEX_ASSIGN_OR_RETURN(consensus::StateReceived state, host::decode_state_answer(answer, limits));
+      state.from = from;
+      return consensus::Event{std::move(state)};
+    }
+    case host::PeerRequestKind::kChunk: {
+      REPLEX_ASSIGN_OR_RETURN(consensus::ChunkReceived chunk, host::decode_chunk_answer(answer, limits));
+      if (chunk.height != request.from_height || chunk.index != request.index) {
+        return Status::invalid_argument("chunk " + std::to_string(chunk.index) + " at height " +
+                                        std::to_string(chunk.height) + " answers a request for chunk " +
+                                        std::to_string(request.index) + " at height " +
+                                        std::to_string(request.from_height));
+      }
+      chunk.from = from;
+      return consensus::Event{std::move(chunk)};
+    }
+  }
+  return Status::invalid_argument("unknown request kind");
+}
+
+}  // namespace
+
+void Node::Impl::ask_peer(consensus::ValidatorIndex peer, host::PeerRequest request) {
   const p2p::NodeId& node = genesis_.validators[peer].node_id;
   const host::ServeLimits limits = host_options_.serve;
-  auto on_answer = [this, peer, node, kind = request.kind, limits](Result<Bytes> answer) {
-    // Network thread: decode here (cheap structure checks); the core verifies signatures.
+  auto on_answer = [this, peer, node, request, limits](Result<Bytes> answer) {
+    // Network thread: decode here (cheap structure checks); the core verifies.
     if (!answer) {
-      spdlog::debug("peer {} did not answer a {} request: {}", node.hex().substr(0, 12),
-                    kind == PeerRequestKind::kBlocks ? "blocks" : "state", answer.status().to_string());
+      spdlog::debug("peer {} did not answer a {} request: {}", node.hex().substr(0, 12), request_name(request.kind),
+                    answer.status().to_string());
       return;
     }
-    if (kind == PeerRequestKind::kBlocks) {
-      auto blocks = host::decode_blocks_answer(*answer, limits);
-      if (!blocks) {
-        network_->report_misbehaviour(node, "malformed blocks answer: " + blocks.status().message());
-        return;
-      }
-      blocks->from = peer;
-      consensus_loop_.post([this, input = std::move(*blocks)]() mutable { feed(std::move(input)); });
-    } else {
-      auto state = host::decode_state_answer(*answer, limits);
-      if (!state) {
-        network_->report_misbehaviour(node, "malformed state answer: " + state.status().message());
-        return;
-      }
-      state->from = peer;
-      consensus_loop_.post([this, input = std::move(*state)]() mutable { feed(std::move(input)); });
+    auto input = decode_answer(request, *answer, limits, peer);
+    if (!input) {
+      network_->report_misbehaviour(
+          node, "malformed " + std::string(request_name(request.kind)) + " answer: " + input.status().message());
+      return;
     }
+    consensus_loop_.post([this, input = std::move(*input)]() mutable { feed(std::move(input)); });
   };
-  const Status s = network_->request(node, p2p::Channel::kStateTransfer, encode_peer_request(request),
+  const Status s = network_->request(node, p2p::Channel::kStateTransfer, host::encode_peer_request(request),
                                      config_.p2p.request_timeout_ms, std::move(on_answer));
   if (!s) spdlog::debug("request to peer {} not sent: {}", node.hex().substr(0, 12), s.to_string());
 }

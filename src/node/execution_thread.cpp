@@ -29,10 +29,16 @@ void Node::Impl::post(host::ExecutionTask task) {
     // After a failure nothing held in memory can be trusted: later tasks are
     // dropped and the node stops (a restart recovers from the store).
     if (failed_.load()) return;
+    const auto* chunk = std::get_if<consensus::StoreChunk>(&task);
+    const std::uint64_t chunk_bytes = chunk ? chunk->chunk.size() : 0;
     host::ExecutionResult result = host_->executor().run(task);
     if (!result.status) {
       fatal(result.status);
       return;
+    }
+    if (chunk) {
+      ++chunks_spooled_;
+      metrics_->on_state_chunk(chunk_bytes);
     }
     after_execution(result);
     consensus_loop_.post([this, result = std::move(result)]() mutable {
@@ -64,7 +70,8 @@ void Node::Impl::after_execution(const host::ExecutionResult& result) {
   }
   if (result.installed) {
     const host::InstalledState& state = *result.installed;
-    spdlog::info("state transfer: installed state at height={} from a peer", state.height);
+    spdlog::info("state transfer: installed state at height={} from a peer ({} chunks)", state.height,
+                 std::exchange(chunks_spooled_, 0));
     api::BlockDigest digest;
     digest.summary = {state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms, 0, 0};
     digest.view = publish_chain_view(state.height, state.block_hash, state.app_hash, views_.chain()->block_time_ms,

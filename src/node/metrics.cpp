@@ -104,6 +104,16 @@ Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
                         .Register(*registry_)),
       block_pushes_queued_(block_pushes_.Add({{"outcome", "queued"}})),
       block_pushes_dropped_(block_pushes_.Add({{"outcome", "dropped"}})),
+      state_chunks_(BuildCounter()
+                        .Name("replex_state_transfer_chunks_total")
+                        .Help("Snapshot chunks received by state transfer, verified and spooled")
+                        .Register(*registry_)
+                        .Add({})),
+      state_chunk_bytes_(BuildCounter()
+                             .Name("replex_state_transfer_bytes_total")
+                             .Help("Bytes of the snapshot chunks counted by replex_state_transfer_chunks_total")
+                             .Register(*registry_)
+                             .Add({})),
       http_responses_(BuildCounter()
                           .Name("replex_http_responses_total")
                           .Help("REST answers by HTTP status (\"other\" for any status not listed)")

@@ -51,6 +51,11 @@ class Metrics {
   // Network thread: blocks pushed by a peer, queued for the core or dropped
   // over consensus.max_queued_block_pushes.
   void on_block_push(bool queued) { (queued ? block_pushes_queued_ : block_pushes_dropped_).Increment(); }
+  // Execution thread: a verified snapshot chunk of a state transfer spooled.
+  void on_state_chunk(std::uint64_t bytes) {
+    state_chunks_.Increment();
+    state_chunk_bytes_.Increment(static_cast<double>(bytes));
+  }
   // Execution thread: a block executed locally `now_ms` after its header time.
   void on_block(const api::BlockDigest& digest, std::uint64_t now_ms);
 
@@ -87,6 +92,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& block_pushes_;
   prometheus::Counter& block_pushes_queued_;
   prometheus::Counter& block_pushes_dropped_;
+  prometheus::Counter& state_chunks_;
+  prometheus::Counter& state_chunk_bytes_;
   const api::GatewayStats* gateway_ = nullptr;
   prometheus::Family<prometheus::Counter>& http_responses_;
   prometheus::Gauge& ws_sessions_;

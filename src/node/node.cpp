@@ -20,6 +20,8 @@ constexpr std::string_view kGenesisHashKey = "node/genesis_hash";
 // Room for what a message carries besides its block or snapshot: signed
 // parts, certificates and proofs, length prefixes.
 constexpr std::uint64_t kMessageOverheadBytes = 256u << 10;
+// A chunk answer's fields besides the chunk (docs/wire-formats.md).
+constexpr std::uint64_t kChunkOverheadBytes = 64;
 
 std::uint32_t worker_count(std::uint32_t configured) {
   if (configured != 0) return configured;
@@ -107,6 +109,7 @@ Status Node::Impl::open() {
 
   const std::string store_path = config::resolve_path(home_, config_.storage.path);
   REPLEX_ASSIGN_OR_RETURN(store_, storage::RocksStore::open(store_path, config_.storage.rocks));
+  snapshot_server_ = std::make_unique<host::SnapshotServer>(*store_, host_options_.serve);
   // A data directory belongs to one chain: refuse to mix chains in one store.
   const Hash256 genesis_hash = genesis_.hash();
   if (auto stored = store_->get(storage::Column::kMeta, kGenesisHashKey)) {
@@ -164,6 +167,16 @@ Status Node::Impl::fit_to_frames() {
   host::ServeLimits& serve = host_options_.serve;
   serve.max_answer_bytes = std::min<std::uint64_t>(serve.max_answer_bytes, payload / 4);
   serve.max_snapshot_bytes = payload - serve.max_answer_bytes - kMessageOverheadBytes;
+  // A snapshot chunk travels alone in an answer; the state it belongs to has
+  // no ceiling but consensus.max_state_bytes.
+  serve.max_chunk_bytes = static_cast<std::uint32_t>((payload - kChunkOverheadBytes) / 64 * 64);
+  if (consensus_config_.state_chunk_bytes > serve.max_chunk_bytes) {
+    return Status::invalid_argument("consensus.state_chunk_bytes: " +
+                                    std::to_string(consensus_config_.state_chunk_bytes) +
+                                    " does not fit one p2p.max_frame_bytes frame (" +
+                                    std::to_string(config_.p2p.network.max_frame_bytes) + "); at most " +
+                                    std::to_string(serve.max_chunk_bytes));
+  }
   return Status::ok();
 }
 

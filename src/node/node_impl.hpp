@@ -25,7 +25,6 @@
 
 #include "event_loop.hpp"
 #include "metrics.hpp"
-#include "peer_request.hpp"
 #include "replex/api/chain_view_builder.hpp"
 #include "replex/api/commit_waiters.hpp"
 #include "replex/api/gateway.hpp"
@@ -37,6 +36,8 @@
 #include "replex/p2p/network.hpp"
 #include "replex/settlement/settler.hpp"
 #include "replex/host/host.hpp"
+#include "replex/host/peer_request.hpp"
+#include "replex/host/snapshot_server.hpp"
 #include "replex/host/synchronized_application.hpp"
 #include "replex/storage/rocks_store.hpp"
 #include "settlement_metrics.hpp"
@@ -67,6 +68,7 @@ class Node::Impl final : public host::Transport,
   void broadcast(consensus::MessageType type, const consensus::SharedBytes& bytes) override;
   void request_blocks(const consensus::RequestBlocks& request) override;
   void request_state(const consensus::RequestState& request) override;
+  void request_chunk(const consensus::RequestChunk& request) override;
 
   // --- host::Timers (consensus thread) ----------------------------------------
   void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override;
@@ -104,7 +106,9 @@ class Node::Impl final : public host::Transport,
   void fatal(const Status& status);
   // The first validator of `peers` (not this node) that p2p has connected.
   std::optional<consensus::ValidatorIndex> pick_peer(const std::vector<consensus::ValidatorIndex>& peers) const;
-  void ask_peer(consensus::ValidatorIndex peer, PeerRequest request);
+  void ask_peer(consensus::ValidatorIndex peer, host::PeerRequest request);
+  // A peer's request answered from the store (a worker thread).
+  Result<Bytes> serve(const host::PeerRequest& request);
 
   // --- execution thread -----------------------------------------------------------------
   void after_execution(const host::ExecutionResult& result);
@@ -144,6 +148,7 @@ class Node::Impl final : public host::Transport,
   std::shared_ptr<const KeyPair> node_key_;
   consensus::Config consensus_config_;
   host::HostOptions host_options_;
+  std::unique_ptr<host::SnapshotServer> snapshot_server_;  // peers' chunked state transfers
 
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<p2p::Network> network_;
@@ -158,6 +163,7 @@ class Node::Impl final : public host::Transport,
   std::atomic<std::uint64_t> attest_nonce_{0};
 
   EventLoop execution_loop_{"replex-exec"};
+  std::uint64_t chunks_spooled_ = 0;  // execution thread: since the last install
   EventLoop consensus_loop_{"replex-consensus"};
   // Consensus thread only.
   std::unique_ptr<host::ReplicaHost> host_;

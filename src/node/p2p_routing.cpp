@@ -106,7 +106,7 @@ void Node::Impl::on_request(p2p::InboundRequest request) {
     (void)network_->respond(request.from, request.id, Status::unavailable("no such service"));
     return;
   }
-  auto decoded = decode_peer_request(request.payload);
+  auto decoded = host::decode_peer_request(request.payload);
   if (!decoded) {
     (void)network_->respond(request.from, request.id, decoded.status());
     return;
@@ -114,12 +114,23 @@ void Node::Impl::on_request(p2p::InboundRequest request) {
   // Store reads happen on a worker, never on the network thread, charged to
   // the requester's share of the pool (consensus.max_pending_jobs_per_peer).
   const bool posted = workers_->try_post([this, from = request.from, id = request.id, r = *decoded] {
-    Result<Bytes> answer = r.kind == PeerRequestKind::kBlocks
-                               ? host::serve_blocks(*store_, r.from_height, r.to_height, host_options_.serve)
-                               : host::serve_state(*store_, r.from_height, host_options_.serve);
-    (void)network_->respond(from, id, std::move(answer));
+    (void)network_->respond(from, id, serve(r));
   }, request.from.bytes);
   if (!posted) (void)network_->respond(request.from, request.id, Status::unavailable("busy; retry later"));
+}
+
+Result<Bytes> Node::Impl::serve(const host::PeerRequest& request) {
+  switch (request.kind) {
+    case host::PeerRequestKind::kBlocks:
+      return host::serve_blocks(*store_, request.from_height, request.to_height, host_options_.serve);
+    case host::PeerRequestKind::kState:
+      return host::serve_state(*store_, request.from_height, host_options_.serve);
+    case host::PeerRequestKind::kStateOffer:
+      return snapshot_server_->serve_offer(request.from_height, request.chunk_bytes);
+    case host::PeerRequestKind::kChunk:
+      return snapshot_server_->serve_chunk(request.from_height, request.index, request.chunk_bytes);
+  }
+  return Status::invalid_argument("request.kind: unknown");
 }
 
 }  // namespace replex::node

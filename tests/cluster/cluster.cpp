@@ -232,6 +232,7 @@ Status Cluster::tune_configs() {
       p2p["pong_timeout_ms"] = kPongTimeoutMs;
       p2p["reconnect_backoff_min_ms"] = kReconnectBackoffMinMs;
       p2p["reconnect_backoff_max_ms"] = kReconnectBackoffMaxMs;
+      if (options_.state_chunk_bytes != 0) root["consensus"]["state_chunk_bytes"] = options_.state_chunk_bytes;
       if (options_.proxied && nodes_[i].validator) {
         p2p["pex_enabled"] = false;
         YAML::Node peers(YAML::NodeType::Sequence);
@@ -281,8 +282,10 @@ Result<config::NodeConfig> Cluster::config(std::size_t node) const {
 }
 
 bool Cluster::log_contains(std::size_t node, const std::string& text) const {
-  return read_file(log_path(node)).find(text) != std::string::npos;
+  return log(node).find(text) != std::string::npos;
 }
+
+std::string Cluster::log(std::size_t node) const { return read_file(log_path(node)); }
 
 Status Cluster::start(std::size_t node) {
   Node& n = nodes_.at(node);

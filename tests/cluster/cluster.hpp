@@ -42,6 +42,8 @@ struct ClusterOptions {
   std::uint32_t accounts = 4;
   // Genesis consensus.checkpoint_interval; 0 keeps the testnet's (100).
   std::uint64_t checkpoint_interval = 0;
+  // consensus.state_chunk_bytes of every node; 0 keeps the default (1 MiB).
+  std::uint32_t state_chunk_bytes = 0;
   // Route every validator-to-validator connection through a FaultProxy link
   // (and turn peer exchange off, so nodes never learn each other's real
   // address), so isolate() / heal() can partition one validator.
@@ -129,6 +131,8 @@ class Cluster {
 
   // True when the node's log contains `text`.
   bool log_contains(std::size_t node, const std::string& text) const;
+  // The node's log so far.
+  std::string log(std::size_t node) const;
 
  private:
   struct Node {

@@ -21,7 +21,7 @@ RequestFlood::~RequestFlood() {
 
 void RequestFlood::run() {
   // "Your newest proven state above height 0", the most a peer can make a
-  // node read: kind 2 (state), from_height, to_height (src/node/peer_request.cpp).
+  // node read: kind 2 (state), from_height, to_height (include/replex/host/peer_request.hpp).
   ByteWriter w(17);
   w.u8(2);
   w.u64(0);

@@ -2,8 +2,11 @@
 // ahead (checkpoint_interval 10 in this genesis) catches up by state
 // transfer: it installs a proven snapshot from a peer instead of replaying
 // every block (it then holds no blocks below the snapshot), rejoins, and
-// agrees with the others on every block it holds and on the app_hash.
+// agrees with the others on every block it holds and on the app_hash. The
+// snapshot comes in 4 KiB chunks, so in several.
 #include <gtest/gtest.h>
+
+#include <regex>
 
 #include "cluster_test_util.hpp"
 
@@ -12,9 +15,11 @@ namespace {
 
 constexpr std::uint64_t kCheckpointInterval = 10;
 constexpr std::uint64_t kIntervalsBehind = 5;
+constexpr std::uint32_t kChunkBytes = 4096;
 
 TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTransfer) {
-  auto setup = start_under_load({.validators = 4, .checkpoint_interval = kCheckpointInterval}, 50);
+  auto setup = start_under_load(
+      {.validators = 4, .checkpoint_interval = kCheckpointInterval, .state_chunk_bytes = kChunkBytes}, 50);
   CLUSTER_ASSERT_OK(setup);
   Cluster& c = *setup->cluster;
   OrderLoad& orders = *setup->load;
@@ -35,6 +40,10 @@ TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTrans
   CLUSTER_ASSERT_OK(c.wait_for_height({victim}, *target));
   ASSERT_TRUE(eventually([&] { return c.log_contains(victim, "installed state at height"); }, 10s))
       << "node" << victim << " caught up without a state transfer";
+  std::smatch chunks;
+  const std::string log = c.log(victim);
+  ASSERT_TRUE(std::regex_search(log, chunks, std::regex(R"(installed state at height=\d+ from a peer \((\d+) chunks\))")));
+  EXPECT_GE(std::stoul(chunks[1]), 2u) << "the snapshot came in one chunk; the test wants several";
   auto caught_up = c.status(victim);
   CLUSTER_ASSERT_OK(caught_up);
   EXPECT_GT(caught_up->first_height(), *stopped_at)

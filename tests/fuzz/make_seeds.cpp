@@ -19,6 +19,8 @@
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/tx_builder.hpp"
+#include "replex/host/peer_request.hpp"
+#include "replex/host/serving.hpp"
 #include "replex/p2p/frame.hpp"
 #include "replex/p2p/handshake.hpp"
 #include "replex/p2p/message.hpp"
@@ -190,6 +192,37 @@ void p2p_seeds() {
 }
 
 // --- consensus -------------------------------------------------------------------------
+// Peer requests and catch-up answers (fuzz/serving_answer.cpp), around a real
+// certified block and checkpoint proof.
+void serving_seeds(const Bytes& proof, const std::vector<consensus::CertifiedBlockBytes>& blocks) {
+  using host::PeerRequestKind;
+  const std::pair<std::string, host::PeerRequest> requests[] = {
+      {"request_blocks", {PeerRequestKind::kBlocks, 1, 64}},
+      {"request_state", {PeerRequestKind::kState, 10, 0}},
+      {"request_offer", {PeerRequestKind::kStateOffer, 10, 0, 1u << 20}},
+      {"request_chunk", {PeerRequestKind::kChunk, 20, 0, 1u << 20, 3}}};
+  for (const auto& [name, request] : requests) {
+    require(host::decode_peer_request(host::encode_peer_request(request)).is_ok(), "peer request seed " + name);
+    write("serving_answer", name, 0, host::encode_peer_request(request));
+  }
+  const host::ServeLimits limits;
+  const Bytes blocks_answer = host::encode_blocks_answer(blocks);
+  require(host::decode_blocks_answer(blocks_answer, limits).is_ok(), "blocks answer seed");
+  write("serving_answer", "blocks_answer", 1, blocks_answer);
+  consensus::StateReceived state{std::nullopt, proof, Bytes(200, 0x5a), blocks, std::nullopt};
+  const Bytes state_answer = host::encode_state_answer(state);
+  require(host::decode_state_answer(state_answer, limits).is_ok(), "state answer seed");
+  write("serving_answer", "state_answer", 2, state_answer);
+  state.snapshot.clear();
+  state.snapshot_bytes = 5u << 20;
+  const Bytes offer = host::encode_state_answer(state);
+  require(host::decode_state_answer(offer, limits).is_ok(), "state offer seed");
+  write("serving_answer", "state_offer", 2, offer);
+  const Bytes chunk = host::encode_chunk_answer({std::nullopt, 20, 3, sha256("midstate"), Bytes(256, 0xa5)});
+  require(host::decode_chunk_answer(chunk, limits).is_ok(), "chunk answer seed");
+  write("serving_answer", "chunk_answer", 3, chunk);
+}
+
 void consensus_seeds() {
   using namespace consensus;
   const std::string chain(fuzz::kConsensusChainId);
@@ -264,6 +297,7 @@ void consensus_seeds() {
   const ChainContext ctx{fuzz::validators(), chain, fuzz::kBlockLimits, 10};
   require(verify_certified_block({block_bytes, cert_bytes}, ctx).is_ok(), "certified block seed");
   write("consensus_certificate", "certified_block", 5, certified);
+  serving_seeds(encode_checkpoint_proof(proof), {{block_bytes, cert_bytes}});
 }
 
 // --- config ------------------------------------------------------------------------------

@@ -8,5 +8,6 @@ set(REPLEX_FUZZ_TARGETS
   p2p_handshake
   consensus_message
   consensus_certificate
+  serving_answer
   config_yaml
   rest_json)

@@ -20,6 +20,13 @@ struct ServeLimits {
   std::uint64_t max_answer_bytes = std::uint64_t{16} << 20;
   // Largest snapshot served or accepted in a state answer.
   std::uint64_t max_snapshot_bytes = std::uint64_t{1} << 30;
+  // Largest snapshot chunk served or accepted in a chunk answer.
+  std::uint32_t max_chunk_bytes = 4u << 20;
+  // Most chunks one snapshot is cut into for a receiver (the server keeps a
+  // midstate per chunk): a smaller chunk size is refused.
+  std::uint32_t max_snapshot_chunks = 1u << 20;
+  // Snapshots held in memory for receivers fetching them chunk by chunk.
+  std::uint32_t max_served_snapshots = 2;
 
   Status validate() const;
 };

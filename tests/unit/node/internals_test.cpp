@@ -15,7 +15,6 @@
 
 #include <fstream>
 
-#include "peer_request.hpp"
 #include "replex/node/logging.hpp"
 #include "support/temp_dir.hpp"
 #include "unknown_signer_limiter.hpp"
@@ -23,20 +22,6 @@
 
 namespace replex::node {
 namespace {
-
-TEST(PeerRequest, RoundTripsAndRefusesJunk) {
-  const PeerRequest blocks{PeerRequestKind::kBlocks, 5, 9};
-  EXPECT_EQ(decode_peer_request(encode_peer_request(blocks)).value(), blocks);
-  const PeerRequest state{PeerRequestKind::kState, 100, 0};
-  EXPECT_EQ(decode_peer_request(encode_peer_request(state)).value(), state);
-  Bytes bad = encode_peer_request(blocks);
-  bad[0] = 3;
-  EXPECT_NE(decode_peer_request(bad).status().message().find("request.kind"), std::string::npos);
-  Bytes longer = encode_peer_request(blocks);
-  longer.push_back(0);
-  EXPECT_FALSE(decode_peer_request(longer).is_ok());
-  EXPECT_FALSE(decode_peer_request(Bytes{1, 0, 0}).is_ok());
-}
 
 TEST(WorkerPool, RefusesWorkBeyondItsBoundAndRunsTheRest) {
   WorkerPool pool(1, 2, 2);

@@ -10,10 +10,10 @@
 #include <regex>
 
 #include "node_harness.hpp"
-#include "peer_request.hpp"
 #include "raw_peer.hpp"
 #include "replex/consensus/block.hpp"
 #include "replex/consensus/certificates.hpp"
+#include "replex/host/peer_request.hpp"
 #include "replex/host/serving.hpp"
 #include "support/http_client.hpp"
 
@@ -32,7 +32,7 @@ constexpr std::uint32_t kUnknownAccountBurst = 50;
 Result<Bytes> fetch_blocks(RawPeer& peer, std::uint64_t to) {
   const std::uint64_t id = 77;
   REPLEX_RETURN_IF_ERROR(peer.send_message(
-      p2p::Request{p2p::Channel::kStateTransfer, id, encode_peer_request({PeerRequestKind::kBlocks, 1, to})}));
+      p2p::Request{p2p::Channel::kStateTransfer, id, host::encode_peer_request({host::PeerRequestKind::kBlocks, 1, to})}));
   for (;;) {
     REPLEX_ASSIGN_OR_RETURN(p2p::Message message, peer.read_message(10s));
     const auto* response = std::get_if<p2p::Response>(&message);
