@@ -499,8 +499,7 @@ void Replica::Impl::on_timer(const TimerFired& input) {
     case TimerKind::kFetch:
       // An unanswered chunk: the next peer serving that height is asked.
       if (transfer_) {
-        ++transfer_->turn;
-        ++transfer_->misses;
+        transfer_->missed();
         request_next_chunk();
         break;
       }

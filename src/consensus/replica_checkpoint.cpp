@@ -321,11 +321,9 @@ void Replica::Impl::on_state_offered(StateReceived& input) {
     report(EvidenceKind::kInvalidStateTransfer, input.from, 0, 0, verified.status().message());
     return;
   }
-  const SnapshotLayout layout{*input.snapshot_bytes, config_.state_chunk_bytes};
-  const Status fits =
-      check_snapshot_layout(layout, ChunkLimits{config_.state_chunk_bytes, config_.max_state_bytes});
-  if (!fits.is_ok()) {
-    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, 0, fits.message());
+  const auto layout = detail::ChunkTransfer::layout_of_offer(*input.snapshot_bytes, config_);
+  if (!layout) {
+    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, 0, layout.status().message());
     return;
   }
   const Height base = std::max(committed_height_, verified->anchor.height());
@@ -340,63 +338,51 @@ void Replica::Impl::on_state_offered(StateReceived& input) {
   if (height <= committed_height_) return;
   // The transfer under way goes on unless this state is newer; a newer one
   // starts over (the driver discards the older spool on its first chunk).
-  if (transfer_ && transfer_->offer.proof.checkpoint.height >= height) return;
+  if (transfer_ && transfer_->height() >= height) return;
   std::vector<ValidatorIndex> signers;
   if (input.from && validators_.contains(*input.from)) signers.push_back(*input.from);
   for (const SignerSignature& s : verified->proof.signatures) signers.push_back(s.validator);
-  const Hash256 digest = verified->proof.checkpoint.state_digest;
-  transfer_ = detail::ChunkTransfer{std::move(verified).value(), ChunkChain(layout, digest),
-                                    peers_for_request(signers, 0), 0};
+  transfer_.emplace(std::move(verified).value(), *layout, peers_for_request(signers, 0));
   fetch_.reset();
   cancel_timer(TimerKind::kFetch);
   request_next_chunk();
 }
 
 void Replica::Impl::request_next_chunk() {
-  REPLEX_ASSERT(transfer_.has_value() && !transfer_->chain.complete());
+  REPLEX_ASSERT(transfer_.has_value());
   // Every peer asked twice in vain (none serves this height any more): give
   // up on it; catch-up asks for state again, and a new offer starts over.
-  if (transfer_->misses >= 2 * std::max<std::size_t>(1, transfer_->peers.size())) {
+  std::optional<RequestChunk> request = transfer_->next_request();
+  if (!request) {
     transfer_.reset();
     cancel_timer(TimerKind::kFetch);
     return;
   }
-  std::vector<ValidatorIndex> peers = transfer_->peers;
-  if (!peers.empty()) {
-    const auto shift = static_cast<std::ptrdiff_t>(transfer_->turn % peers.size());
-    std::rotate(peers.begin(), peers.begin() + shift, peers.end());
-  }
-  emit(RequestChunk{transfer_->offer.proof.checkpoint.height, transfer_->chain.next_index(),
-                    transfer_->chain.layout().chunk_bytes, std::move(peers)});
+  emit(std::move(*request));
   set_timer(TimerKind::kFetch, now_ms_ + config_.fetch_timeout_ms);
 }
 
 void Replica::Impl::on_chunk_received(const ChunkReceived& input) {
-  // Late, duplicate or for another transfer: nothing to verify.
-  if (installing_ || !transfer_ || input.height != transfer_->offer.proof.checkpoint.height ||
-      input.index != transfer_->chain.next_index()) {
-    return;
+  if (installing_ || !transfer_) return;
+  detail::ChunkTransfer::Received received = transfer_->receive(input);
+  switch (received.verdict) {
+    case detail::ChunkTransfer::Verdict::kIgnored:  // late, duplicate or another transfer's
+      return;
+    case detail::ChunkTransfer::Verdict::kRefused:  // its sender's fault; the next peer is asked
+      report(EvidenceKind::kInvalidStateTransfer, input.from, 0, input.height,
+             received.refusal.message());
+      request_next_chunk();
+      return;
+    case detail::ChunkTransfer::Verdict::kAccepted:
+      emit(std::move(*received.store));
+      break;
   }
-  const Status accepted = transfer_->chain.accept(input.index, input.midstate_before, input.chunk);
-  if (!accepted.is_ok()) {
-    // Only its sender can be at fault (the chunk's end is proven); the next
-    // peer is asked for the same chunk.
-    report(EvidenceKind::kInvalidStateTransfer, input.from, 0, input.height, accepted.message());
-    ++transfer_->turn;
-    ++transfer_->misses;
+  if (!transfer_->complete()) {
     request_next_chunk();
     return;
   }
-  transfer_->misses = 0;
-  const SnapshotLayout& layout = transfer_->chain.layout();
-  emit(StoreChunk{input.height, layout.total_bytes, layout.chunk_offset(input.index), input.chunk});
-  if (!transfer_->chain.complete()) {
-    request_next_chunk();
-    return;
-  }
-  VerifiedState& offer = transfer_->offer;
-  emit(InstallState{offer.proof, offer.proof_bytes, {}, offer.anchor, /*spooled=*/true});
-  installing_ = std::move(offer);
+  emit(transfer_->install_action());
+  installing_ = transfer_->take_offer();
   transfer_.reset();
   cancel_timer(TimerKind::kFetch);
 }
@@ -431,7 +417,7 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   proven_checkpoints_.erase(proven_checkpoints_.begin(), proven_checkpoints_.upper_bound(height));
   registry_.forget_checkpoints_through(height);
   installing_.reset();
-  if (transfer_ && transfer_->offer.proof.checkpoint.height <= height) transfer_.reset();
+  if (transfer_ && transfer_->height() <= height) transfer_.reset();
   view_change_streak_ = 0;
   restart_view_timer_ = true;
   // The restored state executed transactions this replica never saw committed.

@@ -27,6 +27,7 @@
 #include "replex/consensus/snapshot_chunks.hpp"
 #include "replex/consensus/state_transfer.hpp"
 #include "replex/consensus/wal.hpp"
+#include "chunk_transfer.hpp"
 #include "signing_registry.hpp"
 
 namespace replex::consensus {
@@ -114,16 +115,6 @@ struct OutstandingFetch {
   bool state = false;  // RequestState rather than RequestBlocks
   Height to_height = 0;
   Height committed_at_request = 0;
-};
-
-// A snapshot coming in chunks: the verified offer (proof, anchor, later
-// blocks), the chunks verified so far, and the peers serving its height.
-struct ChunkTransfer {
-  VerifiedState offer;
-  ChunkChain chain;
-  std::vector<ValidatorIndex> peers;  // the offering peer first
-  std::uint32_t turn = 0;             // peers[turn % size] is asked next
-  std::uint32_t misses = 0;           // unanswered or bad chunks since the last good one
 };
 
 }  // namespace detail

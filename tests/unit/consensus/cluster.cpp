@@ -228,8 +228,8 @@ void Cluster::execute(ValidatorIndex i, const CertifiedBlock& block) {
   local_.emplace_back(i, BlockExecuted{h, block.block_hash, outcome.app_hash, digest});
 }
 
-void Cluster::answer_blocks(ValidatorIndex i, const RequestBlocks& request) {
-  if (!serve_blocks) return;
+std::optional<BlocksReceived> Cluster::blocks_answer(const RequestBlocks& request) const {
+  if (!serve_blocks) return std::nullopt;
   for (ValidatorIndex peer : request.peers) {
     const Node& p = nodes_.at(peer);
     if (p.crashed || p.store_height < request.from_height) continue;
@@ -241,12 +241,12 @@ void Cluster::answer_blocks(ValidatorIndex i, const RequestBlocks& request) {
       answer.blocks.push_back({it->second.block_bytes, it->second.certificate_bytes});
     }
     if (answer.blocks.empty()) continue;
-    local_.emplace_back(i, std::move(answer));
-    return;
+    return answer;
   }
+  return std::nullopt;
 }
 
-void Cluster::answer_state(ValidatorIndex i, const RequestState& request) {
+std::optional<StateReceived> Cluster::state_answer(const RequestState& request) const {
   for (ValidatorIndex peer : request.peers) {
     const Node& p = nodes_.at(peer);
     if (p.crashed || p.proofs.empty()) continue;
@@ -264,24 +264,24 @@ void Cluster::answer_state(ValidatorIndex i, const RequestState& request) {
     for (auto it = p.blocks.find(h); it != p.blocks.end(); ++it) {
       answer.blocks.push_back({it->second.block_bytes, it->second.certificate_bytes});
     }
-    local_.emplace_back(i, std::move(answer));
-    return;
+    return answer;
   }
+  return std::nullopt;
 }
 
-void Cluster::answer_chunk(ValidatorIndex i, const RequestChunk& request) {
+std::optional<ChunkReceived> Cluster::chunk_answer(const RequestChunk& request) {
   // The first reachable peer is asked; it may stay silent (the fetch timer
   // then asks the next one).
   for (ValidatorIndex peer : request.peers) {
     Node& p = nodes_.at(peer);
     if (p.crashed) continue;
     auto budget = chunk_budget.find(peer);
-    if (budget != chunk_budget.end() && budget->second-- <= 0) return;
+    if (budget != chunk_budget.end() && budget->second-- <= 0) return std::nullopt;
     auto snapshot_at = p.snapshots.find(request.height);
-    if (snapshot_at == p.snapshots.end()) return;
+    if (snapshot_at == p.snapshots.end()) return std::nullopt;
     const Bytes& snapshot = snapshot_at->second;
     const SnapshotLayout layout{snapshot.size(), request.chunk_bytes};
-    if (request.index >= layout.chunk_count()) return;
+    if (request.index >= layout.chunk_count()) return std::nullopt;
     ChunkReceived answer;
     answer.from = peer;
     answer.height = request.height;
@@ -291,11 +291,25 @@ void Cluster::answer_chunk(ValidatorIndex i, const RequestChunk& request) {
                                                       layout.chunk_size(request.index));
     answer.chunk.assign(chunk.begin(), chunk.end());
     if (chunk_liar == peer && !answer.chunk.empty()) answer.chunk.front() ^= 0x01;
-    ++p.chunks_served_to[i];
-    ++nodes_.at(i).chunk_answers[{request.height, request.index}];
-    local_.emplace_back(i, std::move(answer));
-    return;
+    return answer;
   }
+  return std::nullopt;
+}
+
+void Cluster::answer_blocks(ValidatorIndex i, const RequestBlocks& request) {
+  if (auto answer = blocks_answer(request)) local_.emplace_back(i, std::move(*answer));
+}
+
+void Cluster::answer_state(ValidatorIndex i, const RequestState& request) {
+  if (auto answer = state_answer(request)) local_.emplace_back(i, std::move(*answer));
+}
+
+void Cluster::answer_chunk(ValidatorIndex i, const RequestChunk& request) {
+  auto answer = chunk_answer(request);
+  if (!answer) return;
+  ++nodes_.at(*answer->from).chunks_served_to[i];
+  ++nodes_.at(i).chunk_answers[{request.height, request.index}];
+  local_.emplace_back(i, std::move(*answer));
 }
 
 void Cluster::deliver_all() {

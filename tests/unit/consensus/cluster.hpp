@@ -133,6 +133,13 @@ class Cluster {
   std::optional<ValidatorIndex> chunk_liar;
   std::map<ValidatorIndex, int> chunk_budget;
 
+  // What the harness's driver answers a request with, as the first listed
+  // peer able to (with the options above); nothing when none answers. Also
+  // for a core outside the cluster (an observer).
+  std::optional<BlocksReceived> blocks_answer(const RequestBlocks& request) const;
+  std::optional<StateReceived> state_answer(const RequestState& request) const;
+  std::optional<ChunkReceived> chunk_answer(const RequestChunk& request);  // spends chunk_budget
+
   // Executes node i's committed blocks held back by Node::execute_later.
   void execute_waiting(ValidatorIndex i);
 

@@ -1,5 +1,6 @@
 // ReplicaHost: open and recovery, persist before send, execution inline and
-// deferred, observers, state transfer through the host, failure handling.
+// deferred, observers (following blocks, catching up by state, whole or in
+// chunks), state transfer through the host, failure handling.
 #include "replex/host/host.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <deque>
 
 #include "replex/consensus/messages.hpp"
+#include "replex/consensus/snapshot_chunks.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/host/serving.hpp"
@@ -32,6 +34,7 @@ struct Recorder : Transport, Timers, Listener {
   std::vector<Sent> sent;
   std::vector<consensus::RequestBlocks> block_requests;
   std::vector<consensus::RequestState> state_requests;
+  std::vector<consensus::RequestChunk> chunk_requests;
   std::map<consensus::TimerKind, std::uint64_t> timers;
   std::vector<CommittedBlock> committed;
   std::vector<InstalledState> installed;
@@ -47,6 +50,7 @@ struct Recorder : Transport, Timers, Listener {
   }
   void request_blocks(const consensus::RequestBlocks& r) override { block_requests.push_back(r); }
   void request_state(const consensus::RequestState& r) override { state_requests.push_back(r); }
+  void request_chunk(const consensus::RequestChunk& r) override { chunk_requests.push_back(r); }
   void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override {
     timers[kind] = deadline_ms;
   }
@@ -80,13 +84,14 @@ struct Host : ::testing::Test {
 
   Host() { recorder.disk = node.disk.get(); }
 
-  Status open(std::optional<consensus::ValidatorIndex> validator, bool defer = false) {
+  Status open(std::optional<consensus::ValidatorIndex> validator, bool defer = false,
+              const HostOptions& options = host_options()) {
     host.reset();
     node.reopen();
     std::optional<KeyPair> key;
     if (validator) key = validator_key(*validator);
     auto opened =
-        ReplicaHost::open(host_options(), chain_info(), validator_set(), std::move(key), *node.app,
+        ReplicaHost::open(options, chain_info(), validator_set(), std::move(key), *node.app,
                           *node.store, {recorder, recorder, recorder, defer ? &deferred : nullptr});
     if (!opened) return opened.status();
     host = std::move(opened).value();
@@ -226,6 +231,119 @@ TEST_F(Host, ObserverFollowsCertifiedBlocksFromAPeersAnswer) {
   EXPECT_EQ(host->committed_height(), 3u);
   EXPECT_EQ(recorder.committed.size(), 3u);
   EXPECT_EQ(node.app->app_hash(), peer.app->app_hash());
+}
+
+// A peer at height 7 with a proven checkpoint at 5 whose store no longer
+// serves blocks 1..5; the observer host learns of height 7 from a push.
+struct ObserverHost : Host {
+  TestNode peer;
+  std::uint64_t now = kNow;
+
+  void SetUp() override {
+    BlockExecutor peer_executor = peer.executor();
+    const auto executed = fixture.commit(peer_executor, kCheckpointInterval + 2);
+    const consensus::CheckpointProof proof = fixture.prove(executed[4]);
+    ASSERT_TRUE(peer_executor.attach_proof({proof, consensus::encode_checkpoint_proof(proof)})
+                    .status.is_ok());
+  }
+
+  void push_tip() {
+    auto pushed = decode_blocks_answer(*serve_blocks(*peer.store, 7, 7, host_options().serve),
+                                       host_options().serve);
+    ASSERT_TRUE(pushed.is_ok());
+    pushed->from = 1;
+    ASSERT_TRUE(host->handle({now, std::move(pushed).value()}).is_ok());
+    run_deferred();
+  }
+
+  // Block requests go unanswered (the peer lacks the blocks): the fetch
+  // timer fires until the observer asks for state.
+  void time_out_until_state_is_asked() {
+    for (int i = 0; i < 8 && recorder.state_requests.empty(); ++i) {
+      ASSERT_TRUE(recorder.timers.contains(consensus::TimerKind::kFetch));
+      now = recorder.timers.at(consensus::TimerKind::kFetch);
+      ASSERT_TRUE(host->handle({now, consensus::TimerFired{consensus::TimerKind::kFetch}}).is_ok());
+      run_deferred();
+    }
+    ASSERT_FALSE(recorder.state_requests.empty());
+  }
+
+  consensus::StateReceived state_answer() {
+    const consensus::RequestState& request = recorder.state_requests.back();
+    EXPECT_FALSE(request.target.has_value());
+    auto state = decode_state_answer(
+        *serve_state(*peer.store, request.above_height, host_options().serve), host_options().serve);
+    EXPECT_TRUE(state.is_ok());
+    state->from = 1;
+    return std::move(state).value();
+  }
+
+  // Runs what the host posted to its execution queue, as a node's execution thread would.
+  void run_deferred() {
+    while (!deferred.tasks.empty()) {
+      ExecutionResult result = host->executor().run(deferred.tasks.front());
+      deferred.tasks.pop_front();
+      ASSERT_TRUE(host->complete(now, std::move(result)).is_ok());
+    }
+  }
+
+  void expect_caught_up() {
+    ASSERT_EQ(recorder.installed.size(), 1u);
+    EXPECT_EQ(recorder.installed[0].height, 5u);
+    EXPECT_EQ(recorder.committed.size(), 2u) << "the blocks after the anchor follow";
+    EXPECT_EQ(host->committed_height(), 7u);
+    EXPECT_EQ(host->observer()->committed_hash(), fixture.tip_hash());
+    EXPECT_EQ(node.app->app_hash(), peer.app->app_hash());
+    EXPECT_EQ(node.store->first_height(), 6u);
+  }
+};
+
+TEST_F(ObserverHost, ObserverCatchesUpByStateThroughTheHost) {
+  ASSERT_TRUE(open(std::nullopt).is_ok());
+  push_tip();
+  time_out_until_state_is_asked();
+  ASSERT_TRUE(host->handle({now, state_answer()}).is_ok());
+  expect_caught_up();
+
+  // The installed state survives a restart; the observer resumes above it.
+  ASSERT_TRUE(open(std::nullopt).is_ok());
+  EXPECT_EQ(host->committed_height(), 7u);
+  EXPECT_EQ(host->observer()->committed_hash(), fixture.tip_hash());
+  EXPECT_EQ(host->recovery().snapshot_height, 5u);
+  EXPECT_EQ(node.app->app_hash(), peer.app->app_hash());
+  ASSERT_FALSE(recorder.block_requests.empty());
+  EXPECT_EQ(recorder.block_requests.back().from_height, 8u);
+}
+
+TEST_F(ObserverHost, ObserverInstallsAStateOfferedInChunksWithDeferredExecution) {
+  HostOptions options = host_options();
+  options.consensus.state_chunk_bytes = 1024;
+  ASSERT_TRUE(open(std::nullopt, /*defer=*/true, options).is_ok());
+  push_tip();
+  time_out_until_state_is_asked();
+  EXPECT_EQ(recorder.state_requests.back().chunk_bytes, 1024u);
+  // The peer offers the state and serves it in chunks.
+  consensus::StateReceived offer = state_answer();
+  const Bytes snapshot = std::move(offer.snapshot);
+  offer.snapshot = {};
+  offer.snapshot_bytes = snapshot.size();
+  const consensus::SnapshotLayout layout{snapshot.size(), 1024};
+  ASSERT_GE(layout.chunk_count(), 2u);
+  const std::vector<Hash256> midstates = consensus::snapshot_midstates(snapshot, 1024);
+  ASSERT_TRUE(host->handle({now, std::move(offer)}).is_ok());
+  run_deferred();
+  for (std::size_t answered = 0; answered < recorder.chunk_requests.size(); ++answered) {
+    const consensus::RequestChunk request = recorder.chunk_requests[answered];
+    EXPECT_EQ(request.height, 5u);
+    consensus::ChunkReceived chunk{1, request.height, request.index, midstates[request.index], {}};
+    const ByteView bytes = ByteView(snapshot).subspan(layout.chunk_offset(request.index),
+                                                      layout.chunk_size(request.index));
+    chunk.chunk.assign(bytes.begin(), bytes.end());
+    ASSERT_TRUE(host->handle({now, std::move(chunk)}).is_ok());
+    run_deferred();
+  }
+  EXPECT_EQ(recorder.chunk_requests.size(), layout.chunk_count());
+  expect_caught_up();
 }
 
 TEST_F(Host, LaggingValidatorInstallsStateThroughTheHost) {
