@@ -210,10 +210,13 @@ Status Cluster::generate() {
 }
 
 Status Cluster::tune_genesis() {
-  if (options_.checkpoint_interval == 0) return Status::ok();
+  if (options_.checkpoint_interval == 0 && options_.max_open_orders_per_account == 0) return Status::ok();
   const std::string net = dir_ + "/net";
   REPLEX_ASSIGN_OR_RETURN(config::GenesisFile genesis, config::load_genesis_file(net + "/genesis.yaml"));
-  genesis.consensus.checkpoint_interval = options_.checkpoint_interval;
+  if (options_.checkpoint_interval != 0) genesis.consensus.checkpoint_interval = options_.checkpoint_interval;
+  if (options_.max_open_orders_per_account != 0) {
+    genesis.exchange.params.max_open_orders_per_account = options_.max_open_orders_per_account;
+  }
   const std::string text = config::render_genesis_file(genesis);
   // Every copy must be the same file: the genesis hash is the chain.
   REPLEX_RETURN_IF_ERROR(write_file(net + "/genesis.yaml", text));

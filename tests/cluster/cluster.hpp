@@ -44,6 +44,8 @@ struct ClusterOptions {
   std::uint64_t checkpoint_interval = 0;
   // consensus.state_chunk_bytes of every node; 0 keeps the default (1 MiB).
   std::uint32_t state_chunk_bytes = 0;
+  // Genesis params.max_open_orders_per_account; 0 keeps the testnet's.
+  std::uint32_t max_open_orders_per_account = 0;
   // Route every validator-to-validator connection through a FaultProxy link
   // (and turn peer exchange off, so nodes never learn each other's real
   // address), so isolate() / heal() can partition one validator.
@@ -79,6 +81,8 @@ class Cluster {
   const std::string& api_key(std::size_t trader) const { return api_keys_.at(trader); }
   std::uint16_t p2p_port(std::size_t node) const { return nodes_.at(node).p2p_port; }
   std::string log_path(std::size_t node) const;
+  // The node's home folder (config.yaml, keys/, data/).
+  const std::string& home(std::size_t node) const { return nodes_.at(node).home; }
   // The `replex testnet` folder (genesis, accounts/, node homes) and the binary under test.
   std::string testnet_dir() const { return dir_ + "/net"; }
   static std::string binary();
