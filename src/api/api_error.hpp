@@ -74,8 +74,8 @@ class ApiResult {
   std::variant<T, ApiError> v_;
 };
 
-// STATE_DIVERGED (503) once a checkpoint quorum disagreed with this node's
-// state (ReadViews' consensus view says when): every API refuses then.
+// STATE_DIVERGED (503) while a checkpoint quorum disagrees with this node's
+// state (ReadViews' consensus view says since when): every API refuses then.
 std::optional<ApiError> divergence_error(const ReadViews& views);
 
 }  // namespace replex::api

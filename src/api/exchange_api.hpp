@@ -146,8 +146,8 @@ class ExchangeApi {
   ApiResult<OrderRecord> order_by_client_id(const PublicKey& account, std::string_view client_order_id) const;
   ApiResult<TxInfo> transaction(const Hash256& hash) const;
   Readiness readiness() const;
-  // STATE_DIVERGED (503) once a checkpoint quorum disagreed with this node's
-  // state: what it would answer from that state could be wrong.
+  // STATE_DIVERGED (503) while a checkpoint quorum disagrees with this node's
+  // state (until it installs theirs): what it would answer could be wrong.
   std::optional<ApiError> divergence() const;
   std::size_t page_limit(std::optional<std::uint64_t> requested, std::size_t fallback) const;
 

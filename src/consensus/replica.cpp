@@ -102,6 +102,7 @@ const Hash256& Replica::committed_hash() const { return impl_->committed_hash();
 std::optional<Height> Replica::stable_checkpoint_height() const {
   return impl_->stable_checkpoint_height();
 }
+std::optional<Height> Replica::diverged_at() const { return impl_->diverged_at(); }
 const Mempool& Replica::mempool() const { return impl_->mempool(); }
 const ValidatorSet& Replica::validators() const { return impl_->validators(); }
 const Config& Replica::config() const { return impl_->config(); }
@@ -479,7 +480,9 @@ void Replica::Impl::on_timer(const TimerFired& input) {
                    own && own->signed_view_change.body.new_view == view_) {
           broadcast(MessageType::kViewChange, own->wire);
         }
-      } else if (has_pending_work()) {
+      } else if (has_pending_work() && !diverged_at_) {
+        // (Diverged, this replica commits nothing by design and blames no
+        // primary for it; update_timers does not arm this timer then.)
         // No commit here, but f+1 validators are ahead: the primary makes
         // progress and this replica lags. Catch up for one more timeout
         // before blaming the primary.
@@ -494,7 +497,8 @@ void Replica::Impl::on_timer(const TimerFired& input) {
     case TimerKind::kRetransmit:
       // No commit for retransmit_interval_ms: a message of this round may
       // be lost; sending it again is cheaper than the view change.
-      if (!in_view_change_) resend_own_messages(/*checkpoints=*/false);
+      // Diverged, it has nothing of this round to re-send.
+      if (!in_view_change_ && !diverged_at_) resend_own_messages(/*checkpoints=*/false);
       break;
     case TimerKind::kFetch:
       // An unanswered chunk: the next peer serving that height is asked.

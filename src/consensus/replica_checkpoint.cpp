@@ -41,12 +41,23 @@ void Replica::Impl::on_block_executed(const BlockExecuted& input) {
   unexecuted_.erase(unexecuted_.begin(), unexecuted_.upper_bound(executed_height_));
   unexecuted_room_.erase(unexecuted_room_.begin(), unexecuted_room_.upper_bound(executed_height_));
   recheck_mempool(executed_height_ + 1);
-  watch_for_censorship(input.height, room);
+  // A diverged replica blames no primary: its verdicts rest on a wrong state.
+  if (!diverged_at_) watch_for_censorship(input.height, room);
   if (input.height % config_.checkpoint_interval != 0) return;
-  if (stable_ && input.height <= stable_->checkpoint.height) return;
   REPLEX_ASSERT_MSG(input.state_digest.has_value(),
                     "BlockExecuted at a checkpoint height needs state_digest");
   const CheckpointBody body{input.height, input.block_hash, input.app_hash, *input.state_digest};
+  if (stable_ && input.height <= stable_->checkpoint.height) {
+    // The quorum's proof made this height stable before this replica had
+    // executed it: compare now, settle_checkpoints could not.
+    if (input.height == stable_->checkpoint.height && body != stable_->checkpoint) {
+      note_divergence(body, stable_->checkpoint);
+    }
+    return;
+  }
+  // Diverged, its digest is wrong: it signs no CHECKPOINT (a vote for a
+  // state that is not the chain's), and resends none.
+  if (diverged_at_) return;
   own_checkpoints_[input.height] = body;
   const auto signed_checkpoint = sign_own(MessageType::kCheckpoint, body, {}, input.height);
   if (!signed_checkpoint) return;
@@ -110,11 +121,7 @@ bool Replica::Impl::settle_checkpoints() {
     }
     auto own = own_checkpoints_.find(height);
     if (own != own_checkpoints_.end() && own->second != proof.checkpoint) {
-      report(EvidenceKind::kStateDivergence, me_, 0, height,
-             "this replica's state after height " + std::to_string(height) +
-                 " differs from the checkpoint quorum's (app_hash " + own->second.app_hash.hex() +
-                 " vs " + proof.checkpoint.app_hash.hex() + ", state_digest " +
-                 own->second.state_digest.hex() + " vs " + proof.checkpoint.state_digest.hex() + ")");
+      note_divergence(own->second, proof.checkpoint);
     }
     stable_ = std::move(proof);
     stable_proof_bytes_ = encode_checkpoint_proof(*stable_);
@@ -127,6 +134,23 @@ bool Replica::Impl::settle_checkpoints() {
     changed = true;
   }
   return changed;
+}
+
+void Replica::Impl::note_divergence(const CheckpointBody& own, const CheckpointBody& proven) {
+  const Height height = proven.height;
+  report(EvidenceKind::kStateDivergence, me_, 0, height,
+         "this replica's state after height " + std::to_string(height) +
+             " differs from the checkpoint quorum's (app_hash " + own.app_hash.hex() + " vs " +
+             proven.app_hash.hex() + ", state_digest " + own.state_digest.hex() + " vs " +
+             proven.state_digest.hex() + ")");
+  if (diverged_at_) return;
+  // From here on it validates, votes, proposes and commits nothing (a wrong
+  // state judges proposals wrongly, and blocks it committed now would have to
+  // be discarded to install the quorum's state): it waits for a proven
+  // checkpoint above its committed height and installs that (update_catch_up).
+  diverged_at_ = height;
+  lagging_ = false;
+  cancel_timer(TimerKind::kBatch);
 }
 
 void Replica::Impl::maybe_truncate_wal() {
@@ -168,7 +192,7 @@ void Replica::Impl::refresh_catch_up_target() {
   // Working above this replica's window means it missed commits. While it
   // changes views (or knows it lags) it commits nothing of the others' view
   // itself, so any height above its own counts.
-  const bool own_progress_only = in_view_change_ || lagging_;
+  const bool own_progress_only = in_view_change_ || lagging_ || diverged_at_.has_value();
   const Height horizon =
       committed_height_ + (own_progress_only ? 0 : Height{config_.max_inflight_heights});
   const std::optional<Height> ahead = height_ahead_of(horizon);
@@ -226,11 +250,13 @@ void Replica::Impl::update_catch_up() {
   }
   // A proven checkpoint at least an interval ahead: state transfer, even if
   // a block fetch is outstanding (it would take longer, or peers may no
-  // longer hold those blocks).
+  // longer hold those blocks). A diverged replica commits nothing more, so
+  // any proven checkpoint above its committed height is its way back.
   if (!proven_checkpoints_.empty() && !(fetch_ && fetch_->state)) {
     const CheckpointProof& newest = proven_checkpoints_.rbegin()->second;
     const Height height = newest.checkpoint.height;
-    if (height > committed_height_ && height - committed_height_ >= config_.checkpoint_interval) {
+    const Height gap = diverged_at_ ? 1 : Height{config_.checkpoint_interval};
+    if (height > committed_height_ && height - committed_height_ >= gap) {
       std::vector<ValidatorIndex> signers;
       for (const SignerSignature& s : newest.signatures) signers.push_back(s.validator);
       emit(RequestState{committed_height_, newest, peers_for_request(signers, state_requests_++),
@@ -248,8 +274,11 @@ void Replica::Impl::update_catch_up() {
   // behind, state and blocks alternate, as either may be what peers can serve.
   const std::uint64_t peer_count = std::max<std::uint64_t>(1, validators_.size() - 1);
   const bool far_behind = catch_up_target_ - committed_height_ >= config_.checkpoint_interval;
+  // Diverged, blocks are of no use (it cannot commit them): only a peer's
+  // newer stable state (its proof comes with it) is asked for.
   const bool ask_state =
-      far_behind ? fetch_retries_ % 2 == 0 : fetch_retries_ > 0 && fetch_retries_ % peer_count == 0;
+      diverged_at_ ||
+      (far_behind ? fetch_retries_ % 2 == 0 : fetch_retries_ > 0 && fetch_retries_ % peer_count == 0);
   if (ask_state) {
     emit(RequestState{committed_height_, std::nullopt,
                       peers_for_request(catch_up_peers_, state_requests_++),
@@ -418,6 +447,9 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   registry_.forget_checkpoints_through(height);
   installing_.reset();
   if (transfer_ && transfer_->height() <= height) transfer_.reset();
+  // The proven state replaced the diverged one: it takes part again, and
+  // catches up from here as any lagging replica does.
+  diverged_at_.reset();
   view_change_streak_ = 0;
   restart_view_timer_ = true;
   // The restored state executed transactions this replica never saw committed.

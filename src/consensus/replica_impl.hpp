@@ -142,6 +142,7 @@ class Replica::Impl {
     if (!stable_) return std::nullopt;
     return stable_->checkpoint.height;
   }
+  std::optional<Height> diverged_at() const { return diverged_at_; }
   const Mempool& mempool() const { return mempool_; }
   const ValidatorSet& validators() const { return validators_; }
   const Config& config() const { return config_; }
@@ -240,6 +241,9 @@ class Replica::Impl {
   void on_chunk_received(const ChunkReceived& input);
   void request_next_chunk();
   void add_checkpoint_vote(ValidatorIndex from, const CheckpointBody& body, const Signature& sig);
+  // This replica's own checkpoint differs from the quorum's proven one:
+  // reports STATE_DIVERGENCE (self) and enters the diverged mode.
+  void note_divergence(const CheckpointBody& own, const CheckpointBody& proven);
   // Makes the newest proven checkpoint at or below the committed height stable.
   bool settle_checkpoints();
   void maybe_truncate_wal();
@@ -335,6 +339,13 @@ class Replica::Impl {
   // Quorums of matching CHECKPOINTs above the stable checkpoint.
   std::map<Height, CheckpointProof> proven_checkpoints_;
   std::map<Height, CheckpointBody> own_checkpoints_;
+  // Set (to the checkpoint height) once a quorum's checkpoint showed this
+  // replica's state is not the chain's. Diverged, it neither votes, proposes,
+  // commits nor signs CHECKPOINTs; it follows views and checkpoints and
+  // installs the first proven state above its committed height, which clears
+  // it (docs/consensus.md, "Divergence"). Not persisted: after a restart the
+  // next checkpoint finds the divergence again.
+  std::optional<Height> diverged_at_;
 
   // --- catch-up ----------------------------------------------------------------------------------
   std::vector<Height> highest_height_seen_;  // per validator

@@ -152,7 +152,9 @@ void Replica::Impl::advance() {
 }
 
 bool Replica::Impl::release_waiting_proposals() {
-  if (in_view_change_) return false;
+  // Diverged, check_tx sees a wrong state: proposals wait unjudged (refusing
+  // an honest one would start a view change). The installed state drops them.
+  if (in_view_change_ || diverged_at_) return false;
   bool changed = false;
   for (auto& [height, slot] : slots_) {
     if (!slot.waiting || slot.accepted) continue;
@@ -175,7 +177,7 @@ bool Replica::Impl::release_waiting_proposals() {
 
 bool Replica::Impl::send_prepares() {
   // The primary's PRE-PREPARE is its vote; it never sends PREPARE.
-  if (in_view_change_ || is_primary()) return false;
+  if (in_view_change_ || is_primary() || diverged_at_) return false;
   bool changed = false;
   for (auto& [height, slot] : slots_) {
     if (!slot.accepted) continue;
@@ -194,7 +196,7 @@ bool Replica::Impl::send_prepares() {
 }
 
 bool Replica::Impl::send_commits() {
-  if (in_view_change_) return false;
+  if (in_view_change_ || diverged_at_) return false;
   bool changed = false;
   const std::size_t needed_prepares = validators_.quorum() - 1;  // plus the PRE-PREPARE
   for (auto& [height, slot] : slots_) {
@@ -263,6 +265,10 @@ bool Replica::Impl::complete_commit_certificates() {
 
 bool Replica::Impl::commit_ready_blocks() {
   if (installing_) return false;  // the state being installed replaces these heights
+  // Diverged: nothing more is executed on the wrong state, and the proven
+  // state it will install lies above every height it committed (the store
+  // never discards a committed block).
+  if (diverged_at_) return false;
   bool changed = false;
   for (;;) {
     const Height next = committed_height_ + 1;

@@ -132,7 +132,8 @@ void Replica::Impl::update_timers() {
     if (!view_timer) set_timer(TimerKind::kView, now_ms_ + current_view_timeout_ms());
   } else {
     if (restart_view_timer_) cancel_timer(TimerKind::kView);
-    if (has_pending_work()) {
+    // A diverged replica commits nothing by design: no timer blames the primary for it.
+    if (has_pending_work() && !diverged_at_) {
       if (!view_timer) set_timer(TimerKind::kView, now_ms_ + current_view_timeout_ms());
     } else {
       cancel_timer(TimerKind::kView);
@@ -151,7 +152,8 @@ void Replica::Impl::update_timers() {
 
   // The primary's block-cut deadline for a partial block.
   bool batch_wanted = false;
-  if (is_primary() && !in_view_change_ && !installing_ && mempool_.pending_count() > 0) {
+  if (is_primary() && !in_view_change_ && !installing_ && !diverged_at_ &&
+      mempool_.pending_count() > 0) {
     const Height height = next_proposal_height();
     const auto oldest = mempool_.oldest_pending_arrival_ms();
     // A deadline already passed means propose() could not cut (nothing a

@@ -52,7 +52,7 @@ bool Replica::Impl::block_cut_due() const {
 }
 
 bool Replica::Impl::propose() {
-  if (!is_primary() || in_view_change_ || installing_) return false;
+  if (!is_primary() || in_view_change_ || installing_ || diverged_at_) return false;
   // Behind the NEW-VIEW's base, the mempool still holds transactions the
   // blocks up to the base committed, and check_tx sees a stale state: cut
   // nothing above the re-proposals until those blocks are fetched.

@@ -155,6 +155,9 @@ void Replica::Impl::leave_old_views() {
 
 void Replica::Impl::send_new_view_if_ready() {
   if (!in_view_change_ || validators_.primary_of(view_) != me_) return;
+  // Diverged, it would open a view it cannot propose in: the others time
+  // out and move on to the next primary.
+  if (diverged_at_) return;
   const auto& own = latest_view_change_[me_];
   if (!own || own->signed_view_change.body.new_view != view_) return;
   // A quorum of VIEW-CHANGEs for this view, lowest senders first (own included).

@@ -79,9 +79,11 @@ void Node::Impl::on_evidence(const consensus::Evidence& evidence) {
   if (evidence.kind == consensus::EvidenceKind::kStateDivergence && !divergence_ && self_index_ &&
       evidence.validator == self_index_) {
     // Our state is not the quorum's: whatever we would answer could be wrong.
+    // The core stops voting and installs the next proven checkpoint's state;
+    // publish_consensus_view clears this once it has.
     divergence_ = {evidence.height, evidence.detail};
-    spdlog::error("state diverged at height={}: {}; this node serves no reads or submissions until its data is "
-                  "rebuilt from its peers (docs/node.md, \"Divergence\")",
+    spdlog::error("state diverged at height={}: {}; this node serves no reads or submissions and does not vote "
+                  "until it installs the validators' state at their next checkpoint (docs/node.md, \"Divergence\")",
                   evidence.height, evidence.detail);
   }
   spdlog::warn("evidence: kind={} validator={} height={} view={} detail=\"{}\"",
@@ -99,6 +101,14 @@ void Node::Impl::publish_consensus_view() {
     view.committed_height = replica->committed_height();
     view.mempool_txs = replica->mempool().size();
     view.mempool_bytes = replica->mempool().bytes();
+    if (divergence_ && !replica->diverged_at()) {
+      // The core installed a proven state in place of the diverged one.
+      spdlog::info("state divergence at height={} recovered: installed the validators' state at height={}; "
+                   "serving and voting again (height={})",
+                   divergence_->first, replica->stable_checkpoint_height().value_or(0),
+                   replica->committed_height());
+      divergence_.reset();
+    }
   } else {
     view.committed_height = host_->committed_height();
   }

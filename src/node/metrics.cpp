@@ -42,7 +42,8 @@ Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
                           .Add({})),
       state_diverged_(BuildGauge()
                           .Name("replex_state_diverged")
-                          .Help("1 once a checkpoint quorum disagreed with this node's state (reads stop)")
+                          .Help("1 while this node's state differs from the checkpoint quorum's "
+                                "(reads stop until it installs theirs)")
                           .Register(*registry_)
                           .Add({})),
       view_changes_(BuildCounter()

@@ -170,7 +170,9 @@ class Node::Impl final : public host::Transport,
   std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
   std::map<Hash256, std::vector<AdmissionDone>> pending_admissions_;
   api::ConsensusView last_consensus_view_;
-  std::optional<std::pair<std::uint64_t, std::string>> divergence_;  // the first STATE_DIVERGENCE: height, why
+  // The STATE_DIVERGENCE that put the core in its diverged mode (height,
+  // why); cleared once the core installed a proven state (Replica::diverged_at).
+  std::optional<std::pair<std::uint64_t, std::string>> divergence_;
   // Execution thread only (and the controlling thread before it starts).
   std::unique_ptr<api::ChainViewBuilder> chain_views_;
 

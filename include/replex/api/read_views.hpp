@@ -79,8 +79,9 @@ struct ConsensusView {
   std::uint64_t committed_height = 0;
   std::uint64_t mempool_txs = 0;
   std::uint64_t mempool_bytes = 0;
-  // Set once a checkpoint quorum disagreed with this node's state: the first
-  // such height and why. The node then serves no reads or submissions.
+  // Set while this node's state is diverged: a checkpoint quorum disagreed
+  // with it at this height (and why). The node then serves no reads or
+  // submissions; cleared once it installed the validators' state.
   std::optional<std::uint64_t> diverged_at;
   std::string divergence;
   friend bool operator==(const ConsensusView&, const ConsensusView&) = default;

@@ -65,6 +65,11 @@ class Replica {
   Height committed_height() const;
   const Hash256& committed_hash() const;
   std::optional<Height> stable_checkpoint_height() const;
+  // The checkpoint height at which a quorum's checkpoint showed this
+  // replica's own state differs (STATE_DIVERGENCE), while it has not yet
+  // installed a proven state in its place; nullopt otherwise. Diverged, the
+  // replica does not vote, propose or commit (docs/consensus.md, "Divergence").
+  std::optional<Height> diverged_at() const;
   const Mempool& mempool() const;
   const ValidatorSet& validators() const;
   const Config& config() const;

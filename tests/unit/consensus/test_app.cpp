@@ -57,6 +57,11 @@ abci::BlockOutcome TestApp::execute_block(const abci::BlockContext& ctx, std::sp
     out.tx_codes.push_back(fresh ? 0 : kReplay);
     events.update(h).update_u64(fresh ? 0 : kReplay);
   }
+  if (bend_at_ == ctx.height) {
+    const Hash256 bent = sha256(std::string_view("bent state"));
+    executed_.insert(bent);
+    events.update(bent);
+  }
   const Hash256 events_hash = events.finish();
   app_hash_ = Sha256().update(app_hash_).update_u64(ctx.height).update(events_hash).finish();
   height_ = ctx.height;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 
 #include "replex/abci/application.hpp"
@@ -36,6 +37,10 @@ class TestApp final : public abci::Application {
 
   // How often verify_tx ran (a transaction verified once is not verified again).
   std::size_t verify_calls() const { return verify_calls_; }
+  // A fault: executing `height` leaves a state that differs from every other
+  // replica's (one extra executed hash), so app_hash and state digest differ
+  // from there on, until a restore replaces the state.
+  void bend_at(std::uint64_t height) { bend_at_ = height; }
 
  private:
   std::uint64_t height_ = 0;
@@ -43,6 +48,7 @@ class TestApp final : public abci::Application {
   std::set<Hash256> executed_;
   std::set<abci::ReplayKey> executed_keys_;
   mutable std::size_t verify_calls_ = 0;
+  std::optional<std::uint64_t> bend_at_;
 };
 
 }  // namespace replex::consensus::testing

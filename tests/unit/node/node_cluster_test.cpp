@@ -2,7 +2,8 @@
 // p2p: a transaction submitted to a backup reaches the primary by gossip,
 // commits everywhere with one app_hash, and the observer follows by pushed
 // and fetched certified blocks. A validator whose state diverges from the
-// checkpoint quorum's stops serving and says so.
+// checkpoint quorum's stops serving and says so, then recovers by itself by
+// installing the others' state at their next checkpoint.
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
@@ -175,7 +176,16 @@ void move_one_unit(Bytes& state) {
   FAIL() << "no two accounts hold the same asset";
 }
 
-TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingAndSaysSo) {
+// The value of an unlabelled Prometheus sample, or nullopt.
+std::optional<double> metric(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return std::nullopt;
+}
+
+TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByItself) {
   spdlog::set_level(spdlog::level::err);
   TempDir dir;
   config::TestnetOptions options;
@@ -291,10 +301,77 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingAndSaysSo) {
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
     EXPECT_NE(refused.error_message().find("STATE_DIVERGED"), std::string::npos) << refused.error_message();
   }
+  EXPECT_EQ(metric(replex::testing::http_request(rest3, "GET", "/metrics").body, "replex_state_diverged"), 1.0);
   // The others serve as before.
   const std::string rest0 = "127.0.0.1:" + std::to_string(nodes[0]->rest_port());
   EXPECT_EQ(replex::testing::http_request(rest0, "GET", "/api/v1/markets").status, 200);
-  for (auto& node : nodes) node->stop();
+
+  // It recovers by itself: the three others prove checkpoint 12, validator 3
+  // installs their state there (it committed nothing after 8) and serves again.
+  commit_orders(4);
+  ASSERT_TRUE(wait_until([&] { return !nodes[3]->views().consensus()->diverged_at.has_value(); },
+                         std::chrono::seconds(60)))
+      << "validator 3 still diverged at height " << nodes[3]->views().chain()->height;
+  EXPECT_GE(nodes[3]->views().chain()->height, 12u);
+  ASSERT_TRUE(wait_until([&] { return replex::testing::http_request(rest3, "GET", "/readyz").status == 200; },
+                         std::chrono::seconds(30)));
+  EXPECT_EQ(replex::testing::http_request(rest3, "GET", "/api/v1/markets").status, 200);
+  {
+    const auto after = replex::testing::http_request(rest3, "GET", "/api/v1/status");
+    ASSERT_EQ(after.status, 200);
+    EXPECT_TRUE(after.json()["diverged_at"].is_null()) << after.body;
+    EXPECT_EQ(replex::testing::http_request(rest3, "GET", "/healthz").json().value("status", ""), "ok");
+    EXPECT_EQ(metric(replex::testing::http_request(rest3, "GET", "/metrics").body, "replex_state_diverged"), 0.0);
+    grpc::ClientContext context;
+    v1::GetStatusResponse response;
+    ASSERT_TRUE(stub3->GetStatus(&context, v1::GetStatusRequest{}, &response).ok());
+    EXPECT_FALSE(response.has_diverged_at());
+  }
+  // It takes part again: a submission to it commits, and four more blocks
+  // reach checkpoint 16, which its own execution passes this time.
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::SubmitTransactionRequest request;
+    request.set_transaction(std::string(as_chars(
+        exchange::TxBuilder(layout->genesis.chain_id()).place_order(trader, {++nonce, 900}, args))));
+    request.set_wait_for_commit(true);
+    v1::SubmitTransactionResponse response;
+    const grpc::Status accepted = stub3->SubmitTransaction(&context, request, &response);
+    ASSERT_TRUE(accepted.ok()) << accepted.error_message();
+    EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
+  }
+  commit_orders(3);
+  const std::uint64_t top = nodes[0]->views().chain()->height;
+  ASSERT_GE(top, 16u);
+  ASSERT_TRUE(wait_until([&] { return nodes[3]->views().chain()->height >= top; }, std::chrono::seconds(30)));
+  EXPECT_FALSE(nodes[3]->views().consensus()->diverged_at.has_value());
+  EXPECT_EQ(nodes[3]->views().chain()->app_hash, nodes[0]->views().chain()->app_hash);
+  // The unit moved while it was down is back where the others have it.
+  for (const std::string& key_file : layout->account_key_files) {
+    const KeyPair account = config::read_key_file(key_file, "account key").value();
+    const std::string path = "/api/v1/accounts/" + account.public_key().hex() + "/balances";
+    const auto theirs = replex::testing::http_request(rest0, "GET", path);
+    const auto its = replex::testing::http_request(rest3, "GET", path);
+    ASSERT_EQ(its.status, 200) << its.body;
+    EXPECT_EQ(its.body, theirs.body);
+  }
+  for (auto& node : nodes) {
+    node->stop();
+    node.reset();  // releases its store
+  }
+  // Its own snapshot at 16 is byte for byte the others'.
+  auto stored_at_16 = [&](std::size_t i) {
+    auto store = storage::RocksStore::open(layout->nodes[i].home + "/data");
+    EXPECT_TRUE(store.is_ok()) << store.status().to_string();
+    if (!store.is_ok()) return Bytes{};
+    auto snapshot = (*store)->snapshot_at(16);
+    EXPECT_TRUE(snapshot.is_ok()) << snapshot.status().to_string();
+    return snapshot.is_ok() ? snapshot->state : Bytes{};
+  };
+  const Bytes reference = stored_at_16(0);
+  EXPECT_FALSE(reference.empty());
+  EXPECT_EQ(stored_at_16(3), reference);
 }
 
 }  // namespace
