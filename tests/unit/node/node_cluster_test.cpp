@@ -258,6 +258,18 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
     ASSERT_TRUE((*store)->put_snapshot(*snapshot, 3).is_ok());
   }
   start(3);
+  // Connected to the three others first: a validator that first hears of the
+  // chain at checkpoint 8 would install the quorum's state there instead of
+  // executing blocks 5..8 on its own and diverging.
+  auto stub3 = v1::NodeService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(nodes[3]->grpc_port()), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        grpc::ClientContext context;
+        v1::GetStatusResponse status;
+        return stub3->GetStatus(&context, v1::GetStatusRequest{}, &status).ok() && status.peers_size() >= 3;
+      },
+      std::chrono::seconds(30)));
   // The next checkpoint (8) shows its state is not the quorum's.
   commit_orders(4);
   ASSERT_TRUE(wait_until([&] { return nodes[3]->views().consensus()->diverged_at.has_value(); },
@@ -280,9 +292,6 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.json().value("status", ""), "diverged") << health.body;
   // gRPC: the status names it, a submission is refused.
-  auto channel3 = grpc::CreateChannel("127.0.0.1:" + std::to_string(nodes[3]->grpc_port()),
-                                      grpc::InsecureChannelCredentials());
-  auto stub3 = v1::NodeService::NewStub(channel3);
   {
     grpc::ClientContext context;
     v1::GetStatusResponse response;
