@@ -60,4 +60,10 @@ InstallState ChunkTransfer::install_action() const {
   return InstallState{offer_.proof, offer_.proof_bytes, {}, offer_.anchor, /*spooled=*/true};
 }
 
+void assert_confirms_install(const std::optional<VerifiedState>& installing, const StateInstalled& input) {
+  REPLEX_ASSERT_MSG(installing.has_value(), "StateInstalled without an InstallState");
+  REPLEX_ASSERT_MSG(input.height == installing->anchor.height() && input.block_hash == installing->anchor.block_hash,
+                    "StateInstalled for another state than the one being installed");
+}
+
 }  // namespace replex::consensus::detail

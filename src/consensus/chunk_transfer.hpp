@@ -74,4 +74,8 @@ class ChunkTransfer {
   std::uint32_t misses_ = 0;           // unanswered or bad chunks since the last good one
 };
 
+// Asserts that `input` confirms the install of `installing` (the state an
+// InstallState asked for); Replica and Observer keep it until then.
+void assert_confirms_install(const std::optional<VerifiedState>& installing, const StateInstalled& input);
+
 }  // namespace replex::consensus::detail

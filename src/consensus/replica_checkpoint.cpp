@@ -417,10 +417,8 @@ void Replica::Impl::on_chunk_received(const ChunkReceived& input) {
 }
 
 void Replica::Impl::on_state_installed(const StateInstalled& input) {
-  REPLEX_ASSERT_MSG(installing_.has_value(), "StateInstalled without an InstallState");
+  detail::assert_confirms_install(installing_, input);
   const CertifiedBlock& anchor = installing_->anchor;
-  REPLEX_ASSERT_MSG(input.height == anchor.height() && input.block_hash == anchor.block_hash,
-                    "StateInstalled for another state than the one being installed");
   if (!input.status.is_ok()) {
     // The state is unchanged; catch-up asks again.
     installing_.reset();

@@ -223,16 +223,20 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
   args.price = 300'000;
   args.quantity = 100'000;
   std::uint64_t nonce = 0;
+  // The next order of the trader, submitted through `to` until it commits.
+  auto submit_order = [&](v1::NodeService::Stub& to, v1::SubmitTransactionResponse& response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::SubmitTransactionRequest request;
+    request.set_transaction(std::string(as_chars(
+        exchange::TxBuilder(layout->genesis.chain_id()).place_order(trader, {++nonce, 900}, args))));
+    request.set_wait_for_commit(true);
+    return to.SubmitTransaction(&context, request, &response);
+  };
   auto commit_orders = [&](int count) {
     for (int i = 0; i < count; ++i) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-      v1::SubmitTransactionRequest request;
-      request.set_transaction(std::string(as_chars(
-          exchange::TxBuilder(layout->genesis.chain_id()).place_order(trader, {++nonce, 900}, args))));
-      request.set_wait_for_commit(true);
       v1::SubmitTransactionResponse response;
-      ASSERT_TRUE(stub->SubmitTransaction(&context, request, &response).ok());
+      ASSERT_TRUE(submit_order(*stub, response).ok());
     }
   };
   // Up to a snapshot on validator 3, which then stops.
@@ -339,14 +343,8 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
   // It takes part again: a submission to it commits, and four more blocks
   // reach checkpoint 16, which its own execution passes this time.
   {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    v1::SubmitTransactionRequest request;
-    request.set_transaction(std::string(as_chars(
-        exchange::TxBuilder(layout->genesis.chain_id()).place_order(trader, {++nonce, 900}, args))));
-    request.set_wait_for_commit(true);
     v1::SubmitTransactionResponse response;
-    const grpc::Status accepted = stub3->SubmitTransaction(&context, request, &response);
+    const grpc::Status accepted = submit_order(*stub3, response);
     ASSERT_TRUE(accepted.ok()) << accepted.error_message();
     EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
   }
