@@ -37,7 +37,7 @@ std::shared_ptr<const ChainView> ChainViewBuilder::build(const ChainHead& head,
   refreshed.reserve(accounts.size());
   for (const exchange::AccountId& account : accounts) {
     refreshed.push_back(std::make_shared<const AccountView>(
-        AccountView{account, exchange_.balances(account), exchange_.open_orders(account)}));
+        AccountView{account, exchange_.balances(account)}));
   }
   accounts_ = (replace_all ? AccountIndex{} : accounts_).with(std::move(refreshed));
   view->accounts = accounts_;

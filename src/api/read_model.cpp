@@ -172,7 +172,10 @@ void ReadModel::stop() {
 
 void ReadModel::feed(BlockDigest digest) {
   {
-    std::lock_guard lock(queue_mutex_);
+    std::unique_lock lock(queue_mutex_);
+    // Each digest holds a block's events and its chain view: a model that
+    // falls behind slows execution rather than growing without bound.
+    queue_changed_.wait(lock, [this] { return queue_.size() < limits_.max_queued_blocks || stopping_; });
     queue_.push_back(std::move(digest));
   }
   queue_changed_.notify_all();
@@ -252,6 +255,7 @@ void ReadModel::apply(const BlockDigest& digest) {
   for (const exchange::OrderId id : changed_orders) {
     const OrderRecord* order = find_order(id);
     if (!order) continue;
+    if (!is_open(order->status)) closed_age_.push_back(id);  // closing is final: queued once
     auto item = std::make_shared<StreamItem>();
     item->channel = channel_of(order->account);
     item->update = *order;
@@ -431,23 +435,30 @@ void ReadModel::remember_order(OrderRecord record) {
 }
 
 void ReadModel::evict_orders() {
-  // Oldest first; an open order is kept (moved to the back) while closed ones remain.
-  std::size_t budget = order_age_.size();
-  while (orders_.size() > limits_.max_orders_kept && !order_age_.empty() && budget-- > 0) {
-    const exchange::OrderId id = order_age_.front();
-    order_age_.pop_front();
+  // Closed orders go first, the longest closed first; open ones only when no
+  // closed one is left, the oldest placed first. Every id enters each queue
+  // about once, so eviction costs O(1) amortised per order, however many of
+  // the kept orders are open (a million resting orders once made every block
+  // walk them all).
+  while (orders_.size() > limits_.max_orders_kept) {
+    const bool closed = !closed_age_.empty();
+    std::deque<exchange::OrderId>& queue = closed ? closed_age_ : order_age_;
+    if (queue.empty()) break;
+    const exchange::OrderId id = queue.front();
+    queue.pop_front();
     const auto it = orders_.find(id);
     if (it == orders_.end()) continue;
-    if (is_open(it->second.status) && budget > 0) {
-      order_age_.push_back(id);
-      continue;
-    }
     const OrderRecord& o = it->second;
     if (const auto c = by_client_id_.find({o.account, o.client_order_id}); c != by_client_id_.end() && c->second == id) {
       by_client_id_.erase(c);
     }
     if (const auto t = by_tx_.find(o.tx_hash); t != by_tx_.end() && t->second == id) by_tx_.erase(t);
     orders_.erase(it);
+  }
+  // Orders evicted after they closed stay in order_age_; drop them once they
+  // are most of it.
+  if (order_age_.size() > 2 * orders_.size() + 1024) {
+    std::erase_if(order_age_, [&](exchange::OrderId id) { return !orders_.contains(id); });
   }
 }
 

@@ -179,6 +179,7 @@ void read_api(YamlMap& m, ApiSection& s) {
   m.u32("max_candles_kept", s.max_candles_kept, 1, 100'000'000);
   m.u32("max_orders_kept", s.max_orders_kept, 1, 100'000'000);
   m.u32("max_account_orders_kept", s.max_account_orders_kept, 1, 100'000'000);
+  m.u32("max_queued_blocks", s.max_queued_blocks, 1, 1'000'000);
   m.u32("max_account_trades_kept", s.max_account_trades_kept, 1, 100'000'000);
   m.u32("max_history_blocks", s.max_history_blocks, 0, 100'000'000);
   m.u32("max_page_size", s.max_page_size, 1, 1'000'000);

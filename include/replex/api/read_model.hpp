@@ -63,7 +63,8 @@ class ReadModel {
   // Applies what is queued, then stops the thread. Idempotent.
   void stop();
 
-  // Execution thread: enqueues; never blocks on readers.
+  // Execution thread: enqueues; never blocks on readers. Waits while
+  // api.max_queued_blocks digests are queued (the model's thread is behind).
   void feed(BlockDigest digest);
   // Tests: waits until every digest fed so far has been applied.
   void wait_idle() const;
@@ -124,7 +125,8 @@ class ReadModel {
   mutable std::mutex mutex_;
   std::vector<MarketHistory> markets_;                              // guarded by mutex_
   std::map<exchange::OrderId, OrderRecord> orders_;                 // guarded by mutex_
-  std::deque<exchange::OrderId> order_age_;                         // insertion order, for eviction
+  std::deque<exchange::OrderId> order_age_;                         // placement order, for eviction
+  std::deque<exchange::OrderId> closed_age_;                        // closing order, evicted first
   std::map<std::pair<exchange::AccountId, std::string>, exchange::OrderId, std::less<>> by_client_id_;
   std::map<Hash256, exchange::OrderId> by_tx_;
   std::map<exchange::AccountId, std::deque<exchange::OrderId>> account_orders_;  // newest at the front

@@ -33,11 +33,13 @@ struct MarketView {
   std::optional<std::uint64_t> last_price;  // price units
 };
 
-// One account's balances and open orders after a block.
+// One account's balances after a block. Open orders are not kept here: an
+// account may hold up to max_open_orders_per_account (1,000,000) of them, and
+// copying them for every block that touches the account made a view cost
+// O(open orders); the ReadModel serves them from the block events instead.
 struct AccountView {
   exchange::AccountId account;
-  std::vector<exchange::BalanceInfo> balances;   // asset order; empty if the account does not exist
-  std::vector<exchange::OrderInfo> open_orders;  // resting and pending-stop orders, by order id
+  std::vector<exchange::BalanceInfo> balances;  // asset order; empty if the account does not exist
 };
 
 // Every account's view, sharded by key and copy-on-write: publishing a block

@@ -132,6 +132,8 @@ struct ApiSection {
   std::uint32_t max_account_orders_kept = 1'000;     // per account, newest first
   std::uint32_t max_account_trades_kept = 1'000;     // per account
   std::uint32_t max_history_blocks = 10'000;
+  // Executed blocks waiting for the read model's thread; beyond, execution waits.
+  std::uint32_t max_queued_blocks = 256;
   std::uint32_t max_page_size = 500;                 // list endpoints' `limit`
 };
 

@@ -75,12 +75,12 @@ TEST(AccountIndex, CopiesOnWriteAndKeepsOldIndicesIntact) {
   const KeyPair a = KeyPair::from_label("a"), b = KeyPair::from_label("b");
   AccountIndex empty;
   EXPECT_EQ(empty.find(a.public_key()), nullptr);
-  auto view_a = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 5, 1}}, {}});
+  auto view_a = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 5, 1}}});
   const AccountIndex one = empty.with({view_a});
   EXPECT_EQ(one.size(), 1u);
   EXPECT_EQ(one.find(a.public_key()), view_a);
-  auto view_a2 = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 4, 2}}, {}});
-  auto view_b = std::make_shared<const AccountView>(AccountView{b.public_key(), {}, {}});
+  auto view_a2 = std::make_shared<const AccountView>(AccountView{a.public_key(), {{0, 4, 2}}});
+  auto view_b = std::make_shared<const AccountView>(AccountView{b.public_key(), {}});
   const AccountIndex two = one.with({view_a2, view_b});
   EXPECT_EQ(two.size(), 2u);
   EXPECT_EQ(two.find(a.public_key()), view_a2);

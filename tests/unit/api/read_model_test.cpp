@@ -3,7 +3,10 @@
 // the snapshot's update sequence, and streams with slow-consumer cut-off.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <deque>
+#include <thread>
 
 #include "replex/api/chain_view_builder.hpp"
 #include "replex/api/read_model.hpp"
@@ -143,6 +146,59 @@ TEST(ReadModel, HistoriesAreBounded) {
   EXPECT_EQ(f.model().account_orders(f.h().id("alice"), OrderFilter::kAll, std::nullopt, 0, 100).size() +
                 f.model().account_orders(f.h().id("bob"), OrderFilter::kAll, std::nullopt, 0, 100).size(),
             3u);
+}
+
+TEST(ReadModel, ClosedOrdersAreEvictedFirstThenTheOldestOpenOnes) {
+  config::ApiSection limits;
+  limits.max_orders_kept = 4;
+  Feeder f(limits);
+  std::vector<Bytes> resting;
+  for (int i = 0; i < 3; ++i) resting.push_back(f.h().place_tx("alice", limit(Side::kSell, 200, 1)));
+  f.block(resting, 1000);
+  const Bytes sell = f.h().place_tx("alice", limit(Side::kSell, 100, 1));
+  const Bytes buy = f.h().place_tx("bob", limit(Side::kBuy, 100, 1));
+  f.block({sell, buy}, 2000);
+  // Five records, two closed: the one closed first goes, every open one stays.
+  EXPECT_FALSE(f.model().order_by_tx(tx_hash(sell)));
+  EXPECT_TRUE(f.model().order_by_tx(tx_hash(buy)));
+  for (const Bytes& tx : resting) EXPECT_TRUE(f.model().order_by_tx(tx_hash(tx)));
+
+  std::vector<Bytes> more;
+  for (int i = 0; i < 3; ++i) more.push_back(f.h().place_tx("alice", limit(Side::kSell, 200, 1)));
+  f.block(more, 3000);
+  // Seven records, all open but one: the closed one, then the two oldest open.
+  EXPECT_FALSE(f.model().order_by_tx(tx_hash(buy)));
+  EXPECT_FALSE(f.model().order_by_tx(tx_hash(resting[0])));
+  EXPECT_FALSE(f.model().order_by_tx(tx_hash(resting[1])));
+  EXPECT_TRUE(f.model().order_by_tx(tx_hash(resting[2])));
+  for (const Bytes& tx : more) EXPECT_TRUE(f.model().order_by_tx(tx_hash(tx)));
+  EXPECT_EQ(f.model().account_orders(f.h().id("alice"), OrderFilter::kAll, std::nullopt, 0, 100).size(), 4u);
+}
+
+TEST(ReadModel, FeedingWaitsWhileTheQueueIsFull) {
+  config::ApiSection limits;
+  limits.max_queued_blocks = 2;
+  ReadModel model(exchange::ChainRules::create(exchange::testing::test_genesis()).value(), limits);
+  auto digest = [](std::uint64_t height) {
+    BlockDigest d;
+    d.summary.height = height;
+    return d;
+  };
+  model.feed(digest(1));
+  model.feed(digest(2));  // not started: both stay queued
+  std::atomic<bool> fed{false};
+  std::thread execution([&] {
+    model.feed(digest(3));
+    fed = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(fed) << "a third block waits for the model";
+  model.start();
+  execution.join();
+  model.wait_idle();
+  ASSERT_TRUE(model.last_block());
+  EXPECT_EQ(model.last_block()->height, 3u);
+  model.stop();
 }
 
 TEST(ReadModel, BookDiffsContinueTheSnapshotWithoutGaps) {
