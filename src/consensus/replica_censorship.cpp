@@ -4,9 +4,10 @@
 // Suspicion, not proof (the primary may never have received it), so the bar
 // is high: the oldest pending transaction has waited censorship_timeout_ms,
 // passes check_tx on the executed state, is in no block above it, and
-// censorship_blocks blocks in a row had room for it. An honest primary
-// proposes its pending transactions oldest first up to the block limits, so
-// a block with room leaves out only what it does not hold.
+// censorship_blocks blocks in a row had room for it (its sender's
+// max_block_txs_per_sender share included). An honest primary proposes its
+// pending transactions oldest first up to the block limits, so a block with
+// room leaves out only what it does not hold.
 #include "replica_impl.hpp"
 
 namespace replex::consensus {
@@ -23,7 +24,7 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
   });
   const bool left_out = config_.censorship_timeout_ms != 0 && !is_primary() && !in_view_change_ && room &&
                         oldest != nullptr && now_ms_ >= oldest->arrival_ms + config_.censorship_timeout_ms &&
-                        room->fits(oldest->tx.size());
+                        room->fits(oldest->tx.size(), oldest->key);
   if (!left_out) {
     censored_blocks_ = 0;
     return;

@@ -55,11 +55,15 @@ struct UsedUp {
   void add(const std::vector<Hash256>& h, const std::vector<std::optional<abci::ReplayKey>>& k);
 };
 
-// What a committed block left unused of the block limits.
+// What a committed block left unused of the block limits, including the
+// senders whose max_block_txs_per_sender share it used up.
 struct BlockRoom {
   std::uint64_t txs = 0;
   std::uint64_t bytes = 0;
-  bool fits(std::size_t tx_size) const { return txs > 0 && bytes >= encoded_tx_bytes(tx_size); }
+  std::set<abci::ReplayKey::Sender> full_senders;
+  bool fits(std::size_t tx_size, const std::optional<abci::ReplayKey>& key) const {
+    return txs > 0 && bytes >= encoded_tx_bytes(tx_size) && !(key && full_senders.contains(key->sender()));
+  }
 };
 
 struct Vote {

@@ -331,9 +331,19 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
     used = {tx_hashes_of(*block), replay_keys_of(*block)};
   }
   const std::uint64_t block_bytes = encoded_block_bytes(chain_.chain_id, block->txs);
-  unexecuted_room_[height] = detail::BlockRoom{
+  detail::BlockRoom& room = unexecuted_room_[height];
+  room = detail::BlockRoom{
       config_.max_block_txs - std::min<std::uint64_t>(config_.max_block_txs, block->txs.size()),
-      config_.max_block_bytes - std::min(config_.max_block_bytes, block_bytes)};
+      config_.max_block_bytes - std::min(config_.max_block_bytes, block_bytes),
+      {}};
+  if (config_.max_block_txs_per_sender != 0) {
+    std::map<abci::ReplayKey::Sender, std::uint32_t> per_sender;
+    for (const std::optional<abci::ReplayKey>& key : used.second) {
+      if (key && ++per_sender[key->sender()] == config_.max_block_txs_per_sender) {
+        room.full_senders.insert(key->sender());
+      }
+    }
+  }
   drop_slots_through(height);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
   registry_.forget_votes_through(height);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <deque>
 #include <string>
 
 #include "unit/consensus/cluster.hpp"
@@ -84,6 +86,39 @@ TEST(Censorship, FullBlocksAreNotCensorship) {
   run_with_one_transaction_the_primary_lacks(c, 60);
   EXPECT_TRUE(committed(c, 1, "censored"));
   EXPECT_TRUE(c.node(1).has_evidence(EvidenceKind::kCensorship));
+}
+
+// One sender's backlog drains at max_block_txs_per_sender a block: its oldest
+// transaction waits past the timeout in blocks that have room for others,
+// which is the primary keeping the cap, not leaving it out.
+TEST(Censorship, ASendersFullShareOfTheBlockIsNotCensorship) {
+  Config config = censorship_config();
+  config.censorship_timeout_ms = 500;
+  config.max_block_txs_per_sender = 1;
+  Cluster c(4, config);
+  // Every message takes one 100 ms round, so blocks take time to commit.
+  c.hold = [](const Envelope&) { return true; };
+  auto round = [&] {
+    std::deque<Envelope> sent = std::move(c.held);
+    c.held.clear();
+    for (const Envelope& e : sent) c.inject(e.from, e.to, *e.bytes);
+    c.advance(100);
+  };
+  char tx[32];
+  for (int n = 1; n <= 200; ++n) {
+    std::snprintf(tx, sizeof tx, "key:AAAAAAAA/%08d", n);
+    c.submit_all(tx);
+  }
+  for (int r = 0; r < 60; ++r) {
+    if (r % 3 == 0) c.submit_all(std::string("other-").append(std::to_string(r)));
+    round();
+  }
+  ASSERT_FALSE(c.replica(1).mempool().empty()) << "the backlog outlasted the timeout";
+  EXPECT_GT(c.replica(1).committed_height(), 10u);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_FALSE(c.node(i).has_evidence(EvidenceKind::kCensorship)) << i;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+  }
 }
 
 }  // namespace
