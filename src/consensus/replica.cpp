@@ -489,6 +489,11 @@ void Replica::Impl::on_timer(const TimerFired& input) {
         if (!lagging_ && height_ahead_of(committed_height_)) {
           lagging_ = true;
           restart_view_timer_ = true;
+        } else if (transfer_ || installing_) {
+          // Still receiving or installing a proven state, which commits
+          // nothing for many timeouts when it is large: that is not the
+          // primary's doing (alone in a new view, this replica would stay there).
+          restart_view_timer_ = true;
         } else {
           start_view_change(view_ + 1);
         }

@@ -248,11 +248,13 @@ void Replica::Impl::update_catch_up() {
     fetch_.reset();
     cancel_timer(TimerKind::kFetch);
   }
+  if (catch_up_target_ <= committed_height_ && !height_ahead_of(committed_height_)) blocks_after_install_ = false;
   // A proven checkpoint at least an interval ahead: state transfer, even if
   // a block fetch is outstanding (it would take longer, or peers may no
   // longer hold those blocks). A diverged replica commits nothing more, so
-  // any proven checkpoint above its committed height is its way back.
-  if (!proven_checkpoints_.empty() && !(fetch_ && fetch_->state)) {
+  // any proven checkpoint above its committed height is its way back. Right
+  // after an install, blocks first (blocks_after_install_).
+  if (!proven_checkpoints_.empty() && !(fetch_ && fetch_->state) && (diverged_at_ || !blocks_after_install_)) {
     const CheckpointProof& newest = proven_checkpoints_.rbegin()->second;
     const Height height = newest.checkpoint.height;
     const Height gap = diverged_at_ ? 1 : Height{config_.checkpoint_interval};
@@ -273,7 +275,8 @@ void Replica::Impl::update_catch_up() {
   // latest stable state instead; the answer carries its own proof. Far
   // behind, state and blocks alternate, as either may be what peers can serve.
   const std::uint64_t peer_count = std::max<std::uint64_t>(1, validators_.size() - 1);
-  const bool far_behind = catch_up_target_ - committed_height_ >= config_.checkpoint_interval;
+  const bool far_behind =
+      !blocks_after_install_ && catch_up_target_ - committed_height_ >= config_.checkpoint_interval;
   // Diverged, blocks are of no use (it cannot commit them): only a peer's
   // newer stable state (its proof comes with it) is asked for.
   const bool ask_state =
@@ -448,6 +451,7 @@ void Replica::Impl::on_state_installed(const StateInstalled& input) {
   // The proven state replaced the diverged one: it takes part again, and
   // catches up from here as any lagging replica does.
   diverged_at_.reset();
+  blocks_after_install_ = true;
   view_change_streak_ = 0;
   restart_view_timer_ = true;
   // The restored state executed transactions this replica never saw committed.

@@ -218,6 +218,32 @@ TEST(ChunkedStateTransfer, APeerThatFallsSilentMidTransferIsSkippedAndTheTransfe
   c.expect_consistent();
 }
 
+// While a (large, slow) state arrives the chain moves on by more than an
+// interval. The replica then fetches the missing blocks instead of the next
+// snapshot, which would again be outdated by the time it arrived, and it
+// does not start a view change while it transfers.
+TEST(ChunkedStateTransfer, AfterASlowTransferTheRestIsCaughtUpByBlocks) {
+  Cluster c(4, small_chunks());
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  c.chunked_state = true;
+  // Peers offer the state but serve no chunk for longer than two view
+  // timeouts, while they keep committing; then they serve.
+  for (ValidatorIndex p = 0; p < 3; ++p) c.chunk_budget[p] = 0;
+  c.restart(3);
+  for (int round = 0; round < 10; ++round) commit_heights(c, 4, 1000 + 100 * round);
+  ASSERT_EQ(c.node(3).installs, 0u);
+  c.chunk_budget.clear();
+  for (int round = 10; round < 16; ++round) commit_heights(c, 4, 1000 + 100 * round);
+  c.advance(3000);
+  EXPECT_EQ(c.node(3).installs, 1u);
+  EXPECT_GE(c.node(3).chunk_requests.size(), 4u);
+  EXPECT_EQ(c.replica(3).view(), c.replica(0).view());
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
 class StateVerification : public ::testing::Test {
  protected:
   void SetUp() override {
