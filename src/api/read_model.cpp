@@ -247,8 +247,11 @@ void ReadModel::apply(const BlockDigest& digest) {
   for (const auto& [market, interval] : changed_candles) {
     const auto& series = markets_[market].candles[interval_index(interval)];
     if (series.empty()) continue;
+    std::string channel =
+        "candles." + rules_->market_spec(market).symbol + "." + std::string(candle_interval_name(interval));
+    if (!watched(channel)) continue;
     auto item = std::make_shared<StreamItem>();
-    item->channel = "candles." + rules_->market_spec(market).symbol + "." + std::string(candle_interval_name(interval));
+    item->channel = std::move(channel);
     item->update = CandleUpdate{market, interval, series.rbegin()->second};
     publish(std::move(item));
   }
@@ -256,8 +259,11 @@ void ReadModel::apply(const BlockDigest& digest) {
     const OrderRecord* order = find_order(id);
     if (!order) continue;
     if (!is_open(order->status)) closed_age_.push_back(id);  // closing is final: queued once
+    if (sinks_.empty()) continue;
+    std::string channel = channel_of(order->account);
+    if (!watched(channel)) continue;
     auto item = std::make_shared<StreamItem>();
-    item->channel = channel_of(order->account);
+    item->channel = std::move(channel);
     item->update = *order;
     publish(std::move(item));
   }
@@ -388,10 +394,13 @@ void ReadModel::apply_event(const exchange::Event& event, const BlockSummary& bl
             while (series.size() > limits_.max_candles_kept) series.erase(series.begin());
             changed_candles.insert({e.market, interval});
           }
-          auto item = std::make_shared<StreamItem>();
-          item->channel = "trades." + rules_->market_spec(e.market).symbol;
-          item->update = t;
-          publish(std::move(item));
+          std::string channel = "trades." + rules_->market_spec(e.market).symbol;
+          if (watched(channel)) {
+            auto item = std::make_shared<StreamItem>();
+            item->channel = std::move(channel);
+            item->update = t;
+            publish(std::move(item));
+          }
         }
         // Balance changes, withdrawals and settlement addresses are read from
         // the chain view and the state; nothing to remember here.
@@ -465,6 +474,8 @@ void ReadModel::evict_orders() {
 std::string ReadModel::channel_of(const exchange::AccountId& account) const { return "orders." + account.hex(); }
 
 // --- streams -----------------------------------------------------------------------------
+
+bool ReadModel::watched(std::string_view channel) const { return sinks_.find(channel) != sinks_.end(); }
 
 void ReadModel::publish(std::shared_ptr<const StreamItem> item) {
   const auto it = sinks_.find(item->channel);

@@ -117,6 +117,8 @@ class ReadModel {
   void remember_order(OrderRecord record);
   void evict_orders();
   void publish(std::shared_ptr<const StreamItem> item);  // to the sinks of item->channel
+  // Whether anyone subscribed to `channel`: items nobody reads are not built.
+  bool watched(std::string_view channel) const;
   std::string channel_of(const exchange::AccountId& account) const;
 
   const std::shared_ptr<const exchange::ChainRules> rules_;
