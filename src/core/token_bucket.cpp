@@ -29,6 +29,11 @@ bool TokenBucket::try_take(std::uint64_t n, Clock::time_point now) {
   return true;
 }
 
+void TokenBucket::give_back(std::uint64_t n, Clock::time_point now) {
+  refill(now);
+  tokens_ = std::min(burst_, tokens_ + static_cast<double>(n));
+}
+
 double TokenBucket::available(Clock::time_point now) {
   refill(now);
   return tokens_;

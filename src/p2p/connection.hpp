@@ -85,6 +85,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool send_encoded(ByteView plaintext);
   bool send(const Message& message) { return send_encoded(encode_message(message)); }
   void close(const Status& reason, CloseKind kind);
+  // An answer to one of our own requests arrived: its bytes are given back
+  // to recv_rate_bytes_per_s, which bounds what a peer sends unasked (a
+  // state transfer asks for far more than that, as fast as it is served).
+  void refund_answer_bytes(std::uint64_t bytes) { recv_bytes_.give_back(bytes, Clock::now()); }
 
   ConnectionId id() const { return id_; }
   Direction direction() const { return direction_; }

@@ -187,6 +187,7 @@ void Network::Impl::route_response(Connection& connection, Response response) {
                   short_id(connection.peer_id()));
     return;
   }
+  connection.refund_answer_bytes(response.payload.size());
   if (response.error.is_ok()) return finish_request(response.id, std::move(response.payload));
   finish_request(response.id, Status(response.error.code(), "peer " + short_id(connection.peer_id()) + ": " +
                                                                 response.error.message()));

@@ -19,6 +19,8 @@ class TokenBucket {
   // Takes `n` tokens if the bucket holds them; otherwise takes none.
   bool try_take(std::uint64_t n, Clock::time_point now);
   double available(Clock::time_point now);
+  // Returns `n` tokens taken earlier (never above the burst).
+  void give_back(std::uint64_t n, Clock::time_point now);
 
  private:
   void refill(Clock::time_point now);

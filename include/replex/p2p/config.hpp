@@ -97,6 +97,7 @@ struct NetworkConfig {
 
   // Inbound token buckets per peer. A peer that exceeds either is misbehaving:
   // it is disconnected and banned. recv_burst_bytes >= max_frame_bytes + 4.
+  // Answers to this node's own requests are given back to the byte bucket.
   std::uint64_t recv_rate_bytes_per_s = 64u << 20;
   std::uint64_t recv_burst_bytes = 64u << 20;
   std::uint32_t recv_rate_messages_per_s = 20'000;

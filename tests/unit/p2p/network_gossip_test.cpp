@@ -239,6 +239,28 @@ TEST(NetworkRequest, ErrorsTimeoutsAndDisconnectsReachTheCaller) {
   EXPECT_EQ(future.get().status().code(), StatusCode::kUnavailable);
 }
 
+// A state transfer asks for chunks as fast as they come: answers to our own
+// requests do not count as a flood, however far they exceed the receive rate.
+TEST(NetworkRequest, AnswersWeAskedForAreNotAFlood) {
+  Pair p;
+  p.b = start_node(test_config("responder"));
+  NetworkConfig ca = test_config("requester");
+  ca.persistent_peers = {p.b->address()};
+  ca.max_frame_bytes = 1u << 20;
+  ca.recv_rate_bytes_per_s = 256u << 10;  // 256 KiB/s
+  ca.recv_burst_bytes = ca.max_frame_bytes + 4;
+  p.a = start_node(ca);
+  ASSERT_TRUE(wait_until([&] { return p.a->peer_count() == 1 && p.b->peer_count() == 1; }));
+  Network* b = p.b->network.get();
+  p.b->recorder.set_on_request([b](const InboundRequest& r) { (void)b->respond(r.from, r.id, Bytes(512u << 10, 7)); });
+  for (int i = 0; i < 16; ++i) {  // 8 MiB at once, 32 times the rate
+    auto answer = ask(*p.a, p.b->id(), bytes_of("chunk " + std::to_string(i)));
+    ASSERT_TRUE(answer.is_ok()) << i << ": " << answer.status().to_string();
+    EXPECT_EQ(answer->size(), 512u << 10);
+  }
+  EXPECT_EQ(p.a->peer_count(), 1u) << "the responder was not dropped";
+}
+
 TEST(NetworkRequest, WithoutHandlerTheAnswerIsUnavailable) {
   // The recorder always installs on_request, so the responder here has no handlers at all.
   auto bare = Network::create(test_config("bare"), {});

@@ -25,6 +25,16 @@ TEST(TokenBucket, StartsFullRefillsAtRateAndCapsAtBurst) {
   EXPECT_TRUE(bucket.try_take(10, t0 + std::chrono::hours(1)));
 }
 
+TEST(TokenBucket, GivenBackTokensNeverExceedTheBurst) {
+  const auto t0 = TokenBucket::Clock::time_point{} + std::chrono::hours(1);
+  TokenBucket bucket(100, 10, t0);
+  EXPECT_TRUE(bucket.try_take(8, t0));
+  bucket.give_back(5, t0);
+  EXPECT_NEAR(bucket.available(t0), 7.0, 1e-9);
+  bucket.give_back(50, t0);
+  EXPECT_NEAR(bucket.available(t0), 10.0, 1e-9);
+}
+
 TEST(Backoff, DoublesFromMinToMaxWithBoundedJitter) {
   EXPECT_EQ(backoff_delay(0, 100, 10'000, 0.5), milliseconds(100));
   EXPECT_EQ(backoff_delay(1, 100, 10'000, 0.5), milliseconds(200));
