@@ -494,7 +494,7 @@ Result<std::uint64_t> Cluster::wait_caught_up(const std::vector<std::size_t>& no
 }
 
 Status Cluster::check_agreement(const std::vector<std::size_t>& nodes, std::uint64_t height,
-                                const std::vector<Ack>& acks) {
+                                const std::vector<Ack>& acks, std::uint64_t from) {
   std::map<std::size_t, std::uint64_t> first_height;
   for (const std::size_t node : nodes) {
     REPLEX_ASSIGN_OR_RETURN(v1::GetStatusResponse s, client(node).status());
@@ -506,13 +506,14 @@ Status Cluster::check_agreement(const std::vector<std::size_t>& nodes, std::uint
   }
   std::multimap<std::uint64_t, const Ack*> acks_at;
   for (const Ack& ack : acks) {
-    if (ack.height == 0 || ack.height > height) {
+    if (ack.height < std::max<std::uint64_t>(from, 1) || ack.height > height) {
       return Status::failed_precondition("an acknowledged transaction names height " + std::to_string(ack.height) +
-                                         ", outside 1.." + std::to_string(height));
+                                         ", outside " + std::to_string(std::max<std::uint64_t>(from, 1)) + ".." +
+                                         std::to_string(height));
     }
     acks_at.emplace(ack.height, &ack);
   }
-  for (std::uint64_t h = 1; h <= height; ++h) {
+  for (std::uint64_t h = std::max<std::uint64_t>(from, 1); h <= height; ++h) {
     std::optional<v1::Block> reference;
     std::size_t reference_node = 0;
     for (const std::size_t node : nodes) {

@@ -126,12 +126,13 @@ class Cluster {
   Result<std::uint64_t> wait_caught_up(const std::vector<std::size_t>& nodes,
                                        std::chrono::milliseconds timeout = kProgressTimeout);
 
-  // Every block of 1..height (from each node's first held block, after a
+  // Every block of from..height (from each node's first held block, after a
   // state transfer) is the same on every one of `nodes`: hash, parent,
   // app_hash and transactions; and each ack names its transaction at its
-  // height and index there, with the acknowledged result.
+  // height and index there, with the acknowledged result (acks below `from`
+  // are not allowed).
   Status check_agreement(const std::vector<std::size_t>& nodes, std::uint64_t height,
-                         const std::vector<Ack>& acks = {});
+                         const std::vector<Ack>& acks = {}, std::uint64_t from = 1);
 
   // True when the node's log contains `text`.
   bool log_contains(std::size_t node, const std::string& text) const;
