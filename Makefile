@@ -5,7 +5,7 @@ JOBS       ?= 2
 CMAKE_ARGS ?=
 RUN_DIR    ?= .run/testnet
 
-.PHONY: all bootstrap configure build test bench run stop soak clean fuzz fuzz-build fuzz-seeds
+.PHONY: all bootstrap configure build test test-big-state bench run stop soak clean fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -24,6 +24,11 @@ build: configure
 # targets (tests/fuzz/, label fuzz) come from their own clang build.
 test: build fuzz-build
 	REPLEX_FUZZ_BUILD_DIR=$(abspath $(FUZZ_BUILD_DIR)) ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Opt-in: a validator without data rejoins a 200 MiB state by chunked state
+# transfer (~8 minutes on 2 cores; docs/cluster-tests.md).
+test-big-state: build
+	REPLEX_BIG_STATE_MIB=200 $(BUILD_DIR)/tests/cluster/cluster_tests --gtest_filter='ClusterBigState.*'
 
 # The libFuzzer targets (docs/fuzzing.md): a clang build with ASan and UBSan
 # of the modules they decode for (CMakePresets.json "fuzz").

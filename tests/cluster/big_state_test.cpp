@@ -5,8 +5,8 @@
 // data directory removed; then it starts, fetches the proven snapshot in
 // 1 MiB chunks, each verified on arrival, installs it, and agrees with the
 // others. Without chunks a snapshot had to fit one 8 MiB frame.
-// Passes at 10 MiB; at 200 MiB the fill breaks down first today
-// (docs/cluster-tests.md).
+// At 200 MiB: ~8 minutes on 2 cores (`make test-big-state`; figures in
+// docs/cluster-tests.md).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
