@@ -144,6 +144,7 @@ void Observer::release(std::vector<Action>& out) {
   fetch_retries_ = 0;
   block_requests_ = 0;
   state_requests_ = 0;
+  blocks_after_install_ = true;
   if (transfer_ && transfer_->height() <= committed_height_) {
     transfer_.reset();  // blocks got there first
     cancel_fetch_timer(out);
@@ -270,6 +271,7 @@ void Observer::on_state_installed(const StateInstalled& input, std::vector<Actio
   fetch_retries_ = 0;
   block_requests_ = 0;
   state_requests_ = 0;
+  blocks_after_install_ = true;
   if (transfer_ && transfer_->height() <= committed_height_) {
     transfer_.reset();
     cancel_fetch_timer(out);
@@ -304,12 +306,16 @@ void Observer::catch_up(std::vector<Action>& out) {
     fetch_.reset();
     cancel_fetch_timer(out);
   }
+  if (target_height_ <= committed_height_) blocks_after_install_ = false;
   if (fetch_ || target_height_ <= committed_height_) return;
   // Far behind, state and blocks alternate (either may be what peers can
-  // serve); close behind, blocks, until every peer was asked in vain (peers
-  // that installed state themselves no longer hold old blocks).
+  // serve); close behind, or right after an install (the chain moved on while
+  // a large state arrived, and would again), blocks, until every peer was
+  // asked in vain (peers that installed state themselves no longer hold old
+  // blocks).
   const std::uint64_t peer_count = std::max<std::uint64_t>(1, validators_.size());
-  const bool far_behind = target_height_ - committed_height_ >= config_.checkpoint_interval;
+  const bool far_behind =
+      !blocks_after_install_ && target_height_ - committed_height_ >= config_.checkpoint_interval;
   const bool ask_state =
       far_behind ? fetch_retries_ % 2 == 0 : fetch_retries_ > 0 && fetch_retries_ % peer_count == 0;
   if (!ask_state) {

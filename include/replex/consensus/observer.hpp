@@ -97,6 +97,7 @@ class Observer {
   std::optional<Fetch> fetch_;
   std::optional<std::uint64_t> fetch_deadline_ms_;  // the armed kFetch timer
   std::uint32_t fetch_retries_ = 0;  // requests without commit progress since the last one
+  bool blocks_after_install_ = false;  // set by an install: blocks first until caught up
   // Requests of each kind since the last commit progress: each asks another peer first.
   std::uint32_t block_requests_ = 0;
   std::uint32_t state_requests_ = 0;

@@ -395,6 +395,30 @@ TEST_F(ObserverStateTransfer, ATransferNoPeerServesIsGivenUpAfterEveryPeerMissed
   EXPECT_EQ(d->observer().committed_height(), 13u);
 }
 
+// The chain moves on by several intervals while a state arrives: after the
+// install the observer fetches the blocks it missed, not the next snapshot.
+TEST_F(ObserverStateTransfer, AfterASlowTransferTheRestIsCaughtUpByBlocks) {
+  build(small_chunks());
+  c_->chunked_state = true;
+  for (ValidatorIndex p = 0; p < 4; ++p) c_->chunk_budget[p] = 0;
+  auto d = fresh_observer_told_of_the_tip();
+  d->advance(2 * timeout());  // offered the state at 10; no chunk yet
+  ASSERT_EQ(all_of<RequestChunk>(d->log()).size(), 1u);
+  for (int i = 130; i < 330; ++i) c_->submit_all("tx-" + std::to_string(i));
+  c_->advance(300);
+  const Height tip = c_->replica(0).committed_height();
+  ASSERT_GE(tip, 30u);
+  c_->serve_blocks = true;
+  c_->chunk_budget.clear();
+  d->feed(BlocksReceived{1, {stored(tip)}});
+  d->advance(20 * timeout());
+  const auto installs = all_of<InstallState>(d->log());
+  ASSERT_EQ(installs.size(), 1u);
+  EXPECT_EQ(installs[0].anchor.height(), 10u);
+  EXPECT_EQ(d->observer().committed_height(), tip);
+  EXPECT_EQ(d->observer().committed_hash(), c_->node(0).blocks.at(tip).block_hash);
+}
+
 TEST_F(ObserverStateTransfer, AFailedInstallLeavesTheStateUnchangedAndCatchUpAsksAgain) {
   build();
   auto d = fresh_observer_told_of_the_tip();
