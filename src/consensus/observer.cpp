@@ -4,6 +4,7 @@
 #include <string>
 
 #include "chunk_transfer.hpp"
+#include "request_peers.hpp"
 #include "replex/core/assert.hpp"
 #include "replex/core/overloaded.hpp"
 
@@ -342,19 +343,7 @@ void Observer::request_blocks(Height to, std::vector<Action>& out) {
 
 std::vector<ValidatorIndex> Observer::peers_for_request(const std::vector<ValidatorIndex>& likely,
                                                         std::uint32_t rotation) const {
-  std::vector<ValidatorIndex> peers;
-  std::vector<bool> listed(validators_.size(), false);
-  for (ValidatorIndex p : likely) {
-    if (!validators_.contains(p) || listed[p]) continue;
-    peers.push_back(p);
-    listed[p] = true;
-  }
-  for (ValidatorIndex i = 0; i < validators_.size(); ++i) {
-    if (!listed[i]) peers.push_back(i);
-  }
-  const auto shift = static_cast<std::ptrdiff_t>(rotation % peers.size());
-  std::rotate(peers.begin(), peers.begin() + shift, peers.end());
-  return peers;
+  return detail::peers_for_request(validators_, likely, rotation, std::nullopt);
 }
 
 void Observer::set_fetch_timer(std::vector<Action>& out) {

@@ -6,6 +6,7 @@
 
 #include "replex/core/hash.hpp"
 #include "replica_impl.hpp"
+#include "request_peers.hpp"
 
 namespace replex::consensus {
 
@@ -212,27 +213,7 @@ void Replica::Impl::note_catch_up_target(Height height, std::vector<ValidatorInd
 
 std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
     const std::vector<ValidatorIndex>& likely, std::uint32_t rotation) const {
-  // The validators known to have what is asked for first, then every other
-  // one (a hint can be stale), rotated by the requests of this kind so far so
-  // that each retry after an unanswered request starts with another peer.
-  // Counting retries of both kinds instead would skip, for good, the peers
-  // whose turn always falls on a request of the other kind.
-  std::vector<ValidatorIndex> peers;
-  std::vector<bool> listed(validators_.size(), false);
-  listed[me_] = true;
-  for (ValidatorIndex p : likely) {
-    if (!validators_.contains(p) || listed[p]) continue;
-    peers.push_back(p);
-    listed[p] = true;
-  }
-  for (ValidatorIndex i = 0; i < validators_.size(); ++i) {
-    if (!listed[i]) peers.push_back(i);
-  }
-  if (!peers.empty()) {
-    const auto shift = static_cast<std::ptrdiff_t>(rotation % peers.size());
-    std::rotate(peers.begin(), peers.begin() + shift, peers.end());
-  }
-  return peers;
+  return detail::peers_for_request(validators_, likely, rotation, me_);
 }
 
 void Replica::Impl::update_catch_up() {
