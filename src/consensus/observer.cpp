@@ -145,7 +145,6 @@ void Observer::release(std::vector<Action>& out) {
   fetch_retries_ = 0;
   block_requests_ = 0;
   state_requests_ = 0;
-  blocks_after_install_ = true;
   if (transfer_ && transfer_->height() <= committed_height_) {
     transfer_.reset();  // blocks got there first
     cancel_fetch_timer(out);
