@@ -121,13 +121,4 @@ Signature KeyPair::sign(std::string_view domain, std::string_view chain_id, Byte
   return sig;
 }
 
-bool verify(const PublicKey& key, std::string_view domain, std::string_view chain_id,
-            ByteView message, const Signature& sig) {
-  if (domain.size() > 255 || chain_id.size() > kMaxChainIdBytes) return false;
-  ensure_sodium();
-  const Bytes input = signing_bytes(domain, chain_id, message);
-  return crypto_sign_verify_detached(sig.bytes.data(), input.data(), input.size(),
-                                     key.bytes.data()) == 0;
-}
-
 }  // namespace replex

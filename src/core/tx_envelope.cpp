@@ -61,8 +61,8 @@ Result<EnvelopeView> check_fields(ByteView body, ByteView public_key, ByteView s
   auto signature = Signature::from_bytes(signature_bytes);
   if (!signature) return signature.status().with_context("envelope.signature: ");
   if (body.empty()) return Status::invalid_argument("envelope.body: empty");
-  if (verify_signature && !verify(*signer, domain::kTransaction, chain_id, body, *signature)) {
-    return Status::unauthenticated("envelope.signature: does not verify for this body, key and chain");
+  if (verify_signature && !verify_cofactored(*signer, domain::kTransaction, chain_id, body, *signature)) {
+    return Status::unauthenticated(std::string(kSignatureDoesNotVerify));
   }
   return EnvelopeView{*signer, *signature, body};
 }

@@ -6,7 +6,9 @@
 #include "executor.hpp"
 #include "replex/core/assert.hpp"
 #include "replex/core/big_endian.hpp"
+#include "replex/core/ed25519.hpp"
 #include "replex/core/hash.hpp"
+#include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/transaction.hpp"
 #include "state.hpp"
 
@@ -49,6 +51,37 @@ ExchangeApp::~ExchangeApp() = default;
 TxCheck ExchangeApp::verify_tx(ByteView tx) const {
   Transaction decoded;
   return decode_transaction(*rules_, tx, /*verify_signature=*/true, decoded);
+}
+
+void ExchangeApp::verify_txs(std::span<const ByteView> txs, std::span<TxCheck> verdicts) const {
+  REPLEX_ASSERT(txs.size() == verdicts.size());
+  // Everything verify_tx checks but the signature; then the signatures of
+  // every envelope that opened, together. A bad signature is named ahead of
+  // a bad body, as verify_tx names it (it checks the envelope first).
+  EnvelopeReader reader;
+  std::vector<EnvelopeView> envelopes;
+  std::vector<std::size_t> owners;
+  envelopes.reserve(txs.size());
+  owners.reserve(txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    Transaction decoded;
+    verdicts[i] = decode_transaction(*rules_, txs[i], /*verify_signature=*/false, decoded);
+    if (auto opened = reader.open(txs[i], rules_->chain_id(), /*verify_signature=*/false,
+                                  rules_->params().max_tx_bytes)) {
+      // An envelope that opens is in the canonical encoding, so its body views txs[i].
+      envelopes.push_back(*opened);
+      owners.push_back(i);
+    }
+  }
+  std::vector<SignatureCheck> checks;
+  checks.reserve(envelopes.size());
+  for (const EnvelopeView& e : envelopes) checks.push_back({&e.signer, &e.signature, e.body});
+  verify_batch(domain::kTransaction, rules_->chain_id(), checks);
+  for (std::size_t k = 0; k < checks.size(); ++k) {
+    if (!checks[k].valid) {
+      verdicts[owners[k]] = TxCheck::reject(code(Reason::kBadSignature), std::string(kSignatureDoesNotVerify));
+    }
+  }
 }
 
 TxCheck ExchangeApp::check_tx(ByteView tx, std::uint64_t height) const {

@@ -45,12 +45,18 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
 }
 
 void TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from) {
+  std::vector<ByteView> txs;
+  txs.reserve(share.size());
+  for (const api::Submission& s : share) txs.emplace_back(s.tx);
+  std::vector<abci::TxCheck> checks(share.size());
+  app_.verify_txs(txs, checks);  // the share's signatures in one batch
   std::vector<VerifiedTx> verified;
   verified.reserve(share.size());
   bool reported = false;
-  for (api::Submission& s : share) {
+  for (std::size_t i = 0; i < share.size(); ++i) {
+    api::Submission& s = share[i];
+    const abci::TxCheck& check = checks[i];
     const Hash256 hash = tx_hash(s.tx);
-    const abci::TxCheck check = app_.verify_tx(s.tx);
     if (!check.ok()) {
       if (from && network_ != nullptr && !reported) {
         reported = true;  // one report bans the peer; the rest of its batch is refused all the same

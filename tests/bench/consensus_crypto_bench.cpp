@@ -6,6 +6,9 @@
 //  - BM_VerifyTransaction: ExchangeApp::verify_tx of the simulator's client
 //    orders (decode, static checks, the Ed25519 signature): what a validator
 //    spends on each gossiped or submitted transaction.
+//  - BM_Ed25519VerifyBatch/N, BM_VerifyTransactions/N: the same checks for N
+//    at a time (verify_batch, ExchangeApp::verify_txs), as a validator's
+//    workers verify a batch of submissions; times are per signature.
 //  - BM_FrameSeal / BM_Sha256: per 64 KiB, what the bytes of a large
 //    message (a PRE-PREPARE's block) cost besides its signature: the p2p
 //    frame's ChaCha20-Poly1305 on each side, and hashing the block.
@@ -48,6 +51,44 @@ void BM_VerifyTransaction(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_VerifyTransaction)->Unit(benchmark::kMicrosecond);
+
+// `keys` signers take turns, as clients' orders arrive (the verifier keeps decoded keys).
+void BM_Ed25519VerifyBatch(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  constexpr std::size_t kKeys = 100;
+  std::vector<KeyPair> keys;
+  for (std::size_t k = 0; k < kKeys; ++k) keys.push_back(KeyPair::from_label("bench-batch-" + std::to_string(k)));
+  std::vector<Bytes> messages;
+  std::vector<Signature> signatures;
+  for (std::size_t i = 0; i < n; ++i) {
+    messages.emplace_back(100, static_cast<std::uint8_t>(i));
+    signatures.push_back(keys[i % kKeys].sign("bench", "chain", messages.back()));
+  }
+  std::vector<SignatureCheck> checks;
+  for (std::size_t i = 0; i < n; ++i) checks.push_back({&keys[i % kKeys].public_key(), &signatures[i], messages[i]});
+  for (auto _ : state) {
+    verify_batch("bench", "chain", checks);
+    benchmark::DoNotOptimize(checks.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_Ed25519VerifyBatch)->Arg(4)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+
+void BM_VerifyTransactions(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto app = exchange::ExchangeApp::create(exchange::canonical_genesis(sim::Workload::genesis()));
+  sim::Workload workload(sim::Prng(1));
+  std::vector<Bytes> txs;
+  for (std::size_t i = 0; i < n; ++i) txs.push_back(workload.next(1, nullptr));
+  const std::vector<ByteView> views(txs.begin(), txs.end());
+  std::vector<abci::TxCheck> verdicts(n);
+  for (auto _ : state) {
+    (*app)->verify_txs(views, verdicts);
+    benchmark::DoNotOptimize(verdicts.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_VerifyTransactions)->Arg(16)->Arg(64)->Unit(benchmark::kMicrosecond);
 
 constexpr std::size_t kChunk = 64 * 1024;
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "replex/core/assert.hpp"
 #include "replex/core/bytes.hpp"
 #include "replex/core/status.hpp"
 
@@ -84,6 +85,14 @@ class Application {
   // Stateless checks: size, decoding, static limits, signature. Reads no
   // mutable state, so it may run on any thread, concurrently with anything.
   virtual TxCheck verify_tx(ByteView tx) const = 0;
+
+  // verify_tx of each transaction: verdicts[i] is verify_tx(txs[i]). An
+  // application may check the signatures together (the exchange batches
+  // them); the verdicts are the same. Any thread, like verify_tx.
+  virtual void verify_txs(std::span<const ByteView> txs, std::span<TxCheck> verdicts) const {
+    REPLEX_ASSERT(txs.size() == verdicts.size());
+    for (std::size_t i = 0; i < txs.size(); ++i) verdicts[i] = verify_tx(txs[i]);
+  }
 
   // Stateful admission against the last committed state for a transaction
   // that passed verify_tx: nonce not yet used, not expired at `height` and not

@@ -23,6 +23,10 @@ namespace replex {
 
 inline constexpr std::size_t kDefaultMaxTxBytes = 4096;
 
+// The refusal of an envelope whose signature does not verify.
+inline constexpr std::string_view kSignatureDoesNotVerify =
+    "envelope.signature: does not verify for this body, key and chain";
+
 // A decoded envelope; `body` is a copy of the signed body bytes.
 struct OpenedEnvelope {
   PublicKey signer;
@@ -40,11 +44,12 @@ Result<OpenedEnvelope> open_envelope(ByteView envelope, std::string_view chain_i
                                      bool verify_signature = true,
                                      std::size_t max_tx_bytes = kDefaultMaxTxBytes);
 
-// A decoded envelope whose body views the envelope bytes or the reader's buffer.
+// A decoded envelope. Only the canonical encoding opens, and it is read in
+// place: `body` views the envelope bytes and is valid while they are.
 struct EnvelopeView {
   PublicKey signer;
   Signature signature;
-  ByteView body;  // valid while the envelope bytes are, until the reader's next open()
+  ByteView body;
 };
 
 // Opens envelopes one after another without a heap allocation or body copy

@@ -39,6 +39,8 @@ class ExchangeApp final : public abci::Application {
 
   // abci::Application
   TxCheck verify_tx(ByteView tx) const override;
+  // The envelopes and bodies one by one, the signatures in one batch.
+  void verify_txs(std::span<const ByteView> txs, std::span<TxCheck> verdicts) const override;
   TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
   // signer ‖ nonce (big-endian); like verify_tx, reads immutable data only.
   std::optional<abci::ReplayKey> replay_key(ByteView tx) const override;

@@ -18,6 +18,9 @@ class SynchronizedApplication final : public abci::Application {
   explicit SynchronizedApplication(abci::Application& inner) : inner_(inner) {}
 
   abci::TxCheck verify_tx(ByteView tx) const override;
+  void verify_txs(std::span<const ByteView> txs, std::span<abci::TxCheck> verdicts) const override {
+    inner_.verify_txs(txs, verdicts);
+  }
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;
   std::optional<abci::ReplayKey> replay_key(ByteView tx) const override { return inner_.replay_key(tx); }
   abci::TxCheck replay_key_held() const override { return inner_.replay_key_held(); }

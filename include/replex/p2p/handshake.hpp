@@ -21,7 +21,9 @@
 
 namespace replex::p2p {
 
-inline constexpr std::uint8_t kProtocolVersion = 1;
+// 2: transaction signatures are checked by the cofactored rule
+// (verify_cofactored); a node of version 1 would refuse some of them.
+inline constexpr std::uint8_t kProtocolVersion = 2;
 inline constexpr std::array<std::uint8_t, 4> kHelloMagic = {'R', 'P', 'X', 'P'};
 inline constexpr std::size_t kEphemeralKeyBytes = 32;  // crypto_kx_PUBLICKEYBYTES
 // magic(4) version(1) chain_id_hash(32) ephemeral_key(32) identity(32) listen_port(2)

@@ -267,6 +267,35 @@ TEST(Rejections, VerifyTxChecksSignaturesAndExecutionTrustsThem) {
   EXPECT_EQ(h.app().verify_tx(genesis_only).code, code(Reason::kGenesisOnly));
 }
 
+TEST(Rejections, VerifyingManyAtOnceGivesEachTheVerdictOfVerifyTx) {
+  Harness h;
+  std::vector<Bytes> txs;
+  for (int i = 0; i < 6; ++i) txs.push_back(h.place_tx(i % 2 == 0 ? "alice" : "bob", limit(Side::kBuy, 90, 1)));
+  Bytes flipped = h.place_tx("alice", limit(Side::kBuy, 91, 1));
+  flipped.back() ^= 1;  // the signature is the envelope's last field
+  txs.push_back(flipped);
+  txs.push_back(TxBuilder("other-chain").place_order(h.key("bob"), h.next(), limit(Side::kBuy, 90, 1)));
+  txs.push_back(Bytes(5000, 1));
+  txs.push_back(Bytes{0x0a, 0x01});  // not an envelope
+  txs.push_back(h.builder().seal(h.key("alice"), tx_body::genesis_allocation(h.next(), h.id("alice"), "QUOTE", 1)));
+  // A body that fails and a signature that fails: the signature is named.
+  txs.push_back(TxBuilder("other-chain").seal(h.key("alice"), tx_body::genesis_allocation(h.next(), h.id("alice"), "QUOTE", 1)));
+  for (int i = 0; i < 4; ++i) txs.push_back(h.place_tx("bob", limit(Side::kSell, 110, 1)));
+  const std::vector<ByteView> views(txs.begin(), txs.end());
+  std::vector<abci::TxCheck> verdicts(txs.size());
+  h.app().verify_txs(views, verdicts);
+  std::set<std::uint32_t> codes;
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    const abci::TxCheck one = h.app().verify_tx(txs[i]);
+    EXPECT_EQ(reason_name(verdicts[i].code), reason_name(one.code)) << i;
+    EXPECT_EQ(verdicts[i].message, one.message) << i;
+    codes.insert(one.code);
+  }
+  EXPECT_EQ(codes, (std::set<std::uint32_t>{0, code(Reason::kBadSignature), code(Reason::kTxTooLarge),
+                                            code(Reason::kBadEncoding), code(Reason::kGenesisOnly)}));
+  EXPECT_EQ(reason_name(verdicts[11].code), reason_name(Reason::kBadSignature));
+}
+
 TEST(Rejections, ReasonNamesAreStableAndUnique) {
   std::set<std::string_view> names;
   for (std::uint32_t c = 0; c <= kMaxReasonCode; ++c) {
