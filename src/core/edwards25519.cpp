@@ -168,32 +168,36 @@ Point dbl(const Point& p) {
   return {fe_mul(e, f), fe_mul(g, h), fe_mul(f, g), fe_mul(e, h)};
 }
 
-// Signed digits in {0, +-1, +-3, ..., +-15}, at most one non-zero in any 5
-// consecutive places (libsodium's slide_vartime). Needs s < 2^255.
-void slide(const Scalar& s, std::int8_t r[256]) {
-  for (int i = 0; i < 256; ++i) r[i] = static_cast<std::int8_t>(1 & (s[static_cast<std::size_t>(i >> 3)] >> (i & 7)));
-  for (int i = 0; i < 256; ++i) {
-    if (r[i] == 0) continue;
-    for (int b = 1; b <= 6 && i + b < 256; ++b) {
-      if (r[i + b] == 0) continue;
-      const int shifted = r[i + b] << b;
-      if (r[i] + shifted <= 15) {
-        r[i] = static_cast<std::int8_t>(r[i] + shifted);
-        r[i + b] = 0;
-      } else if (r[i] - shifted >= -15) {
-        r[i] = static_cast<std::int8_t>(r[i] - shifted);
-        for (int k = i + b; k < 256; ++k) {
-          if (r[k] == 0) {
-            r[k] = 1;
-            break;
-          }
-          r[k] = 0;
-        }
-      } else {
-        break;
-      }
+// Width-5 non-adjacent form: signed odd digits in {+-1, +-3, ..., +-15}, at
+// most one non-zero in any 5 consecutive places, sum of r[i] 2^i = s. Calls
+// `emit(place, digit)` for each non-zero digit, lowest place first. Needs
+// s < 2^255 (so the last carry lands at place 255 at most).
+template <typename Emit>
+void wnaf5(const Scalar& s, Emit&& emit) {
+  u64 words[5] = {load64_le(s.data()), load64_le(s.data() + 8), load64_le(s.data() + 16), load64_le(s.data() + 24), 0};
+  constexpr u64 kWidth = 32;  // 2^5
+  u64 carry = 0;
+  int place = 0;
+  while (place < 256) {
+    const int word = place / 64;
+    const int shift = place % 64;
+    u64 bits = words[word] >> shift;
+    if (shift > 64 - 5) bits |= words[word + 1] << (64 - shift);
+    const u64 window = carry + (bits & (kWidth - 1));
+    if ((window & 1) == 0) {
+      ++place;
+      continue;
     }
+    if (window < kWidth / 2) {
+      carry = 0;
+      emit(place, static_cast<int>(window));
+    } else {
+      carry = 1;
+      emit(place, static_cast<int>(window) - static_cast<int>(kWidth));
+    }
+    place += 5;
   }
+  REPLEX_ASSERT(carry == 0);
 }
 
 }  // namespace
@@ -295,30 +299,56 @@ bool has_small_order(const Point& p) { return is_identity(mul_by_cofactor(p)); }
 Point multiscalar_mul(std::span<const Point> points, std::span<const Scalar> scalars) {
   REPLEX_ASSERT(points.size() == scalars.size());
   const std::size_t n = points.size();
-  // Per point: its digits and its odd multiples P, 3P, ..., 15P.
-  std::vector<std::array<std::int8_t, 256>> digits(n);
-  std::vector<std::array<Cached, 8>> odd(n);
-  int top = -1;
+  // One addition of a table entry at one place of the shared doubling chain.
+  struct Term {
+    std::uint32_t point;
+    std::int32_t digit;
+  };
+  // Reused between calls: a batch's tables are ~1.3 KB per point.
+  struct Scratch {
+    std::vector<std::array<Cached, 8>> odd;  // P, 3P, ..., 15P per point
+    std::vector<std::pair<std::uint16_t, Term>> unsorted;
+    std::vector<Term> terms;                 // grouped by place
+    std::array<std::uint32_t, 257> start{};  // terms of place p: [start[p], start[p + 1])
+  };
+  thread_local Scratch scratch;
+  scratch.odd.resize(n);
+  scratch.unsorted.clear();
   for (std::size_t i = 0; i < n; ++i) {
     REPLEX_ASSERT((scalars[i][31] & 0x80) == 0);
-    slide(scalars[i], digits[i].data());
-    for (int bit = 255; bit > top; --bit) {
-      if (digits[i][static_cast<std::size_t>(bit)] != 0) {
-        top = bit;
-        break;
-      }
-    }
+    wnaf5(scalars[i], [&](int place, int digit) {
+      scratch.unsorted.push_back({static_cast<std::uint16_t>(place), Term{static_cast<std::uint32_t>(i), digit}});
+    });
     const Point twice = dbl(points[i]);
-    odd[i][0] = to_cached(points[i]);
-    for (std::size_t k = 1; k < 8; ++k) odd[i][k] = to_cached(add_cached(twice, odd[i][k - 1], false));
+    scratch.odd[i][0] = to_cached(points[i]);
+    for (std::size_t k = 1; k < 8; ++k) scratch.odd[i][k] = to_cached(add_cached(twice, scratch.odd[i][k - 1], false));
+  }
+  // Counting sort by place.
+  std::array<std::uint32_t, 257>& start = scratch.start;
+  start.fill(0);
+  int top = -1;
+  for (const auto& [place, term] : scratch.unsorted) {
+    ++start[place + 1u];
+    top = std::max(top, static_cast<int>(place));
+  }
+  for (std::size_t p = 1; p < start.size(); ++p) start[p] += start[p - 1];
+  scratch.terms.resize(scratch.unsorted.size());
+  {
+    std::array<std::uint32_t, 257> next = start;
+    for (const auto& [place, term] : scratch.unsorted) scratch.terms[next[place]++] = term;
   }
   Point acc = identity();
-  for (int bit = top; bit >= 0; --bit) {
+  for (int place = top; place >= 0; --place) {
     acc = dbl(acc);
-    for (std::size_t i = 0; i < n; ++i) {
-      const int d = digits[i][static_cast<std::size_t>(bit)];
-      if (d > 0) acc = add_cached(acc, odd[i][static_cast<std::size_t>(d / 2)], false);
-      if (d < 0) acc = add_cached(acc, odd[i][static_cast<std::size_t>(-d / 2)], true);
+    const auto p = static_cast<std::size_t>(place);
+    for (std::uint32_t t = start[p]; t < start[p + 1]; ++t) {
+      const Term term = scratch.terms[t];
+      const auto& table = scratch.odd[term.point];
+      if (term.digit > 0) {
+        acc = add_cached(acc, table[static_cast<std::size_t>(term.digit / 2)], false);
+      } else {
+        acc = add_cached(acc, table[static_cast<std::size_t>(-term.digit / 2)], true);
+      }
     }
   }
   return acc;

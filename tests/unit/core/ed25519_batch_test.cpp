@@ -211,6 +211,26 @@ TEST(Ed25519Batch, HonestSignaturesAllVerifyInOneBatch) {
   }
 }
 
+TEST(Ed25519Batch, SignaturesByOneKeyShareItsTermYetEachIsJudged) {
+  std::vector<KeyPair> keys;
+  for (int k = 0; k < 3; ++k) keys.push_back(KeyPair::generate());
+  std::vector<Signed> items;
+  for (std::size_t i = 0; i < 40; ++i) {
+    const KeyPair& kp = keys[i % keys.size()];
+    Bytes message = to_bytes("order " + std::to_string(i));
+    items.push_back({kp.public_key(), kp.sign(domain::kTransaction, kChain, message), std::move(message)});
+  }
+  std::vector<SignatureCheck> checks = checks_of(items);
+  verify_batch(domain::kTransaction, kChain, checks);
+  for (const SignatureCheck& c : checks) EXPECT_TRUE(c.valid);
+  // Two signatures by one key swapped: each is valid for the other's
+  // message only, so the key's combined term must not hide them.
+  std::swap(items[3].signature, items[6].signature);
+  checks = checks_of(items);
+  verify_batch(domain::kTransaction, kChain, checks);
+  for (std::size_t i = 0; i < checks.size(); ++i) EXPECT_EQ(checks[i].valid, i != 3 && i != 6) << i;
+}
+
 TEST(Ed25519Batch, VerdictsEqualLibsodiumsUnderRandomCorruption) {
   std::mt19937_64 rng(20261206);
   std::vector<Signed> items = honest(300);
