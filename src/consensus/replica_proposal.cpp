@@ -169,6 +169,18 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
   std::set<Hash256> seen;
   std::map<abci::ReplayKey, std::size_t> keys_in_block;
   REPLEX_ASSERT(p.tx_hashes.size() == p.block->txs.size() && p.replay_keys.size() == p.block->txs.size());
+  // A transaction this replica's mempool holds passed verify_tx on admission;
+  // the others (gossip not yet arrived) are verified here, together.
+  std::vector<std::size_t> unverified;
+  std::vector<ByteView> unverified_txs;
+  for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
+    if (mempool_.contains(p.tx_hashes[i])) continue;
+    unverified.push_back(i);
+    unverified_txs.emplace_back(p.block->txs[i]);
+  }
+  std::vector<abci::TxCheck> verdicts(unverified.size());
+  app_.verify_txs(unverified_txs, verdicts);
+  std::size_t next_unverified = 0;
   for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
     const Bytes& tx = p.block->txs[i];
     const Hash256& hash = p.tx_hashes[i];
@@ -188,9 +200,8 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
                                         std::to_string(it->second) + "]");
       }
     }
-    // A transaction this replica's mempool holds passed verify_tx on admission.
-    if (!mempool_.contains(hash)) {
-      const abci::TxCheck verified = app_.verify_tx(tx);
+    if (next_unverified < unverified.size() && unverified[next_unverified] == i) {
+      const abci::TxCheck& verified = verdicts[next_unverified++];
       if (!verified.ok()) {
         return Status::invalid_argument(
             where + "verify_tx: " + std::string(app_.reason_name(verified.code)) + ": " +

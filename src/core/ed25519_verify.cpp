@@ -167,11 +167,27 @@ void verify_batch(std::string_view domain, std::string_view chain_id, std::span<
   }
   if (parsed.empty()) return;
 
-  // sum z_i ([S_i]B - R_i - [k_i]A_i) with random 128-bit z_i: zero for valid
-  // signatures; with an invalid one, zero with probability about 2^-125.
+  // sum z_i ([S_i]B - R_i - [k_i]A_i) with 128-bit weights z_i: zero for
+  // valid signatures; with an invalid one, zero with probability about
+  // 2^-125. The weights are drawn from a hash of the whole batch, so they
+  // are fixed only once every signature is (no signer can aim at them), and
+  // one batch always gets one verdict: no randomness, as core promises.
   const std::size_t n = parsed.size();
   std::vector<std::uint8_t> weights(16 * n);
-  randombytes_buf(weights.data(), weights.size());
+  {
+    crypto_hash_sha512_state hash;
+    crypto_hash_sha512_init(&hash);
+    for (std::size_t i = 0; i < n; ++i) {
+      crypto_hash_sha512_update(&hash, owners[i]->signature->bytes.data(), Signature::kSize);
+      crypto_hash_sha512_update(&hash, owners[i]->key->bytes.data(), PublicKey::kSize);
+      crypto_hash_sha512_update(&hash, parsed[i].k.data(), parsed[i].k.size());
+    }
+    std::uint8_t seed[crypto_hash_sha512_BYTES];
+    crypto_hash_sha512_final(&hash, seed);
+    static_assert(crypto_stream_chacha20_KEYBYTES <= sizeof seed);
+    const std::uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {};
+    crypto_stream_chacha20(weights.data(), weights.size(), nonce, seed);
+  }
   std::vector<ed::Point> points;
   std::vector<ed::Scalar> scalars;
   points.reserve(2 * n + 1);
