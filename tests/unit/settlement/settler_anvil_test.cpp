@@ -230,7 +230,15 @@ TEST_F(SettlerAnvilTest, FourValidatorsSettleEveryBatchInOrderEachSubmittingInTu
   for (const Batch& b : batches) expect_settled_as(b);
   EXPECT_EQ(settled_events(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
   for (std::size_t i = 0; i < 4; ++i) {
-    ASSERT_TRUE(wait_until([&] { return cluster_->settler(i).status().chains[0].last_settled_batch == 4; }, 10s)) << i;
+    // The settled batch shows (from the chain's events) before the settler
+    // clears the transaction it sent (from its receipt): wait for both.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const ChainSettlementStatus s = cluster_->settler(i).status().chains[0];
+          return s.last_settled_batch == 4 && !s.pending_tx.has_value();
+        },
+        10s))
+        << i;
     const ChainSettlementStatus s = cluster_->settler(i).status().chains[0];
     EXPECT_EQ(s.batches_pending, 0u);
     EXPECT_EQ(s.last_settled_from_height, 16u);
