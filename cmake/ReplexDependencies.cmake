@@ -15,6 +15,14 @@ find_package(Sodium REQUIRED)
 find_package(Secp256k1 REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(CryptoPP REQUIRED)
+# https:// for settlement's JSON-RPC client, when OpenSSL is there.
+find_package(OpenSSL)
+if(OPENSSL_FOUND)
+  set(REPLEX_SETTLEMENT_TLS 1)
+else()
+  set(REPLEX_SETTLEMENT_TLS 0)
+  message(STATUS "settlement: OpenSSL not found, the JSON-RPC client speaks http:// only")
+endif()
 
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 

@@ -43,50 +43,6 @@ Status field_error(const std::string& field, const std::string& what) {
 
 }  // namespace
 
-// ---- config ---------------------------------------------------------------
-
-Status SettlerConfig::validate() const {
-  if (interval_blocks == 0) return field_error("interval_blocks", "must be >= 1");
-  if (max_batch_items == 0) return field_error("max_batch_items", "must be >= 1");
-  if (submit_timeout_ms == 0) return field_error("submit_timeout_ms", "must be >= 1");
-  if (poll_interval_ms == 0) return field_error("poll_interval_ms", "must be >= 1");
-  if (stuck_after_ms == 0) return field_error("stuck_after_ms", "must be >= 1");
-  if (resend_signatures_ms == 0) return field_error("resend_signatures_ms", "must be >= 1");
-  if (max_gas_per_batch < 21'000) return field_error("max_gas_per_batch", "must be >= 21000");
-  if (gas_margin_percent > 1'000) return field_error("gas_margin_percent", "must be <= 1000");
-  if (max_log_blocks == 0 || max_log_blocks > 100'000) return field_error("max_log_blocks", "must be 1..100000");
-  if (max_queued_blocks == 0) return field_error("max_queued_blocks", "must be >= 1");
-  if (max_queued_messages == 0) return field_error("max_queued_messages", "must be >= 1");
-  if (max_future_batches == 0) return field_error("max_future_batches", "must be >= 1");
-  if (max_settled_batches_kept == 0) return field_error("max_settled_batches_kept", "must be >= 1");
-  if (chains.empty()) return field_error("chains", "at least one chain");
-  std::set<std::uint64_t> ids;
-  for (std::size_t i = 0; i < chains.size(); ++i) {
-    const ChainConfig& c = chains[i];
-    const std::string at = "chains[" + std::to_string(i) + "]";
-    if (c.chain_id == 0) return field_error(at + ".chain_id", "must be > 0");
-    if (!ids.insert(c.chain_id).second) return field_error(at + ".chain_id", "duplicate chain " + std::to_string(c.chain_id));
-    JsonRpcConfig rpc_for_chain = rpc;
-    rpc_for_chain.url = c.rpc_url;
-    if (Status s = rpc_for_chain.validate(); !s.is_ok()) {
-      return s.message().starts_with("url") ? s.with_context(at + ".rpc_") : s.with_context("rpc.");
-    }
-    if (c.contract == kZeroAddress) return field_error(at + ".contract", "must not be the zero address");
-    if (c.confirmations == 0 || c.confirmations > 10'000) return field_error(at + ".confirmations", "must be 1..10000");
-    if (c.assets.empty()) return field_error(at + ".assets", "at least one asset");
-    for (const auto& [symbol, token] : c.assets) {
-      const std::string asset_at = at + ".assets[" + symbol + "]";
-      if (token.decimals > kMaxTokenDecimals) {
-        return field_error(asset_at + ".decimals", "at most " + std::to_string(kMaxTokenDecimals));
-      }
-      if (token.token && *token.token == kZeroAddress) {
-        return field_error(asset_at + ".token", "the zero address; leave it out for native ether");
-      }
-    }
-  }
-  return Status::ok();
-}
-
 // ---- layout ---------------------------------------------------------------
 
 const ChainLayout* SettlementLayout::find(std::uint64_t chain_id) const {

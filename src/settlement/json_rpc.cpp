@@ -16,11 +16,6 @@ using nlohmann::json;
 using detail::Clock;
 using std::chrono::milliseconds;
 
-// Sanity ceilings for the config; nothing settlement does needs more.
-constexpr std::uint32_t kCeilingTimeoutMs = 600'000;
-constexpr std::uint32_t kCeilingAttempts = 100;
-constexpr std::size_t kFloorResponseBytes = 1024;
-constexpr std::size_t kCeilingResponseBytes = std::size_t{1} << 30;
 // How much of a node's message and non-hex error data an error text keeps.
 constexpr std::size_t kMaxQuotedChars = 512;
 
@@ -211,35 +206,6 @@ Status RpcError::to_status() const {
     case RpcErrorKind::kReplacementUnderpriced: return Status::failed_precondition(text);
   }
   return Status::internal(text);
-}
-
-Status JsonRpcConfig::validate() const {
-  auto url_parts = detail::parse_http_url(url);
-  if (!url_parts.is_ok()) return url_parts.status();
-  if (url_parts->tls && !detail::http_transport_has_tls()) {
-    return Status::invalid_argument("url: https needs TLS, and this build has no OpenSSL");
-  }
-  if (request_timeout_ms == 0 || request_timeout_ms > kCeilingTimeoutMs) {
-    return Status::invalid_argument("request_timeout_ms: must be 1.." + std::to_string(kCeilingTimeoutMs));
-  }
-  if (max_attempts == 0 || max_attempts > kCeilingAttempts) {
-    return Status::invalid_argument("max_attempts: must be 1.." + std::to_string(kCeilingAttempts));
-  }
-  if (max_retry_backoff_ms > kCeilingTimeoutMs) {
-    return Status::invalid_argument("max_retry_backoff_ms: at most " + std::to_string(kCeilingTimeoutMs));
-  }
-  if (retry_backoff_ms > max_retry_backoff_ms) {
-    return Status::invalid_argument("retry_backoff_ms: above max_retry_backoff_ms");
-  }
-  if (max_call_ms < request_timeout_ms || max_call_ms > 10 * kCeilingTimeoutMs) {
-    return Status::invalid_argument("max_call_ms: must be request_timeout_ms.." +
-                                    std::to_string(10 * kCeilingTimeoutMs));
-  }
-  if (max_response_bytes < kFloorResponseBytes || max_response_bytes > kCeilingResponseBytes) {
-    return Status::invalid_argument("max_response_bytes: must be " + std::to_string(kFloorResponseBytes) + ".." +
-                                    std::to_string(kCeilingResponseBytes));
-  }
-  return Status::ok();
 }
 
 struct JsonRpcClient::Impl {
