@@ -1,3 +1,10 @@
+# Test code compiles at -O1 in optimized builds: a third less compile time than
+# -O3 and fast enough to run. The code under test (the module libraries, the
+# simulator library) keeps the build type's flags.
+function(replex_test_code_optimization target)
+  target_compile_options(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-O1>)
+endfunction()
+
 # replex_add_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>] [TIMEOUT <s>] [RUN_SERIAL])
 # A GoogleTest executable whose tests CTest lists one by one, so the closing
 # summary counts every test that ran. Discovery happens before the tests run,
@@ -9,6 +16,7 @@ function(replex_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   replex_set_warnings(${name})
+  replex_test_code_optimization(${name})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
