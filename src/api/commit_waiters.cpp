@@ -46,6 +46,18 @@ void CommitWaiters::notify_block(std::uint64_t height, std::span<const Hash256> 
   for (auto& [waiter, answer] : answered) waiter->on_answer(answer);
 }
 
+void CommitWaiters::notify_evicted(const consensus::TxStatusReport& report) {
+  REPLEX_ASSERT(report.verdict == consensus::TxVerdict::kEvicted);
+  std::vector<std::shared_ptr<Waiter>> answered;
+  {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = waiters_.equal_range(report.tx_hash);
+    for (auto it = first; it != last; ++it) answered.push_back(it->second);
+    waiters_.erase(first, last);
+  }
+  for (auto& waiter : answered) waiter->on_answer(report);
+}
+
 void CommitWaiters::close() {
   std::multimap<Hash256, std::shared_ptr<Waiter>> closing;
   {
@@ -53,7 +65,7 @@ void CommitWaiters::close() {
     closed_ = true;
     closing.swap(waiters_);
   }
-  for (auto& [hash, waiter] : closing) waiter->on_answer(std::nullopt);
+  for (auto& [hash, waiter] : closing) waiter->on_answer(Closed{});
 }
 
 std::size_t CommitWaiters::size() const {

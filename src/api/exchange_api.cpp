@@ -476,9 +476,16 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
       return committed(std::move(receipt), location->height, location->code);
     }
     // Registered before admission, so a fast commit cannot be missed.
-    waiter = ctx_.waiters.add(hash, [once, committed, receipt](CommitWaiters::Answer answer) {
-      if (!answer) return (*once)(ApiError::unavailable("the node is shutting down"));
-      committed(receipt, answer->height, answer->code);
+    waiter = ctx_.waiters.add(hash, [this, once, committed, receipt](CommitWaiters::Answer answer) {
+      if (const auto* commit = std::get_if<CommitInfo>(&answer)) {
+        return committed(receipt, commit->height, commit->code);
+      }
+      if (const auto* evicted = std::get_if<consensus::TxStatusReport>(&answer)) {
+        ApiError error = verdict_error(*evicted);
+        error.message = std::string(kEvictedAfterAdmission) + error.message;
+        return (*once)(std::move(error));
+      }
+      (*once)(ApiError::unavailable("the node is shutting down"));
     });
     if (!waiter) {
       return (*once)(

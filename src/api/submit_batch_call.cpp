@@ -132,13 +132,13 @@ void SubmitBatchCall::on_commit(std::size_t index, CommitWaiters::Answer answer)
   {
     std::lock_guard lock(mutex_);
     if (answered_ || entries_[index].phase == Phase::kDone) return;
-    if (!answer) {
-      refuse_locked(index, shutting_down());
-    } else {
+    if (const auto* commit = std::get_if<CommitInfo>(&answer)) {
       auto* result = response_->mutable_results(static_cast<int>(index));
       result->set_status(v1::SUBMIT_STATUS_COMMITTED);
-      fill_commit(*answer, result->mutable_commit());
+      fill_commit(*commit, result->mutable_commit());
       done_locked(index);
+    } else {
+      refuse_locked(index, no_commit_status(answer));
     }
     end = outstanding_ == 0 && answer_locked();
   }

@@ -52,6 +52,14 @@ grpc::Status verdict_status(const consensus::TxStatusReport& report) {
   return {grpc::StatusCode::INTERNAL, "unknown mempool verdict"};
 }
 
+grpc::Status no_commit_status(const CommitWaiters::Answer& answer) {
+  if (const auto* evicted = std::get_if<consensus::TxStatusReport>(&answer)) {
+    const grpc::Status status = verdict_status(*evicted);
+    return {status.error_code(), std::string(kEvictedAfterAdmission) + status.error_message()};
+  }
+  return shutting_down();
+}
+
 namespace {
 
 void fill_commit(const CommitInfo& info, v1::SubmitTransactionResponse* response) {
@@ -151,13 +159,14 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
 }
 
 void SubmitCall::on_commit(CommitWaiters::Answer answer) {
+  const auto* commit = std::get_if<CommitInfo>(&answer);
   {
     std::lock_guard lock(mutex_);
     if (phase_ == Phase::kAnswered) return;
-    if (answer) fill_commit(*answer, response_);
+    if (commit) fill_commit(*commit, response_);
     answer_locked();
   }
-  finish(answer ? grpc::Status::OK : shutting_down());
+  finish(commit ? grpc::Status::OK : no_commit_status(answer));
 }
 
 void SubmitCall::on_deadline() {

@@ -29,6 +29,8 @@ grpc::Status shutting_down();
 std::optional<grpc::Status> state_diverged(const ApiContext& ctx);
 // The gRPC answer to a mempool verdict; OK for accepted and duplicate.
 grpc::Status verdict_status(const consensus::TxStatusReport& report);
+// Why a waiter's answer holds no commit (an eviction, shutdown).
+grpc::Status no_commit_status(const CommitWaiters::Answer& answer);
 // The answer when admission itself failed (queue full, shutting down).
 grpc::Status admission_failure(const Status& status);
 void fill_commit(const CommitInfo& info, v1::TransactionCommit* commit);

@@ -44,6 +44,7 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
   if (it == pending_admissions_.end()) {
     if (report.verdict == consensus::TxVerdict::kEvicted) {
       spdlog::debug("mempool evicted {}: {}", report.tx_hash.hex(), report.message);
+      waiters_.notify_evicted(report);  // it will not commit here: its callers need not wait
     }
     return;
   }

@@ -236,6 +236,7 @@ Status Cluster::tune_configs() {
       p2p["reconnect_backoff_min_ms"] = kReconnectBackoffMinMs;
       p2p["reconnect_backoff_max_ms"] = kReconnectBackoffMaxMs;
       if (options_.state_chunk_bytes != 0) root["consensus"]["state_chunk_bytes"] = options_.state_chunk_bytes;
+      if (options_.submit_wait_timeout_ms != 0) root["api"]["submit_wait_timeout_ms"] = options_.submit_wait_timeout_ms;
       if (options_.proxied && nodes_[i].validator) {
         p2p["pex_enabled"] = false;
         YAML::Node peers(YAML::NodeType::Sequence);

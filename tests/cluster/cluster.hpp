@@ -46,6 +46,8 @@ struct ClusterOptions {
   std::uint32_t state_chunk_bytes = 0;
   // Genesis params.max_open_orders_per_account; 0 keeps the testnet's.
   std::uint32_t max_open_orders_per_account = 0;
+  // api.submit_wait_timeout_ms of every node; 0 keeps the default (30 s).
+  std::uint64_t submit_wait_timeout_ms = 0;
   // Route every validator-to-validator connection through a FaultProxy link
   // (and turn peer exchange off, so nodes never learn each other's real
   // address), so isolate() / heal() can partition one validator.

@@ -3,7 +3,10 @@
 // A waiter registers its transaction hash and a callback before the
 // transaction reaches the mempool (so a fast commit cannot be missed); the
 // execution thread calls notify_block() after each executed block, which
-// answers every waiter of a transaction in it. Each callback runs at most
+// answers every waiter of a transaction in it. A transaction the mempool drops
+// after admitting it never reaches a block here: notify_evicted() answers its
+// waiters at once (after a state transfer, the blocks this node skipped used
+// the nonces of the transactions it still held). Each callback runs at most
 // once, outside the lock, on the thread that answers. Bounded by max_waiters.
 // Thread-safe.
 #pragma once
@@ -13,9 +16,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <span>
+#include <string_view>
+#include <variant>
 
+#include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/core/bytes.hpp"
 
 namespace replex::api {
@@ -26,10 +31,17 @@ struct CommitInfo {
   std::uint32_t code = 0;
 };
 
+// What an answer of an eviction adds for the client (gRPC and REST alike).
+inline constexpr std::string_view kEvictedAfterAdmission =
+    "evicted from the mempool after admission (if a block this node skipped by state transfer used its nonce, "
+    "the transaction may have committed there: look it up by hash): ";
+
 class CommitWaiters {
  public:
-  // The commit, or nullopt when the waiters were closed (shutdown).
-  using Answer = std::optional<CommitInfo>;
+  struct Closed {};  // the node is shutting down
+  // The commit; the mempool's eviction (a kEvicted report: it will not
+  // commit here); or Closed.
+  using Answer = std::variant<CommitInfo, consensus::TxStatusReport, Closed>;
 
   using Callback = std::function<void(Answer)>;
 
@@ -47,7 +59,9 @@ class CommitWaiters {
   void remove(const std::shared_ptr<Waiter>& waiter);
   void notify_block(std::uint64_t height, std::span<const Hash256> tx_hashes,
                     std::span<const std::uint32_t> tx_codes);
-  // Answers every waiter with nullopt and refuses new ones.
+  // Answers the waiters of report.tx_hash with the eviction report.
+  void notify_evicted(const consensus::TxStatusReport& report);
+  // Answers every waiter with Closed and refuses new ones.
   void close();
 
   std::size_t size() const;

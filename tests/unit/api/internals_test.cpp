@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <variant>
 
 #include "replex/api/commit_waiters.hpp"
 #include "replex/api/read_views.hpp"
@@ -29,10 +30,11 @@ TEST(CommitWaiters, AnswersWaitersOfTheBlocksTransactions) {
   ASSERT_EQ(answers_a.size(), 2u) << "each waiter of a is answered once";
   EXPECT_TRUE(answers_c.empty());
   for (const auto& answer : answers_a) {
-    ASSERT_TRUE(answer.has_value());
-    EXPECT_EQ(answer->height, 7u);
-    EXPECT_EQ(answer->index, 1u);
-    EXPECT_EQ(answer->code, 14u);
+    const auto* commit = std::get_if<CommitInfo>(&answer);
+    ASSERT_NE(commit, nullptr);
+    EXPECT_EQ(commit->height, 7u);
+    EXPECT_EQ(commit->index, 1u);
+    EXPECT_EQ(commit->code, 14u);
   }
   EXPECT_EQ(waiters.size(), 1u);
   waiters.remove(wc);
@@ -48,8 +50,31 @@ TEST(CommitWaiters, IsBoundedAndClosesWithNoAnswer) {
   EXPECT_EQ(waiters.add(sha256("y"), record), nullptr);
   waiters.close();
   ASSERT_EQ(answers.size(), 1u);
-  EXPECT_FALSE(answers[0].has_value());
+  EXPECT_TRUE(std::holds_alternative<CommitWaiters::Closed>(answers[0]));
   EXPECT_EQ(waiters.add(sha256("z"), record), nullptr);
+}
+
+// A transaction the mempool drops after admission (after a state transfer,
+// a skipped block used its nonce) never commits here: its waiters learn so at
+// once instead of waiting out their deadline.
+TEST(CommitWaiters, AnswersWaitersOfAnEvictedTransaction) {
+  CommitWaiters waiters(4);
+  const Hash256 a = sha256("a"), b = sha256("b");
+  std::vector<CommitWaiters::Answer> answers_a, answers_b;
+  auto wa = waiters.add(a, [&](CommitWaiters::Answer answer) { answers_a.push_back(answer); });
+  auto wb = waiters.add(b, [&](CommitWaiters::Answer answer) { answers_b.push_back(answer); });
+  ASSERT_TRUE(wa && wb);
+  waiters.notify_evicted({a, consensus::TxVerdict::kEvicted, 7, "DUPLICATE_NONCE: nonce 3 already used"});
+  ASSERT_EQ(answers_a.size(), 1u);
+  const auto* evicted = std::get_if<consensus::TxStatusReport>(&answers_a[0]);
+  ASSERT_NE(evicted, nullptr);
+  EXPECT_EQ(evicted->tx_hash, a);
+  EXPECT_EQ(evicted->app_code, 7u);
+  EXPECT_EQ(evicted->message, "DUPLICATE_NONCE: nonce 3 already used");
+  EXPECT_TRUE(answers_b.empty());
+  EXPECT_EQ(waiters.size(), 1u) << "the evicted transaction's waiter is gone";
+  waiters.notify_evicted({a, consensus::TxVerdict::kEvicted, 7, "again"});
+  EXPECT_EQ(answers_a.size(), 1u) << "answered once";
 }
 
 TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {
