@@ -31,6 +31,10 @@ function(replex_module name)
     target_include_directories(replex_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
     target_link_libraries(replex_${name} PUBLIC ${deps} ${ARG_PUBLIC_LIBS} PRIVATE ${ARG_PRIVATE_LIBS})
     replex_set_warnings(replex_${name})
+    # Unity batches of 8 files: Beast, gRPC and JSON headers and their
+    # instantiations are compiled once per batch, not once per file. A name in
+    # a file's anonymous namespace must therefore be unique within its module.
+    set_target_properties(replex_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   else()
     add_library(replex_${name} INTERFACE)
     target_include_directories(replex_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)

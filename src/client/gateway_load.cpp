@@ -8,8 +8,10 @@
 #include <random>
 #include <thread>
 
+#include "client_slack.hpp"
 #include "json_scan.hpp"
 #include "replex/client/http_pool.hpp"
+#include "replex/client/node_client.hpp"
 #include "replex/client/order_flow.hpp"
 #include "replex/core/bytes.hpp"
 #include "replex/v1/exchange.grpc.pb.h"
@@ -20,9 +22,6 @@ namespace replex::client {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The client's deadline leaves the node time to answer DEADLINE_EXCEEDED itself.
-constexpr std::chrono::milliseconds kClientSlack{5'000};
 
 // The levels of the resting orders: buys from 1000.00 up, sells from 90000.00
 // up, kRestingLevelsPerSide ticks of 0.01 each; far from the crossing flow's prices.
@@ -67,13 +66,6 @@ void raise_to(std::atomic<std::uint64_t>& highest, std::uint64_t height) {
   std::uint64_t known = highest.load();
   while (height > known && !highest.compare_exchange_weak(known, height)) {
   }
-}
-
-std::shared_ptr<grpc::Channel> make_channel(const std::string& target) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 
 // --- gRPC: one completion queue and its reader thread ---------------------------------------
@@ -131,7 +123,7 @@ class CompletionThread {
 class NodeEntry final : public LoadSource {
  public:
   NodeEntry(const EntryContext& c, CrossingOrderFlow flow)
-      : context_(c), flow_(std::move(flow)), stub_(v1::NodeService::NewStub(make_channel(c.grpc_target))),
+      : context_(c), flow_(std::move(flow)), stub_(v1::NodeService::NewStub(make_node_channel(c.grpc_target))),
         height_(c.start_height) {}
 
   void start(std::uint64_t, RequestDone done) override {
@@ -182,7 +174,7 @@ class GrpcEntry final : public LoadSource {
  public:
   GrpcEntry(const EntryContext& c, std::vector<std::string> api_keys)
       : context_(c), api_keys_(std::move(api_keys)),
-        stub_(v1::ExchangeService::NewStub(make_channel(c.grpc_target))) {}
+        stub_(v1::ExchangeService::NewStub(make_node_channel(c.grpc_target))) {}
 
   void start(std::uint64_t sequence, RequestDone done) override {
     struct Call final : GrpcCall {

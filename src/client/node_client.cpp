@@ -34,18 +34,16 @@ StatusCode code_of(grpc::StatusCode code) {
   }
 }
 
-// Nodes restart (operators, cluster tests): redial every 100 ms to 1 s
-// instead of gRPC's default back-off (1 s growing to 120 s). (In gRPC core
-// the "min reconnect backoff" is the connect attempt's timeout: keep it ample.)
-std::shared_ptr<grpc::Channel> make_channel(const std::string& target) {
+}  // namespace
+
+std::shared_ptr<grpc::Channel> make_node_channel(const std::string& target) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
+  // In gRPC core the "min reconnect backoff" is the connect attempt's timeout: keep it ample.
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5'000);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
-
-}  // namespace
 
 Status from_grpc(const grpc::Status& status, const std::string& context) {
   if (status.ok()) return Status::ok();
@@ -54,7 +52,7 @@ Status from_grpc(const grpc::Status& status, const std::string& context) {
 }
 
 NodeClient::NodeClient(std::string target)
-    : target_(std::move(target)), channel_(make_channel(target_)), stub_(v1::NodeService::NewStub(channel_)) {}
+    : target_(std::move(target)), channel_(make_node_channel(target_)), stub_(v1::NodeService::NewStub(channel_)) {}
 
 Result<v1::GetStatusResponse> NodeClient::status(std::chrono::milliseconds timeout) const {
   grpc::ClientContext context;

@@ -10,13 +10,12 @@
 #include <thread>
 
 #include "replex/core/assert.hpp"
+#include "client_slack.hpp"
 #include "replex/client/node_client.hpp"
 
 namespace replex::client {
 namespace {
 
-// The client's deadline leaves the node time to answer DEADLINE_EXCEEDED itself.
-constexpr std::chrono::milliseconds kClientSlack{5'000};
 // How often a producer with no node up looks again.
 constexpr std::chrono::milliseconds kIdleWait{50};
 

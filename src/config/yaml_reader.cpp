@@ -7,7 +7,7 @@
 namespace replex::config {
 namespace {
 
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
   constexpr std::size_t kMaxShown = 64;
   std::string out = "'";
   out.append(text.substr(0, kMaxShown));
@@ -19,7 +19,7 @@ std::string quoted(std::string_view text) {
 std::string kind_of(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return quoted(node.Scalar());
+    case YAML::NodeType::Scalar: return in_quotes(node.Scalar());
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Undefined: break;
@@ -138,9 +138,9 @@ std::optional<std::uint64_t> YamlMap::unsigned_value(std::string_view key, std::
   });
   if (!digits_only || ec != std::errc() || end != last) {
     if (digits_only) {
-      error(key, quoted(*text) + " does not fit " + std::to_string(max));
+      error(key, in_quotes(*text) + " does not fit " + std::to_string(max));
     } else {
-      error(key, "expected an unsigned integer, got " + quoted(*text));
+      error(key, "expected an unsigned integer, got " + in_quotes(*text));
     }
     return std::nullopt;
   }
@@ -177,7 +177,7 @@ void YamlMap::i32(std::string_view key, int& out, int min, int max) {
   const char* last = first + text->size();
   const auto [end, ec] = std::from_chars(first, last, v);
   if (text->empty() || ec != std::errc() || end != last) {
-    error(key, "expected an integer, got " + quoted(*text));
+    error(key, "expected an integer, got " + in_quotes(*text));
     return;
   }
   if (v < min || v > max) {
@@ -197,7 +197,7 @@ void YamlMap::boolean(std::string_view key, bool& out) {
   } else if (*text == "false") {
     out = false;
   } else {
-    error(key, "expected true or false, got " + quoted(*text));
+    error(key, "expected true or false, got " + in_quotes(*text));
   }
 }
 
@@ -223,7 +223,7 @@ void YamlMap::choice(std::string_view key, std::string& out, std::vector<std::st
   auto text = scalar(key, *value, expected);
   if (!text) return;
   if (std::find(choices.begin(), choices.end(), *text) == choices.end()) {
-    error(key, "expected " + expected + ", got " + quoted(*text));
+    error(key, "expected " + expected + ", got " + in_quotes(*text));
     return;
   }
   out = std::move(*text);

@@ -19,6 +19,11 @@ namespace replex::client {
 // A gRPC status as a replex Status (same code numbers where they exist).
 Status from_grpc(const grpc::Status& status, const std::string& context);
 
+// A channel to a node for any of its services. Nodes restart (operators,
+// cluster tests): it redials every 100 ms to 1 s instead of gRPC's default
+// back-off (1 s growing to 120 s).
+std::shared_ptr<grpc::Channel> make_node_channel(const std::string& target);
+
 class NodeClient {
  public:
   explicit NodeClient(std::string target);

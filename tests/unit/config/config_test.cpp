@@ -14,7 +14,7 @@ NodeConfig parse_ok(const std::string& yaml) {
   return config.is_ok() ? *config : NodeConfig{};
 }
 
-std::string parse_error(const std::string& yaml) {
+std::string node_config_error(const std::string& yaml) {
   auto config = parse_node_config(yaml, "test.yaml");
   EXPECT_FALSE(config.is_ok()) << "expected an error for:\n" << yaml;
   return config.is_ok() ? "" : config.status().message();
@@ -115,33 +115,33 @@ logging:
 }
 
 TEST(NodeConfig, UnknownKeyNamesPathAndLine) {
-  const std::string error = parse_error("p2p:\n  max_peers: 5\n  max_peer: 6\n");
+  const std::string error = node_config_error("p2p:\n  max_peers: 5\n  max_peer: 6\n");
   EXPECT_NE(error.find("test.yaml:3: p2p.max_peer: unknown key"), std::string::npos) << error;
 }
 
 TEST(NodeConfig, UnknownSectionNamesLine) {
-  const std::string error = parse_error("node:\n  moniker: a\nsettlements:\n  enabled: false\n");
+  const std::string error = node_config_error("node:\n  moniker: a\nsettlements:\n  enabled: false\n");
   EXPECT_NE(error.find("test.yaml:3: settlements: unknown key"), std::string::npos) << error;
 }
 
 TEST(NodeConfig, WrongTypeNamesKeyLineAndExpectedType) {
-  std::string error = parse_error("consensus:\n  view_timeout_ms: soon\n");
+  std::string error = node_config_error("consensus:\n  view_timeout_ms: soon\n");
   EXPECT_NE(error.find("test.yaml:2: consensus.view_timeout_ms: expected an unsigned integer, got 'soon'"),
             std::string::npos)
       << error;
-  error = parse_error("p2p:\n  pex_enabled: maybe\n");
+  error = node_config_error("p2p:\n  pex_enabled: maybe\n");
   EXPECT_NE(error.find("test.yaml:2: p2p.pex_enabled: expected true or false"), std::string::npos) << error;
-  error = parse_error("p2p:\n  seeds: 127.0.0.1:1\n");
+  error = node_config_error("p2p:\n  seeds: 127.0.0.1:1\n");
   EXPECT_NE(error.find("test.yaml:2: p2p.seeds: expected a list of strings"), std::string::npos) << error;
-  error = parse_error("api: 5\n");
+  error = node_config_error("api: 5\n");
   EXPECT_NE(error.find("test.yaml:1: api: expected a mapping"), std::string::npos) << error;
-  error = parse_error("consensus:\n  view_timeout_ms: -5\n");
+  error = node_config_error("consensus:\n  view_timeout_ms: -5\n");
   EXPECT_NE(error.find("consensus.view_timeout_ms: expected an unsigned integer, got '-5'"), std::string::npos)
       << error;
 }
 
 TEST(NodeConfig, ReportsEveryErrorNotJustTheFirst) {
-  const std::string error = parse_error("node:\n  mode: leader\napi:\n  max_block_streams: 0\n  bogus: 1\n");
+  const std::string error = node_config_error("node:\n  mode: leader\napi:\n  max_block_streams: 0\n  bogus: 1\n");
   EXPECT_NE(error.find("test.yaml:2: node.mode: expected one of validator, observer, got 'leader'"),
             std::string::npos)
       << error;
@@ -150,23 +150,23 @@ TEST(NodeConfig, ReportsEveryErrorNotJustTheFirst) {
 }
 
 TEST(NodeConfig, LimitsAreValidated) {
-  EXPECT_NE(parse_error("consensus:\n  worker_threads: 100000\n").find("consensus.worker_threads"),
+  EXPECT_NE(node_config_error("consensus:\n  worker_threads: 100000\n").find("consensus.worker_threads"),
             std::string::npos);
-  EXPECT_NE(parse_error("storage:\n  snapshot_keep: 0\n").find("storage.snapshot_keep: 0 is outside 1..1000"),
+  EXPECT_NE(node_config_error("storage:\n  snapshot_keep: 0\n").find("storage.snapshot_keep: 0 is outside 1..1000"),
             std::string::npos);
-  EXPECT_NE(parse_error("p2p:\n  max_frame_bytes: 10\n").find("p2p.max_frame_bytes"), std::string::npos);
+  EXPECT_NE(node_config_error("p2p:\n  max_frame_bytes: 10\n").find("p2p.max_frame_bytes"), std::string::npos);
   // Cross-field rules of the modules' own configs.
-  const std::string error = parse_error("p2p:\n  ping_interval_ms: 5000\n  pong_timeout_ms: 4000\n");
+  const std::string error = node_config_error("p2p:\n  ping_interval_ms: 5000\n  pong_timeout_ms: 4000\n");
   EXPECT_NE(error.find("p2p: pong_timeout_ms"), std::string::npos) << error;
-  EXPECT_NE(parse_error("consensus:\n  view_timeout_ms: 5000\n  view_timeout_max_ms: 10\n").find("consensus:"),
+  EXPECT_NE(node_config_error("consensus:\n  view_timeout_ms: 5000\n  view_timeout_max_ms: 10\n").find("consensus:"),
             std::string::npos);
-  EXPECT_NE(parse_error("api:\n  max_threads: 64\n").find("api.max_threads: 64 must exceed"), std::string::npos);
+  EXPECT_NE(node_config_error("api:\n  max_threads: 64\n").find("api.max_threads: 64 must exceed"), std::string::npos);
 }
 
 TEST(NodeConfig, AddressesAreChecked) {
-  EXPECT_NE(parse_error("p2p:\n  listen: localhost:80\n").find("test.yaml:2: p2p.listen"), std::string::npos);
-  EXPECT_NE(parse_error("api:\n  grpc_listen: 127.0.0.1:70000\n").find("api.grpc_listen"), std::string::npos);
-  const std::string error = parse_error("p2p:\n  persistent_peers: [\"127.0.0.1:5\"]\n");
+  EXPECT_NE(node_config_error("p2p:\n  listen: localhost:80\n").find("test.yaml:2: p2p.listen"), std::string::npos);
+  EXPECT_NE(node_config_error("api:\n  grpc_listen: 127.0.0.1:70000\n").find("api.grpc_listen"), std::string::npos);
+  const std::string error = node_config_error("p2p:\n  persistent_peers: [\"127.0.0.1:5\"]\n");
   EXPECT_NE(error.find("needs the peer's node id"), std::string::npos) << error;
 }
 
@@ -184,20 +184,20 @@ TEST(NodeConfig, P2pSlotAndAllowlistKeys) {
   EXPECT_EQ(c.p2p.network.max_pending_handshakes_per_ip, 2u);
   EXPECT_EQ(c.p2p.network.inbound_handshake_timeout_ms, 900u);
   EXPECT_EQ(c.p2p.network.max_known_addresses_per_source, 16u);
-  std::string error = parse_error("p2p:\n  allowed_peers: [\"nope\"]\n");
+  std::string error = node_config_error("p2p:\n  allowed_peers: [\"nope\"]\n");
   EXPECT_NE(error.find("test.yaml:2: p2p.allowed_peers: [0] not a node id"), std::string::npos) << error;
-  error = parse_error("p2p:\n  private_validator: true\n");
+  error = node_config_error("p2p:\n  private_validator: true\n");
   EXPECT_NE(error.find("p2p: private_validator: needs persistent_peers"), std::string::npos) << error;
-  error = parse_error("p2p:\n  max_pending_handshakes: 2\n  max_pending_handshakes_per_ip: 3\n");
+  error = node_config_error("p2p:\n  max_pending_handshakes: 2\n  max_pending_handshakes_per_ip: 3\n");
   EXPECT_NE(error.find("max_pending_handshakes_per_ip: 3 exceeds"), std::string::npos) << error;
 }
 
 TEST(NodeConfig, SettlementEnabledNeedsAChain) {
-  const std::string error = parse_error("settlement:\n  enabled: true\n");
+  const std::string error = node_config_error("settlement:\n  enabled: true\n");
   EXPECT_NE(error.find("test.yaml:2: settlement.chains: settlement is enabled: at least one chain is required"),
             std::string::npos)
       << error;
-  EXPECT_NE(parse_error("settlement:\n  rpc_url: x\n").find("settlement.rpc_url: unknown key"), std::string::npos);
+  EXPECT_NE(node_config_error("settlement:\n  rpc_url: x\n").find("settlement.rpc_url: unknown key"), std::string::npos);
 }
 
 const std::string kSettlementSection = R"(settlement:
@@ -239,7 +239,7 @@ TEST(NodeConfig, SettlementSectionNamesTheBadField) {
   auto with = [](const std::string& from, const std::string& to) {
     std::string yaml = kSettlementSection;
     yaml.replace(yaml.find(from), from.size(), to);
-    return parse_error(yaml);
+    return node_config_error(yaml);
   };
   std::string error = with("\"0x5FbDB2315678afecb367f032d93F642f64180aa3\"", "0x12");
   EXPECT_NE(error.find("test.yaml:9: settlement.chains[0].contract"), std::string::npos) << error;
@@ -256,12 +256,12 @@ TEST(NodeConfig, SettlementSectionNamesTheBadField) {
 }
 
 TEST(NodeConfig, DuplicateKeyIsAnError) {
-  const std::string error = parse_error("logging:\n  level: info\n  level: debug\n");
+  const std::string error = node_config_error("logging:\n  level: info\n  level: debug\n");
   EXPECT_NE(error.find("test.yaml:3: logging.level: duplicate key"), std::string::npos) << error;
 }
 
 TEST(NodeConfig, SyntaxErrorNamesLine) {
-  const std::string error = parse_error("node:\n  moniker: [unclosed\n");
+  const std::string error = node_config_error("node:\n  moniker: [unclosed\n");
   EXPECT_NE(error.find("test.yaml:"), std::string::npos) << error;
 }
 
@@ -271,7 +271,7 @@ TEST(NodeConfig, ExampleConfigInTheRepositoryIsValid) {
 }
 
 TEST(NodeConfig, RenamedKeysAreRefusedNamingTheNewName) {
-  const std::string error = parse_error("storage:\n  record_bytes_max: 4096\n  open_files_max: 100\n");
+  const std::string error = node_config_error("storage:\n  record_bytes_max: 4096\n  open_files_max: 100\n");
   EXPECT_NE(error.find("test.yaml:2: storage.record_bytes_max: renamed to 'max_record_bytes'"), std::string::npos)
       << error;
   EXPECT_NE(error.find("storage.open_files_max: renamed to 'max_open_files'"), std::string::npos) << error;

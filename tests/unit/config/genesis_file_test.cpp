@@ -54,7 +54,7 @@ std::string with_market_field(const std::string& field, const std::string& value
   return genesis_yaml(market, kAllocation);
 }
 
-std::string parse_error(const std::string& yaml) {
+std::string genesis_error(const std::string& yaml) {
   auto g = parse_genesis_file(yaml, "genesis.yaml");
   EXPECT_FALSE(g.is_ok()) << yaml;
   return g.is_ok() ? "" : g.status().message();
@@ -124,35 +124,35 @@ TEST(GenesisFile, RenderRoundTripsAndHashBindsEverything) {
 }
 
 TEST(GenesisFile, TickFinerThanPriceDecimalsIsRefusedWithLine) {
-  const std::string error = parse_error(with_market_field("tick_size", "\"0.001\""));
+  const std::string error = genesis_error(with_market_field("tick_size", "\"0.001\""));
   EXPECT_NE(error.find("genesis.yaml:20: markets[0].tick_size: '0.001'"), std::string::npos) << error;
 }
 
 TEST(GenesisFile, LotThatGivesAFractionalNotionalIsRefused) {
   // 1 satoshi lots at a 0.5 tick: 50 * 1 * 10^6 / 10^10 quote units per tick-lot is not an integer.
-  const std::string error = parse_error(with_market_field("lot_size", "\"0.00000001\""));
+  const std::string error = genesis_error(with_market_field("lot_size", "\"0.00000001\""));
   EXPECT_NE(error.find("markets[0].lot_size"), std::string::npos) << error;
-  EXPECT_NE(parse_error(with_market_field("lot_size", "\"0\"")).find("markets[0].lot_size: must be > 0"),
+  EXPECT_NE(genesis_error(with_market_field("lot_size", "\"0\"")).find("markets[0].lot_size: must be > 0"),
             std::string::npos);
 }
 
 TEST(GenesisFile, QuantitiesMustBeOnTheLot) {
-  const std::string error = parse_error(with_market_field("min_quantity", "\"0.00015\""));
+  const std::string error = genesis_error(with_market_field("min_quantity", "\"0.00015\""));
   EXPECT_NE(error.find("markets[0].min_quantity: is not a multiple of lot_size"), std::string::npos) << error;
 }
 
 TEST(GenesisFile, UnknownAssetIsNamed) {
-  std::string error = parse_error(with_market_field("base", "DOGE"));
+  std::string error = genesis_error(with_market_field("base", "DOGE"));
   EXPECT_NE(error.find("genesis.yaml:17: markets[0].base: unknown asset 'DOGE'"), std::string::npos) << error;
-  error = parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: EUR\n    amount: \"1\"\n"));
+  error = genesis_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: EUR\n    amount: \"1\"\n"));
   EXPECT_NE(error.find("allocations[0].asset: unknown asset 'EUR'"), std::string::npos) << error;
 }
 
 TEST(GenesisFile, AmountWithTooManyDecimalsIsRefused) {
   const std::string error =
-      parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1.0000001\"\n"));
+      genesis_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1.0000001\"\n"));
   EXPECT_NE(error.find("allocations[0].amount: '1.0000001'"), std::string::npos) << error;
-  EXPECT_NE(parse_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1e6\"\n"))
+  EXPECT_NE(genesis_error(genesis_yaml(kMarket, "  - account: " + key_hex("t") + "\n    asset: USDT\n    amount: \"1e6\"\n"))
                 .find("allocations[0].amount"),
             std::string::npos);
 }
@@ -161,30 +161,30 @@ TEST(GenesisFile, ValidatorsMustBeDistinctAndPresent) {
   std::string yaml = genesis_yaml(kMarket, kAllocation);
   const std::string second_key = key_hex("ck1");
   yaml.replace(yaml.find(second_key), second_key.size(), key_hex("ck0"));
-  EXPECT_NE(parse_error(yaml).find("validators[1].consensus_key: the same as validators[0]"), std::string::npos);
+  EXPECT_NE(genesis_error(yaml).find("validators[1].consensus_key: the same as validators[0]"), std::string::npos);
   std::string bad_key = genesis_yaml(kMarket, kAllocation);
   bad_key.replace(bad_key.find(second_key), second_key.size(), "abcd");
-  EXPECT_NE(parse_error(bad_key).find("validators[1].consensus_key: expected 64 hex digits"), std::string::npos);
-  const std::string missing = parse_error("chain_id: x\n");
+  EXPECT_NE(genesis_error(bad_key).find("validators[1].consensus_key: expected 64 hex digits"), std::string::npos);
+  const std::string missing = genesis_error("chain_id: x\n");
   EXPECT_NE(missing.find("genesis_time_ms: required key is missing"), std::string::npos) << missing;
   EXPECT_NE(missing.find("validators: required key is missing"), std::string::npos) << missing;
 }
 
 TEST(GenesisFile, UnknownKeysAndWholeGenesisRules) {
   std::string yaml = genesis_yaml(kMarket, kAllocation) + "extra: 1\n";
-  EXPECT_NE(parse_error(yaml).find("extra: unknown key"), std::string::npos);
+  EXPECT_NE(genesis_error(yaml).find("extra: unknown key"), std::string::npos);
   std::string bad_chain = genesis_yaml(kMarket, kAllocation);
   bad_chain.replace(0, std::string("chain_id: test-chain").size(), "chain_id: \"bad chain!\"");
-  EXPECT_NE(parse_error(bad_chain).find("genesis: chain_id"), std::string::npos);
-  EXPECT_NE(parse_error(genesis_yaml(kMarket, kAllocation) + "consensus:\n  checkpoint_interval: 2\n")
+  EXPECT_NE(genesis_error(bad_chain).find("genesis: chain_id"), std::string::npos);
+  EXPECT_NE(genesis_error(genesis_yaml(kMarket, kAllocation) + "consensus:\n  checkpoint_interval: 2\n")
                 .find("consensus:"),
             std::string::npos);
 }
 
 TEST(GenesisFile, RenamedParamIsRefusedNamingTheNewName) {
   const std::string yaml = genesis_yaml(kMarket, kAllocation) + "params:\n  tx_ttl_blocks_max: 100\n";
-  EXPECT_NE(parse_error(yaml).find("params.tx_ttl_blocks_max: renamed to 'max_tx_ttl_blocks'"), std::string::npos)
-      << parse_error(yaml);
+  EXPECT_NE(genesis_error(yaml).find("params.tx_ttl_blocks_max: renamed to 'max_tx_ttl_blocks'"), std::string::npos)
+      << genesis_error(yaml);
 }
 
 TEST(GenesisFile, RenderEscapesTextThatYamlWouldMisread) {
@@ -278,28 +278,28 @@ TEST(GenesisFile, SettlementSectionParsesAndRoundTrips) {
 }
 
 TEST(GenesisFile, SettlementSectionIsStrictAndNamesTheField) {
-  std::string error = parse_error(with_settlement(kSettlement + "  extra: 1\n"));
+  std::string error = genesis_error(with_settlement(kSettlement + "  extra: 1\n"));
   EXPECT_NE(error.find("settlement.extra: unknown key"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n",
+  error = genesis_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n",
                                                "      assets: [USDT]\n      token: \"0xabc\"\n")));
   EXPECT_NE(error.find("settlement.chains[1].token: unknown key"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, key_hex("ck0"), "abcd")));
+  error = genesis_error(with_settlement(replaced(kSettlement, key_hex("ck0"), "abcd")));
   EXPECT_NE(error.find("genesis.yaml:36: settlement.attesters[1]: expected 64 hex digits"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 3")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 3")));
   EXPECT_NE(error.find("settlement.attestation_threshold: 3 is outside 1..2"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 0")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "threshold: 2", "threshold: 0")));
   EXPECT_NE(error.find("settlement.attestation_threshold"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "[USDT, BTC]", "[USDT, DOGE]")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "[USDT, BTC]", "[USDT, DOGE]")));
   EXPECT_NE(error.find("settlement.chains[0].assets[1]: unknown asset 'DOGE'"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 0\n")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 0\n")));
   EXPECT_NE(error.find("settlement.chains[1].chain_id"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 31337\n")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "chain_id: 1\n", "chain_id: 31337\n")));
   EXPECT_NE(error.find("settlement.chains[1].chain_id: duplicate chain 31337"), std::string::npos) << error;
-  error = parse_error(with_settlement("settlement:\n  attestation_threshold: 1\n"));
+  error = genesis_error(with_settlement("settlement:\n  attestation_threshold: 1\n"));
   EXPECT_NE(error.find("settlement.attesters: required key is missing"), std::string::npos) << error;
-  error = parse_error(with_settlement("settlement:\n  attesters: " + key_hex("ck0") + "\n  attestation_threshold: 1\n"));
+  error = genesis_error(with_settlement("settlement:\n  attesters: " + key_hex("ck0") + "\n  attestation_threshold: 1\n"));
   EXPECT_NE(error.find("settlement.attesters: expected a list"), std::string::npos) << error;
-  error = parse_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n", "")));
+  error = genesis_error(with_settlement(replaced(kSettlement, "      assets: [USDT]\n", "")));
   EXPECT_NE(error.find("settlement.chains[1].assets: required key is missing"), std::string::npos) << error;
 }
 
@@ -315,10 +315,10 @@ TEST(GenesisFile, ValidatorEthAddressesAreParsedCheckedAndBound) {
   other.validators[1].eth_address = other.validators[0].eth_address;
   EXPECT_NE(other.hash(), g->hash());
 
-  std::string error = parse_error(genesis_yaml(kMarket, kAllocation) + kSettlement);
+  std::string error = genesis_error(genesis_yaml(kMarket, kAllocation) + kSettlement);
   EXPECT_NE(error.find("validators[0].eth_address: required: the genesis has settlement chains"), std::string::npos)
       << error;
-  error = parse_error(replaced(with_settlement(kSettlement), kEthAddress0, "0x1234"));
+  error = genesis_error(replaced(with_settlement(kSettlement), kEthAddress0, "0x1234"));
   EXPECT_NE(error.find("validators[0].eth_address"), std::string::npos) << error;
   // Without settlement chains the address is optional; when given, the hash binds it.
   auto plain = parse_genesis_file(genesis_yaml(kMarket, kAllocation), "genesis.yaml");

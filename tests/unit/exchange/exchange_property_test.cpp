@@ -16,7 +16,7 @@ namespace {
 using testing::kTraders;
 using testing::Traffic;
 
-std::unique_ptr<ExchangeApp> make_app() {
+std::unique_ptr<ExchangeApp> make_traders_app() {
   Genesis g = testing::test_genesis(kTraders);
   auto app = ExchangeApp::create(std::move(g));
   REPLEX_ASSERT(app.is_ok());
@@ -74,11 +74,11 @@ class ExchangeProperties : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(ExchangeProperties, ReplicasAgreeAndEveryAssetIsConserved) {
   const std::uint64_t seed = GetParam();
-  auto a = make_app();
+  auto a = make_traders_app();
   const Chain chain = random_chain(seed, 80, 60, *a);
   // A second replica fed the same blocks ends with the same hash, events and state.
-  auto b = make_app();
-  auto c = make_app();
+  auto b = make_traders_app();
+  auto c = make_traders_app();
   for (std::size_t i = 0; i < chain.blocks.size(); ++i) {
     const auto ob = b->execute_block({i + 1, 1000 * i}, chain.blocks[i]);
     const auto oc = c->execute_block({i + 1, 1000 * i}, chain.blocks[i]);
@@ -99,15 +99,15 @@ TEST_P(ExchangeProperties, ReplicasAgreeAndEveryAssetIsConserved) {
 
 TEST_P(ExchangeProperties, SnapshotRestoreAndContinueEqualsNotStopping) {
   const std::uint64_t seed = GetParam();
-  auto reference = make_app();
+  auto reference = make_traders_app();
   const Chain chain = random_chain(seed, 60, 50, *reference);
   std::mt19937_64 rng(seed * 31 + 7);
   for (int trial = 0; trial < 4; ++trial) {
     const std::size_t stop_at = rng() % chain.blocks.size();  // snapshot after `stop_at` blocks
-    auto original = make_app();
+    auto original = make_traders_app();
     for (std::size_t i = 0; i < stop_at; ++i) original->execute_block({i + 1, 0}, chain.blocks[i]);
     const Bytes snap = original->snapshot();
-    auto restored = make_app();
+    auto restored = make_traders_app();
     const Status s = restored->restore(snap);
     ASSERT_TRUE(s.is_ok()) << s.to_string();
     EXPECT_EQ(restored->last_height(), stop_at);
@@ -125,7 +125,7 @@ TEST_P(ExchangeProperties, SnapshotRestoreAndContinueEqualsNotStopping) {
 
 TEST_P(ExchangeProperties, MalformedTransactionsNeverChangeBalancesOrOrders) {
   const std::uint64_t seed = GetParam();
-  auto app = make_app();
+  auto app = make_traders_app();
   random_chain(seed, 20, 40, *app);
   Traffic traffic(seed + 1000);
   auto view = [&app] {
@@ -150,12 +150,12 @@ TEST_P(ExchangeProperties, MalformedTransactionsNeverChangeBalancesOrOrders) {
 INSTANTIATE_TEST_SUITE_P(Seeds, ExchangeProperties, ::testing::Values(11, 22, 33));
 
 TEST(Snapshot, RestoreRejectsCorruptionAndLeavesStateUnchanged) {
-  auto app = make_app();
+  auto app = make_traders_app();
   random_chain(5, 15, 40, *app);
   const Bytes good = app->snapshot();
   const Hash256 hash = app->app_hash();
   const Hash256 digest = app->state_digest();
-  auto other = make_app();
+  auto other = make_traders_app();
   std::mt19937_64 rng(99);
   int rejected = 0;
   for (int trial = 0; trial < 300; ++trial) {

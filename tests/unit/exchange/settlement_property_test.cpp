@@ -19,7 +19,7 @@ namespace {
 using testing::Traffic;
 using testing::TrafficOptions;
 
-std::unique_ptr<ExchangeApp> make_app() {
+std::unique_ptr<ExchangeApp> make_settlement_app() {
   auto app = ExchangeApp::create(testing::settlement_genesis(testing::kTraders));
   REPLEX_ASSERT(app.is_ok());
   return std::move(app).value();
@@ -85,9 +85,9 @@ class SettlementProperties : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(SettlementProperties, ConservationWithDepositsAndReplicasAgree) {
   const std::uint64_t seed = GetParam();
-  auto a = make_app();
+  auto a = make_settlement_app();
   const SettlementRun run = settlement_chain(seed, 80, 60, *a);
-  auto b = make_app();
+  auto b = make_settlement_app();
   for (std::size_t i = 0; i < run.blocks.size(); ++i) b->execute_block({i + 1, 1000 * i}, run.blocks[i]);
   EXPECT_EQ(a->app_hash(), b->app_hash()) << "seed " << seed;
   EXPECT_EQ(a->snapshot(), b->snapshot());
@@ -109,15 +109,15 @@ TEST_P(SettlementProperties, ConservationWithDepositsAndReplicasAgree) {
 
 TEST_P(SettlementProperties, SnapshotRestoreAndContinueEqualsNotStopping) {
   const std::uint64_t seed = GetParam();
-  auto reference = make_app();
+  auto reference = make_settlement_app();
   const SettlementRun run = settlement_chain(seed, 50, 50, *reference);
   std::mt19937_64 rng(seed * 17 + 3);
   for (int trial = 0; trial < 3; ++trial) {
     const std::size_t stop_at = 1 + rng() % (run.blocks.size() - 1);
-    auto original = make_app();
+    auto original = make_settlement_app();
     for (std::size_t i = 0; i < stop_at; ++i) original->execute_block({i + 1, 0}, run.blocks[i]);
     const Bytes snap = original->snapshot();
-    auto restored = make_app();
+    auto restored = make_settlement_app();
     const Status s = restored->restore(snap);
     ASSERT_TRUE(s.is_ok()) << s.to_string();
     EXPECT_EQ(restored->snapshot(), snap);

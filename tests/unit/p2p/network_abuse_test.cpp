@@ -8,31 +8,13 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "p2p_test_support.hpp"
-#include "raw_peer.hpp"
+#include "handshaken.hpp"
 
 namespace replex::p2p {
 namespace {
 
 using namespace testing;
 using std::chrono::milliseconds;
-
-// A node and a raw peer that completed the handshake with it.
-struct Handshaken {
-  std::unique_ptr<TestNode> node;
-  std::unique_ptr<RawPeer> raw;
-};
-
-Handshaken handshaken(NetworkConfig config, std::string_view raw_label = "raw") {
-  Handshaken h;
-  h.node = start_node(std::move(config));
-  h.raw = std::make_unique<RawPeer>(raw_label);
-  EXPECT_TRUE(h.raw->connect(h.node->port()).is_ok());
-  const Status s = h.raw->handshake();
-  EXPECT_TRUE(s.is_ok()) << s.to_string();
-  EXPECT_TRUE(wait_until([&] { return h.node->peer_count() == 1; }));
-  return h;
-}
 
 TEST(NetworkAbuse, TamperedFrameDropsAndBansThePeer) {
   auto h = handshaken(test_config("node"));

@@ -4,29 +4,12 @@
 
 #include <random>
 
-#include "p2p_test_support.hpp"
-#include "raw_peer.hpp"
+#include "handshaken.hpp"
 
 namespace replex::p2p {
 namespace {
 
 using namespace testing;
-
-struct Handshaken {
-  std::unique_ptr<TestNode> node;
-  std::unique_ptr<RawPeer> raw;
-};
-
-Handshaken handshaken() {
-  Handshaken h;
-  h.node = start_node(test_config("node"));
-  h.raw = std::make_unique<RawPeer>("raw");
-  EXPECT_TRUE(h.raw->connect(h.node->port()).is_ok());
-  const Status s = h.raw->handshake();
-  EXPECT_TRUE(s.is_ok()) << s.to_string();
-  EXPECT_TRUE(wait_until([&] { return h.node->peer_count() == 1; }));
-  return h;
-}
 
 // Message i: a payload whose size and bytes depend on i; every 50th is large
 // (beyond one read buffer), so frames straddle reads and grow the buffer.

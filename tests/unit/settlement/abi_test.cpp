@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cast.hpp"
+#include "eth_values.hpp"
 #include "replex/settlement/abi.hpp"
 #include "replex/settlement/eip712.hpp"
 #include "replex/settlement/keccak.hpp"
@@ -13,15 +14,10 @@ namespace replex::settlement {
 namespace {
 
 using testing::cast;
+using testing::filled;
+using testing::address_of;
+using testing::hex_of;
 using testing::hex0x;
-
-Hash256 filled(std::uint8_t b) {
-  Hash256 h;
-  h.bytes.fill(b);
-  return h;
-}
-EthAddress address_of(std::string_view text) { return parse_eth_address(text).value(); }
-std::string hex_of(const EthAddress& a) { return "0x" + to_hex(ByteView(a.data(), a.size())); }
 
 const EthAddress kAlice = address_of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
 const EthAddress kToken = address_of("0x5FbDB2315678afecb367f032d93F642f64180aa3");

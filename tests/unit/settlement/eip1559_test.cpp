@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cast.hpp"
+#include "eth_values.hpp"
 #include "replex/settlement/abi.hpp"
 #include "replex/settlement/eip1559.hpp"
 #include "replex/settlement/keccak.hpp"
@@ -14,11 +15,11 @@ namespace replex::settlement {
 namespace {
 
 using testing::cast;
+using testing::address_of;
 
 const char* kCastKey = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
 EthKey key_of(std::string_view hex) { return EthKey::from_bytes(from_hex(hex).value()).value(); }
-EthAddress address_of(std::string_view text) { return parse_eth_address(text).value(); }
 
 struct PublishedVector {
   std::uint64_t nonce, value, gas_limit, max_priority_fee, max_fee;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cast.hpp"
+#include "eth_values.hpp"
 #include "replex/settlement/eip712.hpp"
 #include "replex/settlement/keccak.hpp"
 #include "replex/settlement/secp256k1.hpp"
@@ -15,15 +16,10 @@ namespace replex::settlement {
 namespace {
 
 using testing::cast;
+using testing::filled;
+using testing::address_of;
+using testing::hex_of;
 using testing::hex0x;
-
-Hash256 filled(std::uint8_t b) {
-  Hash256 h;
-  h.bytes.fill(b);
-  return h;
-}
-EthAddress address_of(std::string_view text) { return parse_eth_address(text).value(); }
-std::string hex_of(const EthAddress& a) { return "0x" + to_hex(ByteView(a.data(), a.size())); }
 
 TEST(Eip712, MailExampleOfTheEip) {
   constexpr std::string_view kPerson = "Person(string name,address wallet)";

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cast.hpp"
+#include "eth_values.hpp"
 #include "replex/settlement/keccak.hpp"
 #include "replex/settlement/withdrawal_tree.hpp"
 
@@ -12,9 +13,8 @@ namespace replex::settlement {
 namespace {
 
 using testing::cast;
-
-EthAddress address_of(std::string_view text) { return parse_eth_address(text).value(); }
-std::string hex_of(const EthAddress& a) { return "0x" + to_hex(ByteView(a.data(), a.size())); }
+using testing::address_of;
+using testing::hex_of;
 
 // OZ's standard leaf for a one-field ["string"] encoding.
 Hash256 string_leaf(std::string_view s) { return keccak256(keccak256(abi_encode({AbiValue::string(s)})).view()); }
