@@ -79,6 +79,7 @@ void Network::Impl::forward_gossip(Channel channel, std::vector<Bytes> payloads)
     auto shared = std::make_shared<const Bytes>(std::move(payload));
     for (const NodeId& id : *targets) {
       auto connection = active_connection(id);
+      REPLEX_ASSERT(connection != nullptr);  // targets were chosen from active_ above
       GossipQueue& queue = gossip_out_[connection->id()];
       const std::size_t entry_bytes = kGossipEntryOverheadBytes + shared->size();
       if (!queue.entries.empty() && queue.bytes + entry_bytes > gossip_batch_limit()) {

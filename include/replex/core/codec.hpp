@@ -23,8 +23,16 @@ class ByteWriter {
 
   void u8(std::uint8_t v) { out_.push_back(v); }
   void boolean(bool v) { out_.push_back(v ? 1 : 0); }
-  void u32(std::uint32_t v) { store_be32(grow(4), v); }
-  void u64(std::uint64_t v) { store_be64(grow(8), v); }
+  void u32(std::uint32_t v) {
+    std::uint8_t b[4];
+    store_be32(b, v);
+    out_.insert(out_.end(), b, b + 4);
+  }
+  void u64(std::uint64_t v) {
+    std::uint8_t b[8];
+    store_be64(b, v);
+    out_.insert(out_.end(), b, b + 8);
+  }
   void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
   void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
   void hash(const Hash256& h) { raw(h.view()); }
@@ -37,13 +45,6 @@ class ByteWriter {
   std::size_t size() const { return out_.size(); }
 
  private:
-  // Room for `n` more bytes at the end.
-  std::uint8_t* grow(std::size_t n) {
-    const std::size_t at = out_.size();
-    out_.resize(at + n);
-    return out_.data() + at;
-  }
-
   Bytes out_;
 };
 
