@@ -4,9 +4,9 @@
 // transaction reaches the mempool (so a fast commit cannot be missed); the
 // execution thread calls notify_block() after each executed block, which
 // answers every waiter of a transaction in it. A transaction the mempool drops
-// after admitting it never reaches a block here: notify_evicted() answers its
-// waiters at once (after a state transfer, the blocks this node skipped used
-// the nonces of the transactions it still held). Each callback runs at most
+// after admitting it (a later block made it fail check_tx; after a state
+// transfer, a skipped block used its nonce) never reaches a block here:
+// notify_evicted() answers its waiters at once. Each callback runs at most
 // once, outside the lock, on the thread that answers. Bounded by max_waiters.
 // Thread-safe.
 #pragma once
