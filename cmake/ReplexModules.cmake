@@ -34,7 +34,7 @@ function(replex_module name)
     # Unity batches of 8 files: Beast, gRPC and JSON headers and their
     # instantiations are compiled once per batch, not once per file. A name in
     # a file's anonymous namespace must therefore be unique within its module.
-    set_target_properties(replex_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    set_target_properties(replex_${name} PROPERTIES UNITY_BUILD ${REPLEX_UNITY_BUILD} UNITY_BUILD_BATCH_SIZE 8)
   else()
     add_library(replex_${name} INTERFACE)
     target_include_directories(replex_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)

@@ -19,7 +19,7 @@ function(replex_add_test name)
   replex_test_code_optimization(${name})
   # Unity batches of 8 files: the test files share gtest, gRPC and JSON
   # headers and their instantiations, compiled once per batch instead of per file.
-  set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ${REPLEX_UNITY_BUILD} UNITY_BUILD_BATCH_SIZE 8)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
