@@ -45,7 +45,8 @@ Result<Bytes> from_hex(std::string_view hex);
 
 // Standard base64 (RFC 4648, with padding), as JSON APIs carry bytes.
 std::string to_base64(ByteView bytes);
-// Accepts padded standard base64; refuses anything else.
+// Accepts canonical padded standard base64 (exactly what to_base64 writes);
+// refuses anything else.
 Result<Bytes> from_base64(std::string_view text);
 
 // SipHash-2-4 of `bytes` under a key drawn at random once per process. Every

@@ -28,5 +28,17 @@ TEST(Hash256, HexAndBytes) {
   EXPECT_FALSE(Hash256::from_hex("abcd").is_ok());
 }
 
+// Found by the rest_json fuzz target: libsodium decoded this text, which no
+// byte string encodes to. A decoded text must re-encode to itself.
+TEST(Base64, RefusesTextsThatAreNotCanonical) {
+  const auto odd = from_base64("\xc7\x98IIAQ==");
+  ASSERT_FALSE(odd.is_ok());
+  EXPECT_NE(odd.status().message().find("base64"), std::string::npos);
+  const Bytes some = {0x20, 0x80, 0x10, 0xff};
+  auto round = from_base64(to_base64(some));
+  ASSERT_TRUE(round.is_ok());
+  EXPECT_EQ(*round, some);
+}
+
 }  // namespace
 }  // namespace replex
