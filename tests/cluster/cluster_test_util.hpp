@@ -61,6 +61,12 @@ inline Result<ClusterUnderLoad> start_under_load(ClusterOptions options, std::si
   return out;
 }
 
+// A backup: the validator after the current primary (as node 0 sees it).
+inline Result<std::size_t> a_backup(Cluster& c) {
+  REPLEX_ASSIGN_OR_RETURN(v1::GetStatusResponse status, c.status(0));
+  return (status.primary() + 1) % c.validator_count();
+}
+
 // Acknowledgements answered by one node.
 inline std::size_t acks_from(const std::vector<Ack>& acks, std::size_t node) {
   std::size_t n = 0;

@@ -27,9 +27,9 @@ TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTrans
   Cluster& c = *setup->cluster;
   OrderLoad& orders = *setup->load;
 
-  auto status = c.status(0);
-  CLUSTER_ASSERT_OK(status);
-  const std::size_t victim = (status->primary() + 1) % c.validator_count();  // a backup
+  auto backup = a_backup(c);
+  CLUSTER_ASSERT_OK(backup);
+  const std::size_t victim = *backup;
   const std::size_t observer = c.validator_count();
   std::vector<std::size_t> others;
   for (std::size_t i = 0; i < c.validator_count(); ++i) {
@@ -83,9 +83,9 @@ TEST(ClusterStateTransfer, WaiterOfATransactionCommittedInASkippedBlockIsAnswere
   CLUSTER_ASSERT_OK(setup);
   Cluster& c = *setup->cluster;
   OrderLoad& orders = *setup->load;
-  auto status = c.status(0);
-  CLUSTER_ASSERT_OK(status);
-  const std::size_t victim = (status->primary() + 1) % c.validator_count();  // a backup
+  auto backup = a_backup(c);
+  CLUSTER_ASSERT_OK(backup);
+  const std::size_t victim = *backup;
   const std::vector<std::size_t> others = c.all_except(victim);
 
   c.isolate(victim);
