@@ -129,6 +129,10 @@ void read_storage(YamlMap& m, StorageSection& s) {
   m.u64("max_rocksdb_log_bytes", r.max_rocksdb_log_bytes, 1);
   m.size("max_info_log_file_bytes", r.max_info_log_file_bytes, 1);
   m.size("info_log_files_kept", r.info_log_files_kept, 1, 1000);
+  std::string priority = r.background_cpu_priority == storage::BackgroundCpuPriority::kLow ? "low" : "normal";
+  m.choice("background_cpu_priority", priority, {"low", "normal"});
+  r.background_cpu_priority =
+      priority == "low" ? storage::BackgroundCpuPriority::kLow : storage::BackgroundCpuPriority::kNormal;
   // Renamed to the one rule for limits: max_ first, the unit last.
   m.renamed("record_bytes_max", "max_record_bytes");
   m.renamed("open_files_max", "max_open_files");

@@ -96,6 +96,12 @@ Result<std::shared_ptr<RocksEngine>> RocksEngine::open(const std::string& path,
     return Status::not_found("no database at " + path + " and create_if_missing is false");
   }
   const rocksdb::DBOptions db = db_options(options);
+  if (options.background_cpu_priority == BackgroundCpuPriority::kLow) {
+    for (const auto pool : {rocksdb::Env::Priority::HIGH, rocksdb::Env::Priority::LOW}) {
+      const rocksdb::Status lowered = db.env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow);
+      if (!lowered.ok()) return from_rocksdb(lowered, "lower the priority of background threads");
+    }
+  }
   // Every column family on disk must be opened; one this version does not
   // know means a newer replex wrote the database.
   std::vector<std::string> existing;

@@ -20,6 +20,12 @@ namespace replex::storage {
 
 class KvStore;
 
+// CPU priority of RocksDB's flush and compaction threads.
+enum class BackgroundCpuPriority {
+  kNormal,  // as RocksDB starts them
+  kLow,     // nice 19: they run on CPU the node's own threads leave idle
+};
+
 // Defaults suit a 2-core node with a few GiB of memory.
 struct RocksStoreOptions {
   StoreOptions store;
@@ -32,8 +38,10 @@ struct RocksStoreOptions {
   int max_open_files = 1024;
   // Flush and compaction threads.
   int max_background_jobs = 2;
-  // Memtable size of one column family before it is flushed.
-  std::size_t write_buffer_bytes = std::size_t{16} << 20;
+  // Memtable size of one column family before it is flushed. A flush is a
+  // burst of CPU (compression, checksums, filters) in proportion to it; small
+  // memtables keep each burst, and so the commit latency it causes, short.
+  std::size_t write_buffer_bytes = std::size_t{4} << 20;
   // All memtables together; reaching it flushes the largest.
   std::size_t db_write_buffer_bytes = std::size_t{128} << 20;
   // RocksDB's own log across all column families; past it, column families
@@ -42,6 +50,11 @@ struct RocksStoreOptions {
   // RocksDB's informational LOG files in the database directory.
   std::size_t max_info_log_file_bytes = std::size_t{8} << 20;
   std::size_t info_log_files_kept = 4;
+  // kLow keeps flushes and compactions from delaying commits on a busy
+  // machine; a starved flush slows writes (RocksDB's write stall), never
+  // loses them. RocksDB's thread pools are per process: the lowest
+  // priority any store of the process asked for applies to all of them.
+  BackgroundCpuPriority background_cpu_priority = BackgroundCpuPriority::kLow;
 
   Status validate() const;
 };

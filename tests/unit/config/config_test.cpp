@@ -64,6 +64,7 @@ storage:
   path: /var/lib/replex
   snapshot_keep: 5
   sync_policy: always
+  background_cpu_priority: normal
   block_cache_bytes: 1048576
   max_open_files: -1
 api:
@@ -100,6 +101,7 @@ logging:
   EXPECT_EQ(c.storage.path, "/var/lib/replex");
   EXPECT_EQ(c.storage.snapshot_keep, 5u);
   EXPECT_EQ(c.storage.rocks.store.sync_policy, storage::SyncPolicy::kAlways);
+  EXPECT_EQ(c.storage.rocks.background_cpu_priority, storage::BackgroundCpuPriority::kNormal);
   EXPECT_EQ(c.storage.rocks.block_cache_bytes, 1048576u);
   EXPECT_EQ(c.storage.rocks.max_open_files, -1);
   EXPECT_FALSE(c.api.grpc_enabled);
@@ -135,6 +137,10 @@ TEST(NodeConfig, WrongTypeNamesKeyLineAndExpectedType) {
   EXPECT_NE(error.find("test.yaml:2: p2p.seeds: expected a list of strings"), std::string::npos) << error;
   error = node_config_error("api: 5\n");
   EXPECT_NE(error.find("test.yaml:1: api: expected a mapping"), std::string::npos) << error;
+  error = node_config_error("storage:\n  background_cpu_priority: idle\n");
+  EXPECT_NE(error.find("test.yaml:2: storage.background_cpu_priority: expected one of low, normal, got 'idle'"),
+            std::string::npos)
+      << error;
   error = node_config_error("consensus:\n  view_timeout_ms: -5\n");
   EXPECT_NE(error.find("consensus.view_timeout_ms: expected an unsigned integer, got '-5'"), std::string::npos)
       << error;

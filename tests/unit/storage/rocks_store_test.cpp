@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "frame.hpp"
 #include "keys.hpp"
@@ -344,6 +346,67 @@ TEST_F(RocksStoreTest, CreatesMissingParentDirectories) {
   Result<std::unique_ptr<RocksStore>> store = RocksStore::open(dir_.file("a/b/db"));
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();
   EXPECT_EQ((*store)->path(), dir_.file("a/b/db"));
+}
+
+// The nice values of this process's threads whose name starts with `prefix`.
+std::vector<int> thread_nice_values(std::string_view prefix) {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (!name.starts_with(prefix)) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    // After the name's closing parenthesis: state is field 3, nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) out.push_back(std::stoi(field));
+    }
+  }
+  return out;
+}
+
+// The nice values of RocksDB's flush threads after 20 snapshots of 256 KiB
+// into 1 MiB memtables: a pool thread takes the pool's priority when it
+// starts a job, and these writes need several flushes.
+std::vector<int> flush_thread_nice_after_flushes(RocksStore& store) {
+  SnapshotRecord snapshot = make_snapshot(1);
+  snapshot.state.assign(256 << 10, 0x5a);
+  for (std::uint64_t h = 1; h <= 20; ++h) {
+    snapshot.height = h;
+    EXPECT_TRUE(store.put_snapshot(snapshot, 2).is_ok());
+  }
+  return thread_nice_values("rocksdb:high");
+}
+
+TEST_F(RocksStoreTest, FlushThreadsRunAtLowCpuPriorityByDefault) {
+  RocksStoreOptions options;
+  options.write_buffer_bytes = std::size_t{1} << 20;
+  std::unique_ptr<RocksStore> store = open_ok(options);
+  ASSERT_NE(store, nullptr);
+  const std::vector<int> nice = flush_thread_nice_after_flushes(*store);
+  EXPECT_FALSE(nice.empty());
+  EXPECT_THAT(nice, ::testing::Each(19));
+}
+
+TEST_F(RocksStoreTest, FlushThreadsKeepTheirPriorityWhenAskedForNormal) {
+  RocksStoreOptions options;
+  options.write_buffer_bytes = std::size_t{1} << 20;
+  options.background_cpu_priority = BackgroundCpuPriority::kNormal;
+  // RocksDB's pools are per process and are only ever lowered (ctest runs
+  // each test in a process of its own; a whole-binary run may not).
+  const std::vector<int> before = thread_nice_values("rocksdb:high");
+  if (std::find(before.begin(), before.end(), 19) != before.end()) {
+    GTEST_SKIP() << "an earlier test in this process lowered RocksDB's flush threads";
+  }
+  std::unique_ptr<RocksStore> store = open_ok(options);
+  ASSERT_NE(store, nullptr);
+  const std::vector<int> nice = flush_thread_nice_after_flushes(*store);
+  EXPECT_FALSE(nice.empty());
+  EXPECT_THAT(nice, ::testing::Each(::testing::Ne(19)));
 }
 
 TEST_F(RocksStoreTest, InvalidOptionsAreRejectedNamingTheField) {
