@@ -76,6 +76,8 @@ ExecutionResult BlockExecutor::execute(const consensus::CommitBlock& commit) {
         encode_snapshot_attachment({certified.block_bytes, certified.certificate_bytes, {}});
     const Status kept = store_.put_snapshot(snapshot, snapshots_kept_);
     if (!kept.is_ok()) return failed(kept.with_context("execute: "));
+    taken_.push_back({h, *state_digest, std::move(snapshot.proof)});
+    if (taken_.size() > snapshots_kept_) taken_.pop_front();
   }
 
   ExecutionResult out;
@@ -127,6 +129,7 @@ ExecutionResult BlockExecutor::install(const consensus::InstallState& install) {
       {anchor.block_bytes, anchor.certificate_bytes, install.proof_bytes});
   // Snapshot first: the store refuses to reset the chain to a height it
   // holds no snapshot for, and recovery finishes a reset cut short by a crash.
+  std::erase_if(taken_, [h](const TakenSnapshot& t) { return t.height == h; });  // replaced
   Status stored = store_.put_snapshot(snapshot, snapshots_kept_);
   if (stored.is_ok()) stored = store_.reset_chain_to(h);
   if (!stored.is_ok()) return failed(stored.with_context("install: "));
@@ -152,28 +155,37 @@ ExecutionResult BlockExecutor::store_chunk(const consensus::StoreChunk& chunk) {
 
 ExecutionResult BlockExecutor::attach_proof(const consensus::CheckpointStable& stable) {
   const consensus::Height h = stable.proof.checkpoint.height;
-  auto held = store_.snapshot_at(h);
-  if (!held) {
-    // Not taken here (this node installed a later state, or crashed before
-    // storing it): nothing to attach the proof to.
-    if (held.status().code() == StatusCode::kNotFound) return {};
-    return failed(held.status().with_context("attach proof: "));
+  // A snapshot whose digest is not the proven one diverged (the core reports
+  // STATE_DIVERGENCE); it is never served with a proof that does not fit it.
+  const auto taken = std::find_if(taken_.begin(), taken_.end(), [h](const TakenSnapshot& t) { return t.height == h; });
+  Bytes proof;
+  if (taken != taken_.end()) {
+    if (taken->digest != stable.proof.checkpoint.state_digest) return {};
+    proof = taken->proof;
+  } else {
+    auto held = store_.snapshot_at(h);
+    if (!held) {
+      // Not taken here (this node installed a later state, or crashed before
+      // storing it): nothing to attach the proof to.
+      if (held.status().code() == StatusCode::kNotFound) return {};
+      return failed(held.status().with_context("attach proof: "));
+    }
+    if (sha256(held->state) != stable.proof.checkpoint.state_digest) return {};
+    proof = std::move(held->proof);
   }
-  auto attachment = decode_snapshot_attachment(held->proof);
+  auto attachment = decode_snapshot_attachment(proof);
   if (!attachment) {
     return failed(attachment.status().with_context("attach proof: snapshot at height " +
                                                    std::to_string(h) + ": "));
   }
-  // A snapshot whose digest is not the proven one diverged (the core reports
-  // STATE_DIVERGENCE); it is never served with a proof that does not fit it.
-  if (!attachment->checkpoint_proof.empty() ||
-      sha256(held->state) != stable.proof.checkpoint.state_digest) {
-    return {};
-  }
+  if (!attachment->checkpoint_proof.empty()) return {};
   attachment->checkpoint_proof = stable.proof_bytes;
-  held->proof = encode_snapshot_attachment(*attachment);
-  const Status stored = store_.put_snapshot(*held, snapshots_kept_);
+  proof = encode_snapshot_attachment(*attachment);
+  const Status stored = store_.put_snapshot_proof(h, proof);
+  // Pruned since it was taken (a later snapshot came first): nothing to attach to.
+  if (stored.code() == StatusCode::kNotFound) return {};
   if (!stored.is_ok()) return failed(stored.with_context("attach proof: "));
+  if (taken != taken_.end()) taken->proof = std::move(proof);
   return {};
 }
 

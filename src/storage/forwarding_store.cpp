@@ -22,6 +22,10 @@ std::uint64_t ForwardingStore::first_height() const { return inner_->first_heigh
 Status ForwardingStore::put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) {
   return inner_->put_snapshot(snapshot, keep);
 }
+
+Status ForwardingStore::put_snapshot_proof(std::uint64_t height, ByteView proof) {
+  return inner_->put_snapshot_proof(height, proof);
+}
 Result<SnapshotRecord> ForwardingStore::latest_snapshot() const { return inner_->latest_snapshot(); }
 Result<SnapshotRecord> ForwardingStore::snapshot_at(std::uint64_t height) const {
   return inner_->snapshot_at(height);

@@ -72,6 +72,9 @@ std::string interpret(Cf cf, std::string_view key) {
       if (auto h = parse_tagged_height(kSnapshotDataTag, key)) {
         return "snapshot at height " + std::to_string(*h);
       }
+      if (auto h = parse_tagged_height(kSnapshotProofTag, key)) {
+        return "snapshot proof at height " + std::to_string(*h);
+      }
       break;
     case Cf::kWal:
       if (auto k = parse_wal_entry(key)) {
@@ -103,6 +106,7 @@ std::string events(std::uint64_t height) { return certificate(height); }  // the
 std::string tx(const Hash256& tx_hash) { return std::string(as_chars(tx_hash.view())); }
 std::string snapshot_info(std::uint64_t height) { return tagged_height(kSnapshotInfoTag, height); }
 std::string snapshot_data(std::uint64_t height) { return tagged_height(kSnapshotDataTag, height); }
+std::string snapshot_proof(std::uint64_t height) { return tagged_height(kSnapshotProofTag, height); }
 
 std::string wal_entry(std::uint64_t height, std::uint64_t sequence) {
   std::string key = tagged_height(kWalEntryTag, height);

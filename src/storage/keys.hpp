@@ -11,6 +11,7 @@
 //   tx_index   tx hash (32)               where the transaction landed
 //   snapshots  'i' + height               snapshot index entry (small)
 //              's' + height               snapshot state and proof
+//              'p' + height               snapshot proof that replaced the one in 's'
 //   wal        'e' + height + sequence    consensus WAL record
 //              'f'                        highest sequence ever assigned
 //   meta, settlement                      the caller's keys, verbatim
@@ -37,6 +38,7 @@ inline constexpr char kBlockTag = 'h';
 inline constexpr char kBlockHashTag = 'b';
 inline constexpr char kSnapshotInfoTag = 'i';
 inline constexpr char kSnapshotDataTag = 's';
+inline constexpr char kSnapshotProofTag = 'p';
 inline constexpr char kWalEntryTag = 'e';
 inline constexpr char kWalFloorTag = 'f';
 
@@ -48,6 +50,7 @@ std::string events(std::uint64_t height);
 std::string tx(const Hash256& tx_hash);
 std::string snapshot_info(std::uint64_t height);
 std::string snapshot_data(std::uint64_t height);
+std::string snapshot_proof(std::uint64_t height);
 std::string wal_entry(std::uint64_t height, std::uint64_t sequence);
 std::string wal_floor();
 

@@ -420,7 +420,15 @@ Result<SnapshotRecord> KvStore::read_snapshot(std::uint64_t height) const {
   const std::string key = keys::snapshot_data(height);
   REPLEX_ASSIGN_OR_RETURN(const std::optional<std::string> raw, engine_->get(Cf::kSnapshots, key));
   if (!raw) return Status::not_found("no snapshot at height " + std::to_string(height));
-  return for_key(decode_snapshot(*raw, height), Cf::kSnapshots, key);
+  REPLEX_ASSIGN_OR_RETURN(SnapshotRecord snapshot, for_key(decode_snapshot(*raw, height), Cf::kSnapshots, key));
+  // A proof put later (put_snapshot_proof) replaces the one inside the record.
+  const std::string proof_key = keys::snapshot_proof(height);
+  REPLEX_ASSIGN_OR_RETURN(const std::optional<std::string> proof, engine_->get(Cf::kSnapshots, proof_key));
+  if (proof) {
+    REPLEX_ASSIGN_OR_RETURN(snapshot.proof,
+                            for_key(decode_snapshot_proof(*proof, height), Cf::kSnapshots, proof_key));
+  }
+  return snapshot;
 }
 
 Status KvStore::put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) {
@@ -444,13 +452,32 @@ Status KvStore::put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) {
     if (heights[i] == snapshot.height) retained = false;
     batch.erase(Cf::kSnapshots, keys::snapshot_info(heights[i]));
     batch.erase(Cf::kSnapshots, keys::snapshot_data(heights[i]));
+    batch.erase(Cf::kSnapshots, keys::snapshot_proof(heights[i]));
   }
   if (retained) {
     batch.put(Cf::kSnapshots, keys::snapshot_data(snapshot.height), encode_snapshot(snapshot));
+    batch.erase(Cf::kSnapshots, keys::snapshot_proof(snapshot.height));  // the record's own proof holds
     batch.put(Cf::kSnapshots, keys::snapshot_info(snapshot.height),
               encode_snapshot_info({snapshot.height, snapshot.state.size(), snapshot.proof.size()}));
   }
   if (batch.empty()) return Status::ok();  // older than every kept snapshot, nothing to prune
+  return engine_->write(batch, /*sync=*/true).with_context(op);
+}
+
+Status KvStore::put_snapshot_proof(std::uint64_t height, ByteView proof) {
+  const std::string op = call("put_snapshot_proof", height);
+  REPLEX_RETURN_IF_ERROR(check_payload_size("snapshot proof", kCertificatePayloadOverheadBytes + proof.size())
+                             .with_context(op));
+  std::lock_guard write_lock(chain_write_mutex_);
+  const std::string info_key = keys::snapshot_info(height);
+  REPLEX_ASSIGN_OR_RETURN(const std::optional<std::string> raw, with_context(engine_->get(Cf::kSnapshots, info_key), op));
+  if (!raw) return Status::not_found(op + "no snapshot at height " + std::to_string(height));
+  REPLEX_ASSIGN_OR_RETURN(SnapshotInfo info,
+                          with_context(for_key(decode_snapshot_info(*raw, height), Cf::kSnapshots, info_key), op));
+  info.proof_bytes = proof.size();
+  WriteBatch batch;
+  batch.put(Cf::kSnapshots, keys::snapshot_proof(height), encode_snapshot_proof(height, proof));
+  batch.put(Cf::kSnapshots, info_key, encode_snapshot_info(info));
   return engine_->write(batch, /*sync=*/true).with_context(op);
 }
 

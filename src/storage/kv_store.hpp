@@ -3,8 +3,8 @@
 // and MemoryStore forward to this class over RocksEngine and MemoryEngine, so
 // both obey the contract identically.
 //
-// Locking: chain_write_mutex_ serialises put_block, put_snapshot and
-// reset_chain_to (each reads then writes the chain); wal_mutex_ serialises
+// Locking: chain_write_mutex_ serialises put_block, put_snapshot,
+// put_snapshot_proof and reset_chain_to (each reads then writes the chain); wal_mutex_ serialises
 // WAL writes and owns the sequence counter; chain_mutex_ guards the cached
 // ChainMeta for readers. Order: chain_write_mutex_ before chain_mutex_. Reads
 // need no lock: the engine is thread-safe and records are immutable once
@@ -39,6 +39,7 @@ class KvStore final : public Store {
   std::uint64_t first_height() const override;
 
   Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) override;
+  Status put_snapshot_proof(std::uint64_t height, ByteView proof) override;
   Result<SnapshotRecord> latest_snapshot() const override;
   Result<SnapshotRecord> snapshot_at(std::uint64_t height) const override;
   Result<std::vector<std::uint64_t>> snapshot_heights() const override;

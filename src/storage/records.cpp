@@ -99,6 +99,12 @@ Result<Bytes> decode_events(std::string_view value, std::uint64_t height) {
   return decode_height_bytes(value, height, "events");
 }
 
+std::string encode_snapshot_proof(std::uint64_t height, ByteView proof) { return encode_height_bytes(height, proof); }
+
+Result<Bytes> decode_snapshot_proof(std::string_view value, std::uint64_t height) {
+  return decode_height_bytes(value, height, "snapshot proof");
+}
+
 std::string encode_height(std::uint64_t height) { return std::move(FrameWriter(8).u64(height)).finish(); }
 
 Result<std::uint64_t> decode_height(std::string_view value) {

@@ -64,6 +64,11 @@ Result<SnapshotInfo> decode_snapshot_info(std::string_view value, std::uint64_t 
 std::string encode_snapshot(const SnapshotRecord& snapshot);
 Result<SnapshotRecord> decode_snapshot(std::string_view value, std::uint64_t height);
 
+// A proof that replaced the one inside the snapshot record (put_snapshot_proof):
+// the layout of a certificate (height, bytes).
+std::string encode_snapshot_proof(std::uint64_t height, ByteView proof);
+Result<Bytes> decode_snapshot_proof(std::string_view value, std::uint64_t height);
+
 std::string encode_wal_entry(std::uint64_t height, std::uint64_t sequence, ByteView record);
 Result<WalEntry> decode_wal_entry(std::string_view value, std::uint64_t height, std::uint64_t sequence);
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <variant>
 
@@ -53,8 +54,10 @@ class BlockExecutor {
   // StateInstalled with the state unchanged. Then the snapshot with its
   // proof and anchor block is stored and the chain reset to its height.
   ExecutionResult install(const consensus::InstallState& install);
-  // Rewrites the stored snapshot at the proof's height with the proof
-  // beside it, if that snapshot is held and its digest is the proven one.
+  // Stores the proof beside the snapshot at the proof's height
+  // (put_snapshot_proof: the state is not rewritten), if that snapshot is
+  // held and its digest is the proven one. A snapshot this executor took is
+  // checked against the digest it computed then, without reading its state.
   ExecutionResult attach_proof(const consensus::CheckpointStable& stable);
   // Keeps a verified chunk in the spool for its height (in memory, at most
   // consensus.max_state_bytes; another height's spool is dropped). A spooled
@@ -68,6 +71,14 @@ class BlockExecutor {
   std::uint32_t snapshots_kept_;
   consensus::Height spool_height_ = 0;
   Bytes spool_;
+  // The newest snapshots this executor took (at most snapshots_kept): their
+  // digest and stored proof, for attach_proof.
+  struct TakenSnapshot {
+    consensus::Height height = 0;
+    Hash256 digest;
+    Bytes proof;
+  };
+  std::deque<TakenSnapshot> taken_;
 };
 
 // Implemented by a node that runs execution on its own thread.

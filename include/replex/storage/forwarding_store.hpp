@@ -25,6 +25,7 @@ class ForwardingStore : public Store {
   std::uint64_t first_height() const override;
 
   Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) override;
+  Status put_snapshot_proof(std::uint64_t height, ByteView proof) override;
   Result<SnapshotRecord> latest_snapshot() const override;
   Result<SnapshotRecord> snapshot_at(std::uint64_t height) const override;
   Result<std::vector<std::uint64_t>> snapshot_heights() const override;

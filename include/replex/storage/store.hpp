@@ -98,6 +98,10 @@ class Store {
   // older ones, so one older than all `keep` newest is not retained; a
   // snapshot at an already stored height replaces it.
   virtual Status put_snapshot(const SnapshotRecord& snapshot, std::size_t keep) = 0;
+  // Replaces the proof of the snapshot stored at `height` without rewriting
+  // its state (a checkpoint's proof arrives after its snapshot was taken).
+  // Synced. kNotFound if no snapshot is stored at `height`.
+  virtual Status put_snapshot_proof(std::uint64_t height, ByteView proof) = 0;
   virtual Result<SnapshotRecord> latest_snapshot() const = 0;  // kNotFound if none
   virtual Result<SnapshotRecord> snapshot_at(std::uint64_t height) const = 0;  // kNotFound if absent
   // Heights of the stored snapshots, ascending, without loading their state.

@@ -88,6 +88,42 @@ TEST(BlockExecutor, AttachesAStableCheckpointProofToItsSnapshot) {
   EXPECT_EQ(attachment->checkpoint_proof, consensus::encode_checkpoint_proof(proof));
 }
 
+TEST(BlockExecutor, AttachesAProofToASnapshotTakenBeforeARestart) {
+  ChainFixture chain;
+  TestNode node;
+  const consensus::CheckpointProof proof = [&] {
+    BlockExecutor before = node.executor();
+    return chain.prove(chain.commit(before, kCheckpointInterval).back());
+  }();
+  BlockExecutor after = node.executor();  // knows nothing of the snapshot: reads and hashes it
+  ExecutionResult attached = after.attach_proof({proof, consensus::encode_checkpoint_proof(proof)});
+  ASSERT_TRUE(attached.status.is_ok()) << attached.status.to_string();
+  const auto snapshot = node.store->snapshot_at(5);
+  EXPECT_EQ(decode_snapshot_attachment(snapshot->proof)->checkpoint_proof, consensus::encode_checkpoint_proof(proof));
+  EXPECT_EQ(snapshot->state, node.app->snapshot());
+}
+
+TEST(BlockExecutor, AttachesAProofOnceAndSkipsPrunedSnapshots) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor(*node.app, *node.store, kCheckpointInterval, /*snapshots_kept=*/1);
+  const auto executed = chain.commit(executor, 2 * kCheckpointInterval);
+  const consensus::CheckpointProof first = chain.prove(executed[kCheckpointInterval - 1]);
+  const consensus::CheckpointProof second = chain.prove(executed.back());
+  // The snapshot at 5 was pruned when 10 was taken: nothing to attach to.
+  ExecutionResult pruned = executor.attach_proof({first, consensus::encode_checkpoint_proof(first)});
+  EXPECT_TRUE(pruned.status.is_ok()) << pruned.status.to_string();
+  EXPECT_EQ(*node.store->snapshot_heights(), (std::vector<std::uint64_t>{10}));
+
+  ASSERT_TRUE(executor.attach_proof({second, consensus::encode_checkpoint_proof(second)}).status.is_ok());
+  // A second CheckpointStable for the height keeps the first proof.
+  consensus::CheckpointProof again = second;
+  again.signatures.pop_back();
+  ASSERT_TRUE(executor.attach_proof({again, consensus::encode_checkpoint_proof(again)}).status.is_ok());
+  EXPECT_EQ(decode_snapshot_attachment(node.store->snapshot_at(10)->proof)->checkpoint_proof,
+            consensus::encode_checkpoint_proof(second));
+}
+
 TEST(BlockExecutor, NeverAttachesAProofOfAnotherState) {
   ChainFixture chain;
   TestNode node;

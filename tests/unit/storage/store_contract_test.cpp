@@ -249,6 +249,31 @@ TYPED_TEST(StoreContractTest, SnapshotsKeepTheNewest) {
   EXPECT_THAT(zero.message(), HasSubstr("keep: 0"));
 }
 
+TYPED_TEST(StoreContractTest, SnapshotProofIsReplacedWithoutTheState) {
+  ASSERT_TRUE(this->store().put_snapshot(make_snapshot(10), 2).is_ok());
+  const Bytes proven = to_bytes("proof with a quorum of checkpoints");
+  ASSERT_TRUE(this->store().put_snapshot_proof(10, proven).is_ok());
+  EXPECT_EQ(this->store().snapshot_at(10)->proof, proven);
+  EXPECT_EQ(this->store().snapshot_at(10)->state, make_snapshot(10).state);
+  EXPECT_EQ(this->store().latest_snapshot()->proof, proven);
+  this->reopen();  // durable, and the open-time check agrees with the index entry
+  EXPECT_EQ(this->store().snapshot_at(10)->proof, proven);
+
+  const Status missing = this->store().put_snapshot_proof(11, proven);
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.message(), HasSubstr("put_snapshot_proof"));
+
+  // A snapshot put again at the height brings its own proof.
+  ASSERT_TRUE(this->store().put_snapshot(make_snapshot(10, "again "), 2).is_ok());
+  EXPECT_EQ(this->store().snapshot_at(10)->proof, make_snapshot(10, "again ").proof);
+  // A pruned snapshot's proof goes with it: a new snapshot at its height has only its own.
+  ASSERT_TRUE(this->store().put_snapshot_proof(10, proven).is_ok());
+  for (std::uint64_t h : {20u, 30u}) ASSERT_TRUE(this->store().put_snapshot(make_snapshot(h), 2).is_ok());
+  EXPECT_EQ(this->store().snapshot_at(10).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(this->store().put_snapshot(make_snapshot(10), 3).is_ok());
+  EXPECT_EQ(this->store().snapshot_at(10)->proof, make_snapshot(10).proof);
+}
+
 TYPED_TEST(StoreContractTest, ResetChainToRestartsTheChainAfterASnapshot) {
   this->put_blocks(1, 3);
   ASSERT_TRUE(this->store().put_snapshot(make_snapshot(100), 2).is_ok());
