@@ -45,6 +45,9 @@ inline LoadOptions steady_load() {
 struct ClusterUnderLoad {
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<OrderLoad> load;
+  // A backup to stop or cut off: the validator after the primary, as node 0
+  // saw it once the warm-up orders were acknowledged.
+  std::size_t backup = 0;
 };
 
 inline Result<ClusterUnderLoad> start_under_load(ClusterOptions options, std::size_t warm_acks) {
@@ -58,13 +61,9 @@ inline Result<ClusterUnderLoad> start_under_load(ClusterOptions options, std::si
     return Status::deadline_exceeded("only " + std::to_string(load.ack_count()) + " of " + std::to_string(warm_acks) +
                                      " warm-up orders acknowledged: " + load.failure_summary());
   }
+  REPLEX_ASSIGN_OR_RETURN(v1::GetStatusResponse status, out.cluster->status(0));
+  out.backup = (status.primary() + 1) % out.cluster->validator_count();
   return out;
-}
-
-// A backup: the validator after the current primary (as node 0 sees it).
-inline Result<std::size_t> a_backup(Cluster& c) {
-  REPLEX_ASSIGN_OR_RETURN(v1::GetStatusResponse status, c.status(0));
-  return (status.primary() + 1) % c.validator_count();
 }
 
 // Acknowledgements answered by one node.

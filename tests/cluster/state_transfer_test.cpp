@@ -26,15 +26,10 @@ TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTrans
   CLUSTER_ASSERT_OK(setup);
   Cluster& c = *setup->cluster;
   OrderLoad& orders = *setup->load;
-
-  auto backup = a_backup(c);
-  CLUSTER_ASSERT_OK(backup);
-  const std::size_t victim = *backup;
+  const std::size_t victim = setup->backup;
   const std::size_t observer = c.validator_count();
-  std::vector<std::size_t> others;
-  for (std::size_t i = 0; i < c.validator_count(); ++i) {
-    if (i != victim) others.push_back(i);
-  }
+  std::vector<std::size_t> others = c.all_except(victim);
+  std::erase(others, observer);
   for (const std::size_t node : {victim, observer}) {
     orders.set_up(node, false);
     CLUSTER_ASSERT_OK(c.stop(node));
@@ -83,9 +78,7 @@ TEST(ClusterStateTransfer, WaiterOfATransactionCommittedInASkippedBlockIsAnswere
   CLUSTER_ASSERT_OK(setup);
   Cluster& c = *setup->cluster;
   OrderLoad& orders = *setup->load;
-  auto backup = a_backup(c);
-  CLUSTER_ASSERT_OK(backup);
-  const std::size_t victim = *backup;
+  const std::size_t victim = setup->backup;
   const std::vector<std::size_t> others = c.all_except(victim);
 
   c.isolate(victim);
