@@ -88,6 +88,7 @@ void read_p2p(YamlMap& m, P2pSection& s) {
 void read_consensus(YamlMap& m, ConsensusSection& s) {
   auto& c = s.local;
   m.u64("max_block_delay_ms", c.max_block_delay_ms, 1, kMaxTimeoutMs);
+  m.u64("idle_block_delay_ms", c.idle_block_delay_ms, 0, kMaxTimeoutMs);
   m.u64("view_timeout_ms", c.view_timeout_ms, 1, kMaxTimeoutMs);
   m.u64("retransmit_interval_ms", c.retransmit_interval_ms, 0, kMaxTimeoutMs);
   m.u64("view_timeout_max_ms", c.view_timeout_max_ms, 1, 24 * kMaxTimeoutMs);

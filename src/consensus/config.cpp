@@ -43,6 +43,11 @@ Status Config::validate() const {
   }
   REPLEX_RETURN_IF_ERROR(positive(max_block_delay_ms, "max_block_delay_ms"));
   REPLEX_RETURN_IF_ERROR(at_most(max_block_delay_ms, kMaxTimeoutMs, "max_block_delay_ms"));
+  if (idle_block_delay_ms > max_block_delay_ms) {
+    return Status::invalid_argument("consensus.idle_block_delay_ms: " + std::to_string(idle_block_delay_ms) +
+                                    " is above max_block_delay_ms " + std::to_string(max_block_delay_ms) +
+                                    " (0 turns it off)");
+  }
   REPLEX_RETURN_IF_ERROR(positive(max_inflight_heights, "max_inflight_heights"));
   REPLEX_RETURN_IF_ERROR(at_most(max_inflight_heights, kMaxWindowHeights, "max_inflight_heights"));
   REPLEX_RETURN_IF_ERROR(positive(view_timeout_ms, "view_timeout_ms"));

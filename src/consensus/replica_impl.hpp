@@ -203,6 +203,10 @@ class Replica::Impl {
 
   // --- proposals (replica_proposal.cpp) -------------------------------------------------
   bool propose();
+  // No block of this primary is in flight above the committed height (or the view's base).
+  bool pipeline_idle() const;
+  // How long the oldest pending transaction waits before a partial block is cut.
+  std::uint64_t block_delay_ms() const;
   Height next_proposal_height() const;
   bool block_cut_due() const;
   Status validate_fresh_proposal(Height height, const Proposal& proposal,

@@ -159,9 +159,9 @@ void Replica::Impl::update_timers() {
     // A deadline already passed means propose() could not cut (nothing a
     // timer would change), so only a future deadline is armed.
     if (in_window(height) && parent_of(height) && oldest &&
-        *oldest + config_.max_block_delay_ms > now_ms_) {
+        *oldest + block_delay_ms() > now_ms_) {
       batch_wanted = true;
-      set_timer(TimerKind::kBatch, *oldest + config_.max_block_delay_ms);
+      set_timer(TimerKind::kBatch, *oldest + block_delay_ms());
     }
   }
   if (!batch_wanted) cancel_timer(TimerKind::kBatch);

@@ -48,7 +48,15 @@ bool Replica::Impl::block_cut_due() const {
   if (mempool_.pending_count() >= config_.max_block_txs) return true;
   if (mempool_.pending_bytes() >= config_.max_block_bytes) return true;
   const std::optional<std::uint64_t> oldest = mempool_.oldest_pending_arrival_ms();
-  return oldest && now_ms_ >= *oldest + config_.max_block_delay_ms;
+  return oldest && now_ms_ >= *oldest + block_delay_ms();
+}
+
+bool Replica::Impl::pipeline_idle() const {
+  return next_proposal_height() == std::max(committed_height_, view_base_height_) + 1;
+}
+
+std::uint64_t Replica::Impl::block_delay_ms() const {
+  return config_.idle_block_delay_ms != 0 && pipeline_idle() ? config_.idle_block_delay_ms : config_.max_block_delay_ms;
 }
 
 bool Replica::Impl::propose() {

@@ -23,6 +23,12 @@ struct Config {
   std::uint64_t max_tx_bytes = kDefaultMaxTxBytes;
   // ...or when the oldest pending transaction has waited this long.
   std::uint64_t max_block_delay_ms = 50;
+  // While none of the primary's blocks is in flight (every proposal above the
+  // committed height done), it waits only this long instead: a lone order
+  // does not wait out max_block_delay_ms, and under load the blocks in flight
+  // still batch what arrives meanwhile, at the cost of more, smaller blocks
+  // (docs/PERFORMANCE.md). 0: off; else at most max_block_delay_ms.
+  std::uint64_t idle_block_delay_ms = 0;
 
   // --- pipelining -------------------------------------------------------------
   // Heights in flight above the last committed height (the watermark window).

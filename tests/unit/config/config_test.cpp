@@ -116,6 +116,14 @@ logging:
   EXPECT_EQ(c.logging.file, "node.log");
 }
 
+TEST(NodeConfig, IdleBlockDelayIsOffByDefaultAndAtMostTheBlockDelay) {
+  EXPECT_EQ(parse_ok("").consensus.local.idle_block_delay_ms, 0u);
+  EXPECT_EQ(parse_ok("consensus:\n  max_block_delay_ms: 20\n  idle_block_delay_ms: 2\n").consensus.local.idle_block_delay_ms,
+            2u);
+  const std::string error = node_config_error("consensus:\n  max_block_delay_ms: 20\n  idle_block_delay_ms: 30\n");
+  EXPECT_NE(error.find("consensus.idle_block_delay_ms: 30 is above max_block_delay_ms 20"), std::string::npos) << error;
+}
+
 TEST(NodeConfig, UnknownKeyNamesPathAndLine) {
   const std::string error = node_config_error("p2p:\n  max_peers: 5\n  max_peer: 6\n");
   EXPECT_NE(error.find("test.yaml:3: p2p.max_peer: unknown key"), std::string::npos) << error;

@@ -2,6 +2,7 @@
 // pipelining with in-order commit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -68,6 +69,61 @@ TEST(Batching, APartialBlockWaitsForTheDelay) {
   c.advance(1);
   EXPECT_EQ(c.replica(0).committed_height(), 1u);
   EXPECT_EQ(c.node(0).blocks.at(1).block->txs.size(), 3u);
+}
+
+std::size_t pre_prepares_to(const Node& from, ValidatorIndex to) {
+  return static_cast<std::size_t>(std::count_if(from.sent.begin(), from.sent.end(), [to](const Envelope& e) {
+    return e.type == MessageType::kPrePrepare && e.to == to;
+  }));
+}
+
+Config with_idle_block_delay(std::uint64_t ms) {
+  Config config = test_config();
+  config.idle_block_delay_ms = ms;
+  return config;
+}
+
+TEST(Batching, WithNoBlockInFlightAPartialBlockWaitsOnlyTheIdleDelay) {
+  Cluster c(4, with_idle_block_delay(5));
+  c.submit_all(tx(0));
+  c.advance(4);
+  EXPECT_EQ(c.replica(0).committed_height(), 0u);
+  c.advance(1);
+  EXPECT_EQ(c.replica(0).committed_height(), 1u);
+
+  Cluster off(4, with_idle_block_delay(0));  // 0: off, the full delay
+  off.submit_all(tx(0));
+  off.advance(off.config().max_block_delay_ms - 1);
+  EXPECT_EQ(off.replica(0).committed_height(), 0u);
+  off.advance(1);
+  EXPECT_EQ(off.replica(0).committed_height(), 1u);
+}
+
+TEST(Batching, WithABlockInFlightThePrimaryWaitsTheFullDelay) {
+  // Every COMMIT is held: height 1, cut after the idle delay, stays in flight.
+  const auto hold_commits = [](const Envelope& e) { return e.type == MessageType::kCommit; };
+  Cluster c(4, with_idle_block_delay(1));
+  c.hold = hold_commits;
+  c.submit_all(tx(0));
+  c.advance(1);
+  ASSERT_EQ(pre_prepares_to(c.node(0), 1), 1u);
+  c.submit_all(tx(1));
+  c.advance(c.config().max_block_delay_ms - 1);
+  EXPECT_EQ(pre_prepares_to(c.node(0), 1), 1u);  // tx-1 waits behind height 1...
+  c.advance(1);
+  EXPECT_EQ(pre_prepares_to(c.node(0), 1), 2u);  // ...until the full delay cuts it
+
+  // Once height 1 commits, nothing is in flight: a waiting tx goes at once.
+  Cluster released(4, with_idle_block_delay(1));
+  released.hold = hold_commits;
+  released.submit_all(tx(0));
+  released.advance(1);
+  released.submit_all(tx(1));
+  released.advance(10);
+  EXPECT_EQ(pre_prepares_to(released.node(0), 1), 1u);
+  released.release_held();  // the hold is off while they go
+  EXPECT_EQ(released.replica(1).committed_height(), 2u);
+  EXPECT_EQ(released.node(1).blocks.at(2).block->txs.size(), 1u);
 }
 
 TEST(Batching, NoEmptyBlocksWhenIdle) {
