@@ -432,6 +432,10 @@ OrderRecord* ReadModel::find_order(exchange::OrderId id) {
   return it == orders_.end() ? nullptr : &it->second;
 }
 
+std::size_t ReadModel::ClientOrderKeyHasher::operator()(const ClientOrderKey& k) const noexcept {
+  return keyed_hash(k.account.view()) ^ (keyed_hash(as_bytes(k.id)) * 0x9e3779b97f4a7c15ULL);
+}
+
 void ReadModel::remember_order(OrderRecord record) {
   const exchange::OrderId id = record.id;
   if (!record.client_order_id.empty()) by_client_id_[{record.account, record.client_order_id}] = id;
@@ -554,7 +558,7 @@ std::optional<OrderRecord> ReadModel::order(exchange::OrderId id) const {
 std::optional<OrderRecord> ReadModel::order_by_client_id(const exchange::AccountId& account,
                                                          std::string_view client_order_id) const {
   std::lock_guard lock(mutex_);
-  const auto it = by_client_id_.find(std::pair(account, std::string(client_order_id)));
+  const auto it = by_client_id_.find(ClientOrderKey{account, std::string(client_order_id)});
   if (it == by_client_id_.end()) return std::nullopt;
   const auto order = orders_.find(it->second);
   if (order == orders_.end()) return std::nullopt;

@@ -102,9 +102,7 @@ struct ChainDeposits {
 
 // Keyed (core's keyed_hash): account ids are public keys anyone can grind.
 // The index is lookup-only, so its random key never reaches replicated state.
-struct AccountIdHasher {
-  std::size_t operator()(const AccountId& a) const noexcept { return keyed_hash(a.view()); }
-};
+using AccountIdHasher = PublicKeyHasher;
 
 struct State {
   explicit State(std::shared_ptr<const ChainRules> chain_rules);

@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "replex/api/read_views.hpp"
@@ -129,10 +130,20 @@ class ReadModel {
   std::map<exchange::OrderId, OrderRecord> orders_;                 // guarded by mutex_
   std::deque<exchange::OrderId> order_age_;                         // placement order, for eviction
   std::deque<exchange::OrderId> closed_age_;                        // closing order, evicted first
-  std::map<std::pair<exchange::AccountId, std::string>, exchange::OrderId, std::less<>> by_client_id_;
-  std::map<Hash256, exchange::OrderId> by_tx_;
-  std::map<exchange::AccountId, std::deque<exchange::OrderId>> account_orders_;  // newest at the front
-  std::map<exchange::AccountId, std::deque<TradeRecord>> account_trades_;      // newest at the front
+  // Hash indexes: every order and trade touches them, and ordered maps of
+  // 32-byte keys cost a block more than the rest of the model (api bench).
+  struct ClientOrderKey {
+    exchange::AccountId account;
+    std::string id;
+    friend bool operator==(const ClientOrderKey&, const ClientOrderKey&) = default;
+  };
+  struct ClientOrderKeyHasher {
+    std::size_t operator()(const ClientOrderKey& k) const noexcept;
+  };
+  std::unordered_map<ClientOrderKey, exchange::OrderId, ClientOrderKeyHasher> by_client_id_;
+  std::unordered_map<Hash256, exchange::OrderId, Hash256Hasher> by_tx_;
+  std::unordered_map<exchange::AccountId, std::deque<exchange::OrderId>, PublicKeyHasher> account_orders_;  // newest first
+  std::unordered_map<exchange::AccountId, std::deque<TradeRecord>, PublicKeyHasher> account_trades_;        // newest first
   std::optional<BlockSummary> last_block_;
   std::uint64_t applied_height_ = 0;                                      // guarded by mutex_
   std::multimap<std::uint64_t, std::function<void()>> after_height_;      // guarded by mutex_

@@ -39,6 +39,11 @@ struct PublicKey {
   friend auto operator<=>(const PublicKey&, const PublicKey&) = default;
 };
 
+// For lookup-only indexes: keys are public, anyone can grind them (keyed_hash).
+struct PublicKeyHasher {
+  std::size_t operator()(const PublicKey& k) const noexcept { return keyed_hash(k.view()); }
+};
+
 struct Signature {
   static constexpr std::size_t kSize = 64;
   std::array<std::uint8_t, kSize> bytes{};
