@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "exchange_bench_genesis.hpp"
 #include "replex/api/chain_view_builder.hpp"
 #include "replex/api/read_model.hpp"
 #include "replex/core/hash.hpp"
@@ -21,28 +22,12 @@
 namespace replex::api {
 namespace {
 
-constexpr std::string_view kChain = "replex-bench";
-constexpr std::string_view kMarket = "BASE-QUOTE";
+using exchange::bench::kBenchChain;
+using exchange::bench::kBenchMarket;
 constexpr std::size_t kAccounts = 1000;
 constexpr std::size_t kWarmBlocks = 50;  // 100,000 orders: max_orders_kept
 constexpr std::size_t kBlocks = 50;
 constexpr std::size_t kBlockTxs = 2000;
-
-exchange::Genesis bench_genesis() {
-  exchange::Genesis g;
-  g.chain_id = std::string(kChain);
-  g.assets = {{"BASE", 0}, {"QUOTE", 0}};
-  g.markets = {{.symbol = std::string(kMarket), .base = "BASE", .quote = "QUOTE", .price_decimals = 0,
-                .tick_size = 1, .lot_size = 1, .min_quantity = 1, .max_quantity = 1'000'000,
-                .maker_fee_bps = 10, .taker_fee_bps = 20}};
-  for (std::size_t i = 0; i < kAccounts; ++i) {
-    const exchange::AccountId key = KeyPair::from_label("trader-" + std::to_string(i)).public_key();
-    g.allocations.push_back({key, "BASE", 1'000'000'000'000});
-    g.allocations.push_back({key, "QUOTE", 1'000'000'000'000'000});
-  }
-  g.fee_account = KeyPair::from_label("fees").public_key();
-  return g;
-}
 
 struct Workload {
   std::shared_ptr<const exchange::ChainRules> rules;
@@ -54,14 +39,13 @@ struct Workload {
 const Workload& workload() {
   static const Workload w = [] {
     Workload out;
-    const exchange::Genesis genesis = bench_genesis();
+    const exchange::Genesis genesis = exchange::bench::bench_genesis(kAccounts);
     out.rules = exchange::ChainRules::create(genesis).value();
     auto app = exchange::ExchangeApp::create(genesis).value();
     ChainViewBuilder views(*app, 20);
-    std::vector<KeyPair> keys;
-    for (std::size_t i = 0; i < kAccounts; ++i) keys.push_back(KeyPair::from_label("trader-" + std::to_string(i)));
+    const std::vector<KeyPair> keys = exchange::bench::trader_keys(kAccounts);
     std::vector<std::uint64_t> nonce(kAccounts, 0);
-    const exchange::TxBuilder builder{std::string(kChain)};
+    const exchange::TxBuilder builder{std::string(kBenchChain)};
     for (std::size_t b = 0; b < kWarmBlocks + kBlocks; ++b) {
       const std::uint64_t height = app->last_height() + 1;
       const std::uint64_t time_ms = height * 1000;
@@ -69,7 +53,7 @@ const Workload& workload() {
       for (std::size_t i = 0; i < kBlockTxs; ++i) {
         const std::size_t who = (b * kBlockTxs + i) % kAccounts;
         exchange::PlaceOrderArgs a;
-        a.market = std::string(kMarket);
+        a.market = std::string(kBenchMarket);
         a.side = i % 2 == 0 ? exchange::Side::kSell : exchange::Side::kBuy;  // each buy crosses the sell before it
         a.price = 100'000;
         a.quantity = 1 + i % 5;

@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "exchange_bench_genesis.hpp"
 #include "exchange_bench_util.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/exchange/exchange_app.hpp"
@@ -19,8 +20,8 @@
 namespace replex::exchange::bench {
 namespace {
 
-constexpr std::string_view kChain = "replex-bench";
-constexpr std::string_view kMarket = "BASE-QUOTE";
+constexpr std::string_view kChain = kBenchChain;
+constexpr std::string_view kMarket = kBenchMarket;
 constexpr std::size_t kAccounts = 1000;
 constexpr std::size_t kSetupBlocks = 20;
 constexpr std::size_t kSetupBlockTxs = 1000;
@@ -32,22 +33,6 @@ constexpr std::size_t kBlocks = 20;
 constexpr std::size_t kBlockTxs = 5000;
 constexpr std::uint64_t kMid = 100'000;
 
-Genesis bench_genesis() {
-  Genesis g;
-  g.chain_id = std::string(kChain);
-  g.assets = {{"BASE", 0}, {"QUOTE", 0}};
-  g.markets = {{.symbol = std::string(kMarket), .base = "BASE", .quote = "QUOTE", .price_decimals = 0,
-                .tick_size = 1, .lot_size = 1, .min_quantity = 1, .max_quantity = 1'000'000,
-                .maker_fee_bps = 10, .taker_fee_bps = 20}};
-  for (std::size_t i = 0; i < kAccounts; ++i) {
-    const AccountId key = KeyPair::from_label("trader-" + std::to_string(i)).public_key();
-    g.allocations.push_back({key, "BASE", 1'000'000'000'000});
-    g.allocations.push_back({key, "QUOTE", 1'000'000'000'000'000});
-  }
-  g.fee_account = KeyPair::from_label("fees").public_key();
-  return g;
-}
-
 struct Workload {
   std::vector<std::vector<Bytes>> setup;
   std::vector<std::vector<Bytes>> warmup;
@@ -56,7 +41,7 @@ struct Workload {
 };
 
 std::unique_ptr<ExchangeApp> new_app() {
-  auto app = ExchangeApp::create(bench_genesis());
+  auto app = ExchangeApp::create(bench_genesis(kAccounts));
   return std::move(app).value();
 }
 
@@ -66,8 +51,7 @@ const Workload& workload() {
   static const Workload w = [] {
     Workload out;
     auto scratch = new_app();
-    std::vector<KeyPair> keys;
-    for (std::size_t i = 0; i < kAccounts; ++i) keys.push_back(KeyPair::from_label("trader-" + std::to_string(i)));
+    const std::vector<KeyPair> keys = trader_keys(kAccounts);
     std::unordered_map<AccountId, std::size_t, Hash256Hasher> account_of;
     const TxBuilder builder{std::string(kChain)};
     std::mt19937_64 rng(7);
