@@ -26,7 +26,7 @@ std::string sim_usage() {
   return "usage: replex-sim --seed S [--validators N] [--heights H] [--faults LIST|none]\n"
          "                  [--storage memory|rocks] [--execution inline|deferred]\n"
          "                  [--latency-ms MIN:MAX] [--cpu off|on|KEY=US,...]\n"
-         "                  [--rate ORDERS_PER_S [--duration-s S]] [--trace]\n"
+         "                  [--rate ORDERS_PER_S [--duration-s S]] [--idle-block-delay-ms MS] [--trace]\n"
          "faults: drop dup delay reorder partition crash outage disk-error disk-corrupt skew\n"
          "        equivocate silent forge double-vote replay invalid-proposal lying-view-change\n"
          "cpu: cores=N verify sign message kib tx execute-tx block (microseconds of one core);\n"
@@ -39,7 +39,7 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
   // below so that every error names its flag and what it accepts.
   CLI::App app("replex-sim", "replex-sim");
   app.allow_windows_style_options(false);
-  std::string seed, validators, heights, faults, storage, execution, latency, cpu, rate, duration;
+  std::string seed, validators, heights, faults, storage, execution, latency, cpu, rate, duration, idle_delay;
   app.add_option("--seed", seed);
   app.add_option("--validators", validators);
   app.add_option("--heights", heights);
@@ -50,6 +50,7 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
   app.add_option("--cpu", cpu);
   app.add_option("--rate", rate);
   app.add_option("--duration-s", duration);
+  app.add_option("--idle-block-delay-ms", idle_delay);
   SimOptions o;
   app.add_flag("--trace", o.trace);
   try {
@@ -130,6 +131,13 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
       return Status::invalid_argument("--duration-s: " + duration + ", must be 1..3600");
     }
   }
+  if (app.count("--idle-block-delay-ms")) {
+    REPLEX_ASSIGN_OR_RETURN(o.idle_block_delay_ms, parse_u64("--idle-block-delay-ms", idle_delay));
+    if (o.idle_block_delay_ms > kSimMaxBlockDelayMs) {
+      return Status::invalid_argument("--idle-block-delay-ms: " + idle_delay + ", must be 0..30 (0: off; at most " +
+                                      "the simulated max_block_delay_ms)");
+    }
+  }
   return o;
 }
 
@@ -189,6 +197,7 @@ SimPlan resolve(const SimOptions& o) {
   plan.cpu = o.cpu.value_or(cpu_for_seed(o.seed));
   plan.rate = o.rate;
   plan.duration_s = o.duration_s;
+  plan.idle_block_delay_ms = o.idle_block_delay_ms;
   return plan;
 }
 
@@ -201,7 +210,8 @@ std::string SimPlan::replay_command() const {
          std::to_string(latency_min_ms) + ":" + std::to_string(latency_max_ms) + " --cpu " +
          (cpu ? cpu->to_string() : std::string("off")) +
          (rate > 0 ? " --rate " + std::to_string(rate) + " --duration-s " + std::to_string(duration_s)
-                   : std::string());
+                   : std::string()) +
+         (idle_block_delay_ms > 0 ? " --idle-block-delay-ms " + std::to_string(idle_block_delay_ms) : std::string());
 }
 
 Result<SimOptions> parse_replay_command(const std::string& command) {

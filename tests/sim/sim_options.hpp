@@ -26,6 +26,9 @@ enum class ExecutionMode : std::uint8_t {
   kDeferred,  // through an ExecutionQueue, as the node's execution thread does
 };
 
+// The simulated validators' consensus.max_block_delay_ms.
+inline constexpr std::uint64_t kSimMaxBlockDelayMs = 30;
+
 struct SimOptions {
   std::uint64_t seed = 1;
   std::uint32_t validators = 4;
@@ -40,6 +43,7 @@ struct SimOptions {
   std::optional<std::optional<CpuCosts>> cpu;
   std::uint64_t rate = 0;  // orders/s offered; 0: the suites' clients (one every 5-45 ms)
   std::uint64_t duration_s = 10;  // with a rate: how long the load is offered
+  std::uint64_t idle_block_delay_ms = 0;  // consensus.idle_block_delay_ms (0: off)
 };
 
 // Parses replex-sim's arguments (without argv[0]); errors name the flag.
@@ -59,6 +63,7 @@ struct SimPlan {
   std::optional<CpuCosts> cpu;  // nullopt: no CPU time is charged
   std::uint64_t rate = 0;
   std::uint64_t duration_s = 10;
+  std::uint64_t idle_block_delay_ms = 0;
 
   // "replex-sim --seed 7 --validators 4 --heights 40 --faults crash,dup ..."
   std::string replay_command() const;

@@ -30,6 +30,13 @@ TEST(SimReplay, TheReplayCommandResolvesToTheSamePlan) {
   const SimPlan again = resolve(*parsed);
   EXPECT_EQ(again.replay_command(), plan.replay_command());
   EXPECT_EQ(again.faults, plan.faults);
+
+  options.idle_block_delay_ms = 2;
+  const SimPlan idle = resolve(options);
+  EXPECT_NE(idle.replay_command().find(" --idle-block-delay-ms 2"), std::string::npos);
+  auto parsed_idle = parse_replay_command(idle.replay_command());
+  ASSERT_TRUE(parsed_idle.is_ok()) << parsed_idle.status().to_string();
+  EXPECT_EQ(resolve(*parsed_idle).idle_block_delay_ms, 2u);
 }
 
 TEST(SimReplay, BadArgumentsNameTheFlag) {
@@ -42,6 +49,8 @@ TEST(SimReplay, BadArgumentsNameTheFlag) {
   EXPECT_NE(parse_sim_args({"--storage", "tape"}).status().message().find("--storage"),
             std::string::npos);
   EXPECT_NE(parse_sim_args({"--seed"}).status().message().find("needs a value"), std::string::npos);
+  EXPECT_NE(parse_sim_args({"--idle-block-delay-ms", "31"}).status().message().find("--idle-block-delay-ms: 31"),
+            std::string::npos);
 }
 
 TEST(SimReplay, AFaultFreeRunCommitsWithTheNormalCaseMessageCount) {

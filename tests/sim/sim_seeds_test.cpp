@@ -20,11 +20,13 @@ struct SeedRange {
   std::uint32_t validators = 4;
   std::uint64_t first = 1;
   std::uint64_t count = 25;
+  std::uint64_t idle_block_delay_ms = 0;  // consensus.idle_block_delay_ms (0: off)
 };
 
 // How gtest (and so CTest's test list) shows a range.
 void PrintTo(const SeedRange& r, std::ostream* os) {
   *os << r.validators << " validators, seeds " << r.first << ".." << r.first + r.count - 1;
+  if (r.idle_block_delay_ms != 0) *os << ", idle block delay " << r.idle_block_delay_ms << " ms";
 }
 
 constexpr std::uint64_t kHeights = 40;
@@ -45,6 +47,7 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
     options.seed = seed;
     options.validators = range.validators;
     options.heights = kHeights;
+    options.idle_block_delay_ms = range.idle_block_delay_ms;
     const SimPlan plan = resolve(options);
     const SimReport report = run_simulation(plan);
     EXPECT_TRUE(report.status.is_ok()) << report.summary();
@@ -79,9 +82,10 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
   EXPECT_GT(deferred_seeds, 0u);
 }
 
-std::vector<SeedRange> ranges(std::uint32_t validators, std::uint64_t first, std::size_t n) {
+std::vector<SeedRange> ranges(std::uint32_t validators, std::uint64_t first, std::size_t n,
+                              std::uint64_t idle_block_delay_ms = 0) {
   std::vector<SeedRange> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back({validators, first + i * 25, 25});
+  for (std::size_t i = 0; i < n; ++i) out.push_back({validators, first + i * 25, 25, idle_block_delay_ms});
   return out;
 }
 
@@ -91,14 +95,18 @@ std::string range_name(const ::testing::TestParamInfo<SeedRange>& info) {
   name += "_seeds_" + std::to_string(info.param.first);
   name += '_';
   name += std::to_string(info.param.first + info.param.count - 1);
+  if (info.param.idle_block_delay_ms != 0) name += "_idle_" + std::to_string(info.param.idle_block_delay_ms);
   return name;
 }
 
-// 300 seeds with 4 validators and 200 with 7: 500 in all.
+// 300 seeds with 4 validators, 200 with 7 and 50 with an idle block delay: 550 in all.
 INSTANTIATE_TEST_SUITE_P(FourValidators, SimSeeds, ::testing::ValuesIn(ranges(4, 1, 12)),
                          range_name);
 INSTANTIATE_TEST_SUITE_P(SevenValidators, SimSeeds, ::testing::ValuesIn(ranges(7, 1001, 8)),
                          range_name);
+// The primary cutting a block 2 ms after an order arrives while none of its
+// blocks is in flight (consensus.idle_block_delay_ms), under the same faults.
+INSTANTIATE_TEST_SUITE_P(IdleBlockDelay, SimSeeds, ::testing::ValuesIn(ranges(4, 2001, 2, 2)), range_name);
 
 }  // namespace
 }  // namespace replex::sim

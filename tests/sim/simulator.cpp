@@ -32,7 +32,8 @@ void print_replay_and_abort(int signal_number) {
 consensus::Config sim_consensus_config(const SimPlan& plan) {
   consensus::Config c;
   c.max_block_txs = 16;
-  c.max_block_delay_ms = 30;
+  c.max_block_delay_ms = kSimMaxBlockDelayMs;
+  c.idle_block_delay_ms = plan.idle_block_delay_ms;
   c.max_inflight_heights = 4;
   // Timeouts scale with the network: several round trips before blaming a primary.
   c.view_timeout_ms = std::max<std::uint64_t>(800, 12 * plan.latency_max_ms);
