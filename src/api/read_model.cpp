@@ -462,8 +462,10 @@ void ReadModel::evict_orders() {
     const auto it = orders_.find(id);
     if (it == orders_.end()) continue;
     const OrderRecord& o = it->second;
-    if (const auto c = by_client_id_.find({o.account, o.client_order_id}); c != by_client_id_.end() && c->second == id) {
-      by_client_id_.erase(c);
+    if (!o.client_order_id.empty()) {
+      if (const auto c = by_client_id_.find({o.account, o.client_order_id}); c != by_client_id_.end() && c->second == id) {
+        by_client_id_.erase(c);
+      }
     }
     if (const auto t = by_tx_.find(o.tx_hash); t != by_tx_.end() && t->second == id) by_tx_.erase(t);
     orders_.erase(it);

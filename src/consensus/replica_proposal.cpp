@@ -56,7 +56,8 @@ bool Replica::Impl::pipeline_idle() const {
 }
 
 std::uint64_t Replica::Impl::block_delay_ms() const {
-  return config_.idle_block_delay_ms != 0 && pipeline_idle() ? config_.idle_block_delay_ms : config_.max_block_delay_ms;
+  return (config_.idle_block_delay_ms != 0 && pipeline_idle()) ? config_.idle_block_delay_ms
+                                                                : config_.max_block_delay_ms;
 }
 
 bool Replica::Impl::propose() {

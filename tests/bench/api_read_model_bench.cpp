@@ -1,13 +1,15 @@
 // The gateway's read model (orders by id, client id and transaction, per-account
 // histories, trades, candles) applying committed blocks: the work a node's
 // read-model thread does beside consensus for every order. 1,000 funded
-// accounts; blocks of 2,000 orders with client order ids, half of them taking
-// the other half's liquidity, so each block has accepts, fills and trades.
+// accounts; blocks of 2,000 orders with client order ids at one price, sells
+// and buys alternating, so each block has accepts, fills and trades.
 // The blocks are executed once up front. Each iteration fills a fresh
 // ReadModel to its default limit (100,000 orders) untimed, as a node's is
 // after a while, then times the next 100,000 orders: each one evicts one.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,7 +56,7 @@ const Workload& workload() {
         const std::size_t who = (b * kBlockTxs + i) % kAccounts;
         exchange::PlaceOrderArgs a;
         a.market = std::string(kBenchMarket);
-        a.side = i % 2 == 0 ? exchange::Side::kSell : exchange::Side::kBuy;  // each buy crosses the sell before it
+        a.side = i % 2 == 0 ? exchange::Side::kSell : exchange::Side::kBuy;  // each buy trades with resting sells
         a.price = 100'000;
         a.quantity = 1 + i % 5;
         a.client_order_id = std::to_string(b * kBlockTxs + i);

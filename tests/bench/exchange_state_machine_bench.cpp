@@ -8,7 +8,6 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
-#include <unordered_map>
 
 #include "exchange_bench_genesis.hpp"
 #include "exchange_bench_util.hpp"
@@ -20,8 +19,6 @@
 namespace replex::exchange::bench {
 namespace {
 
-constexpr std::string_view kChain = kBenchChain;
-constexpr std::string_view kMarket = kBenchMarket;
 constexpr std::size_t kAccounts = 1000;
 constexpr std::size_t kSetupBlocks = 20;
 constexpr std::size_t kSetupBlockTxs = 1000;
@@ -52,13 +49,12 @@ const Workload& workload() {
     Workload out;
     auto scratch = new_app();
     const std::vector<KeyPair> keys = trader_keys(kAccounts);
-    std::unordered_map<AccountId, std::size_t, Hash256Hasher> account_of;
-    const TxBuilder builder{std::string(kChain)};
+    const TxBuilder builder{std::string(kBenchChain)};
     std::mt19937_64 rng(7);
     auto pick = [&rng](std::uint64_t lo, std::uint64_t hi) { return lo + rng() % (hi - lo + 1); };
     std::vector<std::uint64_t> nonce(kAccounts, 0);
     std::vector<std::pair<std::size_t, OrderId>> live;  // (account, order)
-    const MarketIndex market = *scratch->rules().find_market(kMarket);
+    const MarketIndex market = *scratch->rules().find_market(kBenchMarket);
 
     auto build_block = [&](std::size_t n, bool setup) {
       std::vector<Bytes> txs;
@@ -71,7 +67,7 @@ const Workload& workload() {
         const TxHeader h{++nonce[who], height + 1};  // short window: nonces are pruned soon
         const std::uint64_t dice = setup ? 0 : pick(0, 99);
         PlaceOrderArgs a;
-        a.market = std::string(kMarket);
+        a.market = std::string(kBenchMarket);
         a.side = pick(0, 1) == 0 ? Side::kBuy : Side::kSell;
         if (dice < 60) {
           const std::uint64_t offset = setup ? pick(0, 500) : pick(0, 5);
@@ -84,7 +80,7 @@ const Workload& workload() {
           live[k] = live.back();
           live.pop_back();
           const TxHeader oh{++nonce[owner], height + 1};
-          txs.push_back(builder.cancel_order(keys[owner], oh, kMarket, id));
+          txs.push_back(builder.cancel_order(keys[owner], oh, kBenchMarket, id));
         } else {
           a.time_in_force = TimeInForce::kIoc;
           a.price = a.side == Side::kBuy ? best_ask + pick(0, 2) : best_bid - pick(0, 2);
@@ -232,14 +228,14 @@ void BM_StateMemoryPerOrder(benchmark::State& state) {
   constexpr std::size_t kOrdersPerAccount = 100;
   std::vector<std::vector<Bytes>> blocks;
   {
-    const TxBuilder builder{std::string(kChain)};
+    const TxBuilder builder{std::string(kBenchChain)};
     std::mt19937_64 rng(3);
     for (std::size_t round = 0; round < kOrdersPerAccount; ++round) {
       std::vector<Bytes> txs;
       for (std::size_t i = 0; i < kAccounts; ++i) {
         const KeyPair key = KeyPair::from_label("trader-" + std::to_string(i));
         PlaceOrderArgs a;
-        a.market = std::string(kMarket);
+        a.market = std::string(kBenchMarket);
         a.side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
         a.price = a.side == Side::kBuy ? kMid - 1 - rng() % 500 : kMid + 1 + rng() % 500;
         a.quantity = 1 + rng() % 10;

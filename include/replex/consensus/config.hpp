@@ -23,10 +23,10 @@ struct Config {
   std::uint64_t max_tx_bytes = kDefaultMaxTxBytes;
   // ...or when the oldest pending transaction has waited this long.
   std::uint64_t max_block_delay_ms = 50;
-  // While none of the primary's blocks is in flight (every proposal above the
-  // committed height done), it waits only this long instead: a lone order
-  // does not wait out max_block_delay_ms, and under load the blocks in flight
-  // still batch what arrives meanwhile, at the cost of more, smaller blocks
+  // While none of the primary's blocks is in flight (nothing it proposed above
+  // the committed height, or the view's base), it waits only this long: a lone
+  // order does not wait out max_block_delay_ms, while under load the blocks in
+  // flight still gather what arrives. More, smaller blocks cost CPU per order
   // (docs/PERFORMANCE.md). 0: off; else at most max_block_delay_ms.
   std::uint64_t idle_block_delay_ms = 0;
 
