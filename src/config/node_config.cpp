@@ -17,9 +17,7 @@ constexpr std::uint64_t kMaxTimeoutMs = 3'600'000;  // one hour bounds every tim
 std::string list_item(std::size_t i) { return std::string("[").append(std::to_string(i)).append("] "); }
 
 void read_node(YamlMap& m, NodeSection& s) {
-  std::string mode = std::string(node_mode_name(s.mode));
-  m.choice("mode", mode, {"validator", "observer"});
-  s.mode = mode == "observer" ? NodeMode::kObserver : NodeMode::kValidator;
+  m.choice_of("mode", s.mode, {{"validator", NodeMode::kValidator}, {"observer", NodeMode::kObserver}});
   m.string("moniker", s.moniker, false);
   m.string("genesis_file", s.genesis_file, false);
   m.string("node_key_file", s.node_key_file, false);
@@ -116,9 +114,8 @@ void read_storage(YamlMap& m, StorageSection& s) {
   auto& r = s.rocks;
   m.string("path", s.path, false);
   m.u32("snapshot_keep", s.snapshot_keep, 1, 1000);
-  std::string sync = r.store.sync_policy == storage::SyncPolicy::kAlways ? "always" : "as_requested";
-  m.choice("sync_policy", sync, {"as_requested", "always"});
-  r.store.sync_policy = sync == "always" ? storage::SyncPolicy::kAlways : storage::SyncPolicy::kAsRequested;
+  m.choice_of("sync_policy", r.store.sync_policy,
+              {{"as_requested", storage::SyncPolicy::kAsRequested}, {"always", storage::SyncPolicy::kAlways}});
   m.u64("max_record_bytes", r.store.max_record_bytes, 1024, (std::uint64_t{1} << 32) - 1);
   m.u32("open_check_blocks", r.store.open_check_blocks, 1, 1'000'000);
   m.boolean("create_if_missing", r.create_if_missing);
@@ -130,10 +127,8 @@ void read_storage(YamlMap& m, StorageSection& s) {
   m.u64("max_rocksdb_log_bytes", r.max_rocksdb_log_bytes, 1);
   m.size("max_info_log_file_bytes", r.max_info_log_file_bytes, 1);
   m.size("info_log_files_kept", r.info_log_files_kept, 1, 1000);
-  std::string priority = r.background_cpu_priority == storage::BackgroundCpuPriority::kLow ? "low" : "normal";
-  m.choice("background_cpu_priority", priority, {"low", "normal"});
-  r.background_cpu_priority =
-      priority == "low" ? storage::BackgroundCpuPriority::kLow : storage::BackgroundCpuPriority::kNormal;
+  m.choice_of("background_cpu_priority", r.background_cpu_priority,
+              {{"low", storage::BackgroundCpuPriority::kLow}, {"normal", storage::BackgroundCpuPriority::kNormal}});
   // Renamed to the one rule for limits: max_ first, the unit last.
   m.renamed("record_bytes_max", "max_record_bytes");
   m.renamed("open_files_max", "max_open_files");

@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -75,6 +77,20 @@ class YamlMap {
   void string(std::string_view key, std::string& out, bool allow_empty = true);
   // One of `choices`.
   void choice(std::string_view key, std::string& out, std::vector<std::string_view> choices);
+  // One of `choices` by name, stored as its value; `out`'s value must be listed.
+  template <typename E>
+  void choice_of(std::string_view key, E& out, std::initializer_list<std::pair<std::string_view, E>> choices) {
+    std::string name;
+    std::vector<std::string_view> names;
+    for (const auto& [n, v] : choices) {
+      names.push_back(n);
+      if (v == out) name = n;
+    }
+    choice(key, name, std::move(names));
+    for (const auto& [n, v] : choices) {
+      if (n == name) out = v;
+    }
+  }
   void strings(std::string_view key, std::vector<std::string>& out);
 
   // Nested mapping / sequence; nullopt when absent (or wrong type, recorded).

@@ -158,10 +158,10 @@ void Replica::Impl::update_timers() {
     const auto oldest = mempool_.oldest_pending_arrival_ms();
     // A deadline already passed means propose() could not cut (nothing a
     // timer would change), so only a future deadline is armed.
-    if (in_window(height) && parent_of(height) && oldest &&
-        *oldest + block_delay_ms() > now_ms_) {
+    const std::uint64_t due = oldest ? *oldest + block_delay_ms() : 0;
+    if (in_window(height) && parent_of(height) && oldest && due > now_ms_) {
       batch_wanted = true;
-      set_timer(TimerKind::kBatch, *oldest + block_delay_ms());
+      set_timer(TimerKind::kBatch, due);
     }
   }
   if (!batch_wanted) cancel_timer(TimerKind::kBatch);
