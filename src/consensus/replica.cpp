@@ -334,7 +334,7 @@ std::vector<Action> Replica::Impl::handle(Input input) {
   now_ms_ = input.now_ms;
   std::visit(Overloaded{
                  [this](MessageReceived& e) { on_message(e); },
-                 [this](TransactionReceived& e) { on_transaction(e); },
+                 [this](TransactionsReceived& e) { on_transactions(e); },
                  [this](TimerFired& e) { on_timer(e); },
                  [this](BlockExecuted& e) { on_block_executed(e); },
                  [this](BlocksReceived& e) { on_blocks_received(e); },
@@ -400,12 +400,17 @@ void Replica::Impl::on_message(MessageReceived& input) {
   }
 }
 
-void Replica::Impl::on_transaction(TransactionReceived& input) {
-  const Hash256 hash = tx_hash(input.tx);
+void Replica::Impl::on_transactions(TransactionsReceived& input) {
+  // handle() proposes once, after the last of them (advance).
+  for (Bytes& tx : input.txs) admit_transaction(std::move(tx));
+}
+
+void Replica::Impl::admit_transaction(Bytes tx) {
+  const Hash256 hash = tx_hash(tx);
   TxStatusReport status{hash, TxVerdict::kAccepted, 0, {}};
-  if (input.tx.empty() || input.tx.size() > config_.max_tx_bytes) {
+  if (tx.empty() || tx.size() > config_.max_tx_bytes) {
     status.verdict = TxVerdict::kTooLarge;
-    status.message = "transaction: " + std::to_string(input.tx.size()) +
+    status.message = "transaction: " + std::to_string(tx.size()) +
                      " bytes, must be 1..max_tx_bytes " + std::to_string(config_.max_tx_bytes);
     emit(std::move(status));
     return;
@@ -416,7 +421,7 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
     emit(std::move(status));
     return;
   }
-  const abci::TxCheck check = app_.check_tx(input.tx, committed_height_ + 1);
+  const abci::TxCheck check = app_.check_tx(tx, committed_height_ + 1);
   if (!check.ok()) {
     status.verdict = TxVerdict::kRejected;
     status.app_code = check.code;
@@ -424,8 +429,8 @@ void Replica::Impl::on_transaction(TransactionReceived& input) {
     emit(std::move(status));
     return;
   }
-  std::optional<abci::ReplayKey> key = app_.replay_key(input.tx);
-  switch (mempool_.add(std::move(input.tx), hash, key, now_ms_)) {
+  std::optional<abci::ReplayKey> key = app_.replay_key(tx);
+  switch (mempool_.add(std::move(tx), hash, key, now_ms_)) {
     case Mempool::AddResult::kAdded:
       break;
     case Mempool::AddResult::kDuplicate:

@@ -157,7 +157,8 @@ class Replica::Impl {
 
   // --- dispatch (replica.cpp) -------------------------------------------------------
   void on_message(MessageReceived& input);
-  void on_transaction(TransactionReceived& input);
+  void on_transactions(TransactionsReceived& input);
+  void admit_transaction(Bytes tx);
   void on_timer(const TimerFired& input);
   void replay_own_record(const Message& message, const SharedBytes& wire);
 

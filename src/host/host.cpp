@@ -81,7 +81,9 @@ Status ReplicaHost::submit_transaction(std::uint64_t now_ms, Bytes tx) {
         std::string(app_.reason_name(verified.code)) + ": " + verified.message});
     return Status::ok();
   }
-  return handle({now_ms, consensus::TransactionReceived{std::move(tx)}});
+  consensus::TransactionsReceived received;
+  received.txs.push_back(std::move(tx));
+  return handle({now_ms, std::move(received)});
 }
 
 Status ReplicaHost::complete(std::uint64_t now_ms, ExecutionResult result) {

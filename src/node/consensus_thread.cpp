@@ -25,11 +25,18 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch) {
     for (VerifiedTx& item : batch) item.done(Status::unavailable("the node stopped after a fatal error"));
     return;
   }
+  // One input for the batch: the core cuts no block between two of its
+  // transactions (a client's batch would otherwise straddle two blocks).
+  consensus::TransactionsReceived received;
+  received.txs.reserve(batch.size());
   for (VerifiedTx& item : batch) {
     pending_admissions_[item.hash].push_back(std::move(item.done));
-    handle(consensus::TransactionReceived{std::move(item.tx)});
-    // The mempool answers every transaction at once (TxStatusReport); one that
-    // is still waiting here got no answer, which only a failed host explains.
+    received.txs.push_back(std::move(item.tx));
+  }
+  handle(std::move(received));
+  // The mempool answers every transaction at once (TxStatusReport); one that
+  // is still waiting here got no answer, which only a failed host explains.
+  for (const VerifiedTx& item : batch) {
     if (auto it = pending_admissions_.find(item.hash); it != pending_admissions_.end()) {
       auto callbacks = std::move(it->second);
       pending_admissions_.erase(it);
@@ -40,7 +47,10 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch) {
 }
 
 void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
-  auto it = pending_admissions_.find(report.tx_hash);
+  // An eviction answers no admission: the core admits a batch before it cuts
+  // (and evicts), so an admission's own verdict always comes first.
+  auto it = report.verdict == consensus::TxVerdict::kEvicted ? pending_admissions_.end()
+                                                              : pending_admissions_.find(report.tx_hash);
   if (it == pending_admissions_.end()) {
     if (report.verdict == consensus::TxVerdict::kEvicted) {
       spdlog::debug("mempool evicted {}: {}", report.tx_hash.hex(), report.message);
@@ -48,9 +58,12 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
     }
     return;
   }
-  auto callbacks = std::move(it->second);
-  pending_admissions_.erase(it);
-  for (auto& callback : callbacks) callback(report);
+  // One verdict per admission, in order: a batch holding the same transaction
+  // twice gets "accepted" for the first and "duplicate" for the second.
+  auto callback = std::move(it->second.front());
+  it->second.erase(it->second.begin());
+  if (it->second.empty()) pending_admissions_.erase(it);
+  callback(report);
 }
 
 void Node::Impl::on_view_changed(const consensus::ViewChanged& change) {

@@ -24,27 +24,44 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
     }
     sized.push_back(std::move(s));
   }
+  if (sized.empty()) return;
   // One share per worker, so a large batch is verified on every core.
   const std::size_t shares =
       std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, workers_.threads());
   const std::size_t per_share = (sized.size() + shares - 1) / shares;
-  for (std::size_t begin = 0; begin < sized.size(); begin += per_share) {
+  auto join = std::make_shared<Join>((sized.size() + per_share - 1) / per_share);
+  for (std::size_t begin = 0, index = 0; begin < sized.size(); begin += per_share, ++index) {
     const std::size_t end = std::min(sized.size(), begin + per_share);
     auto share = std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
                                                                 std::make_move_iterator(sized.begin() + end));
     const std::optional<WorkerPool::PeerKey> peer =
         from ? std::optional<WorkerPool::PeerKey>(from->bytes) : std::nullopt;
-    const bool posted = workers_.try_post([this, share, from] { verify(std::move(*share), from); }, peer);
+    const bool posted = workers_.try_post(
+        [this, share, from, join, index] { join_share(*join, index, verify(std::move(*share), from)); }, peer);
     if (!posted) {
       for (api::Submission& s : *share) {
         s.done(Status::resource_exhausted(
             "MEMPOOL_FULL: the verification queue is full (consensus.max_pending_verifications); retry later"));
       }
+      join_share(*join, index, {});
     }
   }
 }
 
-void TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from) {
+void TxAdmission::join_share(Join& join, std::size_t index, std::vector<VerifiedTx> verified) {
+  std::vector<VerifiedTx> batch;
+  {
+    std::lock_guard lock(join.mu);
+    join.shares[index] = std::move(verified);
+    if (--join.waiting > 0) return;
+    for (std::vector<VerifiedTx>& share : join.shares) {
+      batch.insert(batch.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));
+    }
+  }
+  if (!batch.empty()) admit(std::move(batch));
+}
+
+std::vector<VerifiedTx> TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from) {
   std::vector<ByteView> txs;
   txs.reserve(share.size());
   for (const api::Submission& s : share) txs.emplace_back(s.tx);
@@ -68,7 +85,7 @@ void TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::
     }
     verified.push_back(VerifiedTx{std::move(s.tx), hash, std::move(s.done)});
   }
-  if (!verified.empty()) admit(std::move(verified));
+  return verified;
 }
 
 void TxAdmission::admit(std::vector<VerifiedTx> batch) {

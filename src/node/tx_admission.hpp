@@ -2,15 +2,18 @@
 // gRPC and from gossip alike: envelope verification (Application::verify_tx)
 // on the worker pool, admission by the consensus core on the consensus
 // thread, then gossip to peers once accepted, so invalid transactions never
-// spread. Transactions travel in batches: a batch is split over the workers
-// and crosses to the consensus and network threads once per worker share. A peer that relays a transaction failing verify_tx (which a correct
-// node never does) is reported to p2p as misbehaving.
+// spread. Transactions travel in batches: a batch is split over the workers,
+// and its verified shares cross to the consensus and network threads together,
+// in the order submitted, so that no block cut falls between two shares. A
+// peer that relays a transaction failing verify_tx (which a correct node
+// never does) is reported to p2p as misbehaving.
 // Thread-safe; `done` runs exactly once, on a worker or the consensus thread
 // (or the caller's, when refused at once).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -52,7 +55,17 @@ class TxAdmission final : public api::TxSubmitter {
   static constexpr std::size_t kMinTxsPerJob = 16;
 
  private:
-  void verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from);
+  // The verified shares of one submitted batch, until the last is in.
+  struct Join {
+    explicit Join(std::size_t count) : shares(count), waiting(count) {}
+    std::mutex mu;
+    std::vector<std::vector<VerifiedTx>> shares;
+    std::size_t waiting;
+  };
+
+  std::vector<VerifiedTx> verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from);
+  // Records a share's verified transactions; the last share admits them all.
+  void join_share(Join& join, std::size_t index, std::vector<VerifiedTx> verified);
   void admit(std::vector<VerifiedTx> batch);
 
   WorkerPool& workers_;

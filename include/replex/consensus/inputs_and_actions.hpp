@@ -42,10 +42,12 @@ struct MessageReceived {
   bool signature_verified = false;
 };
 
-// A transaction for the mempool; the driver has already run
-// Application::verify_tx on it. Answered by a TxStatusReport.
-struct TransactionReceived {
-  Bytes tx;
+// Transactions for the mempool, in arrival order; the driver has already run
+// Application::verify_tx on each. Each is answered by a TxStatusReport. A
+// block is cut only after all of them are admitted: a batch a client sent
+// together is not split by a deadline that passed while it queued.
+struct TransactionsReceived {
+  std::vector<Bytes> txs;
 };
 
 // A timer the core set has expired (stale expiries are ignored).
@@ -100,7 +102,7 @@ struct StateInstalled {
   Status status;
 };
 
-using Event = std::variant<MessageReceived, TransactionReceived, TimerFired, BlockExecuted,
+using Event = std::variant<MessageReceived, TransactionsReceived, TimerFired, BlockExecuted,
                            BlocksReceived, StateReceived, ChunkReceived, StateInstalled>;
 
 struct Input {
@@ -270,7 +272,7 @@ enum class TxVerdict : std::uint8_t {
 };
 std::string_view tx_verdict_name(TxVerdict verdict);
 
-// The mempool's answer to a TransactionReceived, or a later eviction.
+// The mempool's answer to one of TransactionsReceived, or a later eviction.
 struct TxStatusReport {
   Hash256 tx_hash;
   TxVerdict verdict = TxVerdict::kAccepted;

@@ -12,7 +12,7 @@
 // arrival (RequestChunk, StoreChunk), installs it (InstallState) and, once
 // StateInstalled, goes on from the anchor with the answer's later blocks.
 // It never signs, proposes or writes a WAL. Same Input/Action vocabulary as
-// Replica; MessageReceived, TransactionReceived and BlockExecuted are ignored.
+// Replica; MessageReceived, TransactionsReceived and BlockExecuted are ignored.
 // Not thread-safe: one thread drives it.
 #pragma once
 

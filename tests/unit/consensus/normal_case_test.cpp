@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include "replex/core/tx_envelope.hpp"
 #include "unit/consensus/cluster.hpp"
@@ -57,6 +58,31 @@ TEST(Batching, AFullBlockIsCutAtOnce) {
   // No time passed: the block was cut because it was full.
   EXPECT_EQ(c.replica(0).committed_height(), 1u);
   EXPECT_EQ(c.node(0).blocks.at(1).block->txs.size(), 10u);
+}
+
+// tx-0 waits on the primary; tx-1..3 reach it after tx-0's deadline passed,
+// before the timer fired (they queued in the driver meanwhile).
+std::size_t first_block_size_when_late_txs_arrive(bool as_one_batch) {
+  Cluster c(4);
+  c.submit(0, tx(0));
+  c.node(0).clock_offset_ms = static_cast<std::int64_t>(c.config().max_block_delay_ms) + 5;
+  TransactionsReceived batch;
+  for (int i = 1; i <= 3; ++i) {
+    batch.txs.push_back(to_bytes(tx(i)));
+    if (!as_one_batch) c.feed(0, std::exchange(batch, {}));
+  }
+  if (as_one_batch) c.feed(0, std::move(batch));
+  c.deliver_all();
+  EXPECT_EQ(c.node(0).tx_reports.size(), 4u);
+  for (const TxStatusReport& r : c.node(0).tx_reports) EXPECT_EQ(r.verdict, TxVerdict::kAccepted);
+  EXPECT_GE(c.replica(1).committed_height(), 1u);
+  return c.node(1).blocks.at(1).block->txs.size();
+}
+
+TEST(Batching, ABatchThatArrivesAfterTheDeadlineIsCutWhole) {
+  EXPECT_EQ(first_block_size_when_late_txs_arrive(/*as_one_batch=*/true), 4u);
+  // One by one, the first late arrival cuts the block.
+  EXPECT_EQ(first_block_size_when_late_txs_arrive(/*as_one_batch=*/false), 2u);
 }
 
 TEST(Batching, APartialBlockWaitsForTheDelay) {

@@ -1,4 +1,5 @@
-// The node's private building blocks: peer requests and the worker pool.
+// The node's private building blocks: peer requests, the worker pool and
+// transaction admission.
 #include <gtest/gtest.h>
 #include <vector>
 #include <string>
@@ -15,8 +16,11 @@
 
 #include <fstream>
 
+#include "replex/abci/application.hpp"
+#include "replex/core/tx_envelope.hpp"
 #include "replex/node/logging.hpp"
 #include "support/temp_dir.hpp"
+#include "tx_admission.hpp"
 #include "unknown_signer_limiter.hpp"
 #include "worker_pool.hpp"
 
@@ -98,6 +102,59 @@ TEST(WorkerPool, OnePeerHoldsAtMostItsQuota) {
   pool.stop();
   EXPECT_EQ(ran.load(), 5);
   EXPECT_EQ(pool.refused(), 1u);
+}
+
+// Accepts every transaction; verifying "slow-0" takes a while, so the share
+// holding it is verified last. Admission alone is under test.
+class SlowShareApp final : public abci::Application {
+ public:
+  abci::TxCheck verify_tx(ByteView tx) const override {
+    if (std::string(as_chars(tx)) == "slow-0") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return abci::TxCheck::accept();
+  }
+  abci::TxCheck check_tx(ByteView, std::uint64_t) const override { return abci::TxCheck::accept(); }
+  abci::BlockOutcome execute_block(const abci::BlockContext&, std::span<const Bytes>) override { return {}; }
+  std::uint64_t last_height() const override { return 0; }
+  Hash256 app_hash() const override { return {}; }
+  Bytes snapshot() const override { return {}; }
+  Hash256 state_digest() const override { return {}; }
+  Status restore(ByteView) override { return Status::ok(); }
+  std::string_view reason_name(std::uint32_t) const override { return "REFUSED"; }
+};
+
+TEST(TxAdmission, AdmitsABatchsSharesTogetherInTheOrderSubmitted) {
+  WorkerPool pool(2, 100, 100);
+  SlowShareApp app;
+  std::mutex mu;
+  std::vector<std::vector<std::string>> admitted;  // one entry per call into consensus
+  TxAdmission admission(
+      pool, app, 1024,
+      [&](std::vector<VerifiedTx> batch) {
+        std::vector<std::string> txs;
+        for (VerifiedTx& item : batch) {
+          txs.emplace_back(as_chars(item.tx));
+          item.done(consensus::TxStatusReport{item.hash, consensus::TxVerdict::kAccepted, 0, {}});
+        }
+        std::lock_guard lock(mu);
+        admitted.push_back(std::move(txs));
+      },
+      nullptr);
+  // Two shares of 32 (one per worker): the first waits on "slow-0".
+  std::vector<std::string> expected;
+  std::vector<api::Submission> batch;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 64; ++i) {
+    expected.push_back((i < 32 ? "slow-" : "fast-") + std::to_string(i));
+    batch.push_back({to_bytes(expected.back()), [&](Result<consensus::TxStatusReport>) { answered.fetch_add(1); }});
+  }
+  admission.submit(std::move(batch));
+  for (int waited = 0; answered.load() < 64 && waited < 10'000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  pool.stop();
+  ASSERT_EQ(answered.load(), 64);
+  ASSERT_EQ(admitted.size(), 1u);  // not one call per share: no block cut can fall between them
+  EXPECT_EQ(admitted[0], expected);
 }
 
 TEST(UnknownSignerLimiter, AllowsTheBurstReportsOnceAndForgivesAsTheBucketRefills) {
