@@ -401,7 +401,7 @@ void Replica::Impl::on_message(MessageReceived& input) {
 }
 
 void Replica::Impl::on_transactions(TransactionsReceived& input) {
-  // handle() proposes once, after the last of them (advance).
+  // No block is cut between them: handle() proposes (advance) after the last.
   for (Bytes& tx : input.txs) admit_transaction(std::move(tx));
 }
 

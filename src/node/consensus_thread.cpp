@@ -25,8 +25,9 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch) {
     for (VerifiedTx& item : batch) item.done(Status::unavailable("the node stopped after a fatal error"));
     return;
   }
-  // One input for the batch: the core cuts no block between two of its
-  // transactions (a client's batch would otherwise straddle two blocks).
+  // One input for the batch: no block is cut while it is admitted, so a
+  // deadline that passed while it queued does not split it (a block's size
+  // limits still may).
   consensus::TransactionsReceived received;
   received.txs.reserve(batch.size());
   for (VerifiedTx& item : batch) {
@@ -61,7 +62,7 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
   // One verdict per admission, in order: a batch holding the same transaction
   // twice gets "accepted" for the first and "duplicate" for the second.
   auto callback = std::move(it->second.front());
-  it->second.erase(it->second.begin());
+  it->second.pop_front();
   if (it->second.empty()) pending_admissions_.erase(it);
   callback(report);
 }

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -168,7 +169,7 @@ class Node::Impl final : public host::Transport,
   // Consensus thread only.
   std::unique_ptr<host::ReplicaHost> host_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
-  std::map<Hash256, std::vector<AdmissionDone>> pending_admissions_;
+  std::map<Hash256, std::deque<AdmissionDone>> pending_admissions_;  // answered in order
   api::ConsensusView last_consensus_view_;
   // The STATE_DIVERGENCE that put the core in its diverged mode (height,
   // why); cleared once the core installed a proven state (Replica::diverged_at).

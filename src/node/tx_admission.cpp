@@ -25,25 +25,28 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
     sized.push_back(std::move(s));
   }
   if (sized.empty()) return;
-  // One share per worker, so a large batch is verified on every core.
-  const std::size_t shares =
-      std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, workers_.threads());
+  // One share per worker, so a large batch is verified on every core; the
+  // pool takes all of them or none, so the batch stays whole either way.
+  const std::size_t most_shares = std::max<std::size_t>(1, std::min(workers_.threads(), workers_.max_jobs_at_once()));
+  const std::size_t shares = std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, most_shares);
   const std::size_t per_share = (sized.size() + shares - 1) / shares;
   auto join = std::make_shared<Join>((sized.size() + per_share - 1) / per_share);
+  std::vector<std::shared_ptr<std::vector<api::Submission>>> parts;
+  std::vector<std::function<void()>> jobs;
   for (std::size_t begin = 0, index = 0; begin < sized.size(); begin += per_share, ++index) {
     const std::size_t end = std::min(sized.size(), begin + per_share);
     auto share = std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
                                                                 std::make_move_iterator(sized.begin() + end));
-    const std::optional<WorkerPool::PeerKey> peer =
-        from ? std::optional<WorkerPool::PeerKey>(from->bytes) : std::nullopt;
-    const bool posted = workers_.try_post(
-        [this, share, from, join, index] { join_share(*join, index, verify(std::move(*share), from)); }, peer);
-    if (!posted) {
-      for (api::Submission& s : *share) {
-        s.done(Status::resource_exhausted(
-            "MEMPOOL_FULL: the verification queue is full (consensus.max_pending_verifications); retry later"));
-      }
-      join_share(*join, index, {});
+    parts.push_back(share);
+    jobs.emplace_back([this, share, from, join, index] { join_share(*join, index, verify(std::move(*share), from)); });
+  }
+  const std::optional<WorkerPool::PeerKey> peer =
+      from ? std::optional<WorkerPool::PeerKey>(from->bytes) : std::nullopt;
+  if (workers_.try_post_all(std::move(jobs), peer)) return;
+  for (const auto& share : parts) {
+    for (api::Submission& s : *share) {
+      s.done(Status::resource_exhausted(
+          "MEMPOOL_FULL: the verification queue is full (consensus.max_pending_verifications); retry later"));
     }
   }
 }

@@ -38,19 +38,30 @@ bool WorkerPool::try_post_validator(std::function<void()> job) {
 }
 
 bool WorkerPool::try_post(std::function<void()> job, const std::optional<PeerKey>& peer) {
+  std::vector<std::function<void()>> one;
+  one.push_back(std::move(job));
+  return try_post_all(std::move(one), peer);
+}
+
+bool WorkerPool::try_post_all(std::vector<std::function<void()>> jobs, const std::optional<PeerKey>& peer) {
+  const auto count = static_cast<std::uint32_t>(jobs.size());
   {
     std::lock_guard lock(mutex_);
-    const bool peer_has_room = !peer || per_peer_[*peer] < max_pending_per_peer_;
-    if (!stopped_ && shared_pending_ < max_pending_ && peer_has_room) {
-      ++shared_pending_;
-      if (peer) ++per_peer_[*peer];
-      shared_lane_.push_back(Job{std::move(job), peer});
-      wake_.notify_one();
+    const bool peer_has_room = !peer || per_peer_[*peer] + count <= max_pending_per_peer_;
+    if (!stopped_ && shared_pending_ + count <= max_pending_ && peer_has_room) {
+      shared_pending_ += count;
+      if (peer) per_peer_[*peer] += count;
+      for (auto& job : jobs) shared_lane_.push_back(Job{std::move(job), peer});
+      if (count == 1) {
+        wake_.notify_one();
+      } else {
+        wake_.notify_all();
+      }
       return true;
     }
     if (peer && per_peer_[*peer] == 0) per_peer_.erase(*peer);  // operator[] made it
   }
-  refused_.fetch_add(1, std::memory_order_relaxed);
+  refused_.fetch_add(count, std::memory_order_relaxed);
   return false;
 }
 

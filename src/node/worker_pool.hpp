@@ -12,6 +12,7 @@
 // refuses new ones.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -41,9 +42,13 @@ class WorkerPool {
   // work, bounded elsewhere). False when stopped, the lane is full, or the
   // peer already holds max_pending_per_peer jobs.
   bool try_post(std::function<void()> job, const std::optional<PeerKey>& peer = std::nullopt);
+  // The shared lane, all of `jobs` or none of them (the shares of one batch).
+  bool try_post_all(std::vector<std::function<void()>> jobs, const std::optional<PeerKey>& peer = std::nullopt);
   void stop();
 
   std::uint32_t threads() const { return thread_count_; }
+  // The most jobs of one peer try_post_all can ever accept at once.
+  std::uint32_t max_jobs_at_once() const { return std::min(max_pending_, max_pending_per_peer_); }
   std::uint32_t pending() const;
   std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 

@@ -43,9 +43,10 @@ struct MessageReceived {
 };
 
 // Transactions for the mempool, in arrival order; the driver has already run
-// Application::verify_tx on each. Each is answered by a TxStatusReport. A
-// block is cut only after all of them are admitted: a batch a client sent
-// together is not split by a deadline that passed while it queued.
+// Application::verify_tx on each. Each is answered by a TxStatusReport. No
+// block is cut while they are admitted: a batch a client sent together is
+// not split by a deadline that passed while it queued (only a block's
+// max_block_txs, max_block_bytes or per-sender limit can still split it).
 struct TransactionsReceived {
   std::vector<Bytes> txs;
 };

@@ -122,23 +122,28 @@ class SlowShareApp final : public abci::Application {
   std::string_view reason_name(std::uint32_t) const override { return "REFUSED"; }
 };
 
+// Admission into a recording "consensus": what each call received.
+struct AdmissionRecorder {
+  std::mutex mu;
+  std::vector<std::vector<std::string>> admitted;
+  ConsensusAdmit admit() {
+    return [this](std::vector<VerifiedTx> batch) {
+      std::vector<std::string> txs;
+      for (VerifiedTx& item : batch) {
+        txs.emplace_back(as_chars(item.tx));
+        item.done(consensus::TxStatusReport{item.hash, consensus::TxVerdict::kAccepted, 0, {}});
+      }
+      std::lock_guard lock(mu);
+      admitted.push_back(std::move(txs));
+    };
+  }
+};
+
 TEST(TxAdmission, AdmitsABatchsSharesTogetherInTheOrderSubmitted) {
   WorkerPool pool(2, 100, 100);
   SlowShareApp app;
-  std::mutex mu;
-  std::vector<std::vector<std::string>> admitted;  // one entry per call into consensus
-  TxAdmission admission(
-      pool, app, 1024,
-      [&](std::vector<VerifiedTx> batch) {
-        std::vector<std::string> txs;
-        for (VerifiedTx& item : batch) {
-          txs.emplace_back(as_chars(item.tx));
-          item.done(consensus::TxStatusReport{item.hash, consensus::TxVerdict::kAccepted, 0, {}});
-        }
-        std::lock_guard lock(mu);
-        admitted.push_back(std::move(txs));
-      },
-      nullptr);
+  AdmissionRecorder recorder;
+  TxAdmission admission(pool, app, 1024, recorder.admit(), nullptr);
   // Two shares of 32 (one per worker): the first waits on "slow-0".
   std::vector<std::string> expected;
   std::vector<api::Submission> batch;
@@ -153,8 +158,47 @@ TEST(TxAdmission, AdmitsABatchsSharesTogetherInTheOrderSubmitted) {
   }
   pool.stop();
   ASSERT_EQ(answered.load(), 64);
-  ASSERT_EQ(admitted.size(), 1u);  // not one call per share: no block cut can fall between them
-  EXPECT_EQ(admitted[0], expected);
+  ASSERT_EQ(recorder.admitted.size(), 1u);  // not one call per share: no block cut can fall between them
+  EXPECT_EQ(recorder.admitted[0], expected);
+}
+
+TEST(WorkerPool, TakesAllOfABatchOrNone) {
+  WorkerPool pool(1, 3, 100);
+  Blocker blocker;
+  ASSERT_TRUE(pool.try_post(blocker.job()));
+  std::atomic<int> ran{0};
+  const auto jobs = [&](int n) {
+    std::vector<std::function<void()>> out;
+    for (int i = 0; i < n; ++i) out.emplace_back([&] { ran.fetch_add(1); });
+    return out;
+  };
+  EXPECT_FALSE(pool.try_post_all(jobs(3)));  // 1 + 3 > 3
+  EXPECT_EQ(pool.refused(), 3u);
+  EXPECT_TRUE(pool.try_post_all(jobs(2)));
+  blocker.release.store(true);
+  pool.stop();
+  EXPECT_EQ(ran.load(), 2);
+}
+
+TEST(TxAdmission, ABatchThePoolCannotTakeWholeIsRefusedWhole) {
+  WorkerPool pool(2, 2, 100);
+  Blocker blocker;  // one of the lane's two places is taken
+  ASSERT_TRUE(pool.try_post(blocker.job()));
+  SlowShareApp app;
+  AdmissionRecorder recorder;
+  TxAdmission admission(pool, app, 1024, recorder.admit(), nullptr);
+  std::vector<api::Submission> batch;
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 64; ++i) {  // two shares: both or neither
+    batch.push_back({to_bytes("tx-" + std::to_string(i)), [&](Result<consensus::TxStatusReport> r) {
+                       if (!r && r.status().code() == StatusCode::kResourceExhausted) refused.fetch_add(1);
+                     }});
+  }
+  admission.submit(std::move(batch));
+  EXPECT_EQ(refused.load(), 64);  // answered at once, on this thread
+  blocker.release.store(true);
+  pool.stop();
+  EXPECT_TRUE(recorder.admitted.empty());
 }
 
 TEST(UnknownSignerLimiter, AllowsTheBurstReportsOnceAndForgivesAsTheBucketRefills) {
