@@ -14,8 +14,8 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>

@@ -27,18 +27,21 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
   if (sized.empty()) return;
   // One share per worker, so a large batch is verified on every core; the
   // pool takes all of them or none, so the batch stays whole either way.
-  const std::size_t most_shares = std::max<std::size_t>(1, std::min(workers_.threads(), workers_.max_jobs_at_once()));
-  const std::size_t shares = std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, most_shares);
+  const std::size_t most_shares = std::min(workers_.threads(), workers_.max_jobs_at_once());
+  const std::size_t shares = std::clamp<std::size_t>(sized.size() / kMinTxsPerJob, 1, std::max<std::size_t>(1, most_shares));
   const std::size_t per_share = (sized.size() + shares - 1) / shares;
-  auto join = std::make_shared<Join>((sized.size() + per_share - 1) / per_share);
   std::vector<std::shared_ptr<std::vector<api::Submission>>> parts;
-  std::vector<std::function<void()>> jobs;
-  for (std::size_t begin = 0, index = 0; begin < sized.size(); begin += per_share, ++index) {
+  for (std::size_t begin = 0; begin < sized.size(); begin += per_share) {
     const std::size_t end = std::min(sized.size(), begin + per_share);
-    auto share = std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
-                                                                std::make_move_iterator(sized.begin() + end));
-    parts.push_back(share);
-    jobs.emplace_back([this, share, from, join, index] { join_share(*join, index, verify(std::move(*share), from)); });
+    parts.push_back(std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
+                                                                   std::make_move_iterator(sized.begin() + end)));
+  }
+  auto join = std::make_shared<Join>(parts.size());
+  std::vector<std::function<void()>> jobs;
+  for (std::size_t index = 0; index < parts.size(); ++index) {
+    jobs.emplace_back([this, share = parts[index], from, join, index] {
+      join_share(*join, index, verify(std::move(*share), from));
+    });
   }
   const std::optional<WorkerPool::PeerKey> peer =
       from ? std::optional<WorkerPool::PeerKey>(from->bytes) : std::nullopt;
