@@ -1,6 +1,5 @@
 #include "block_info.hpp"
 
-#include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/reason.hpp"
 
 namespace replex::api {
@@ -25,7 +24,7 @@ ApiResult<BlockInfo> load_block_info(const ApiContext& ctx, std::uint64_t height
   out.app_hash = stored->app_hash;
   out.tx_root = header.tx_root;
   for (std::size_t i = 0; i < block->txs.size(); ++i) {
-    const Hash256 hash = tx_hash(block->txs[i]);
+    const Hash256& hash = block->tx_hashes[i];
     // The index records one location per hash: the applied occurrence when
     // there is one. A later copy of an applied transaction (a replay) can
     // only have been refused as a duplicate nonce.

@@ -6,7 +6,6 @@
 #include "replex/consensus/block.hpp"
 #include "replex/core/assert.hpp"
 #include "replex/core/hash.hpp"
-#include "replex/core/tx_envelope.hpp"
 #include "replex/exchange/reason.hpp"
 
 namespace replex::api {
@@ -138,8 +137,7 @@ Status ReadModel::backfill(const storage::Store& store, const consensus::BlockLi
       BlockDigest digest;
       digest.summary = {h, stored.block_hash, stored.app_hash, block.header.time_ms,
                         static_cast<std::uint32_t>(block.txs.size()), 0};
-      digest.tx_hashes.reserve(block.txs.size());
-      for (const Bytes& tx : block.txs) digest.tx_hashes.push_back(tx_hash(tx));
+      digest.tx_hashes = std::move(block.tx_hashes);
       digest.events = std::move(events);
       std::lock_guard lock(mutex_);
       apply(digest);

@@ -44,21 +44,30 @@ Bytes encode_block(const Block& block) {
   return w.take();
 }
 
-Hash256 compute_tx_root(std::span<const Bytes> txs) {
+namespace {
+
+std::vector<Hash256> tx_hashes_of(std::span<const Bytes> txs) {
   std::vector<Hash256> hashes;
   hashes.reserve(txs.size());
   for (const Bytes& tx : txs) hashes.push_back(tx_hash(tx));
-  return merkle_root_of_leaf_hashes(hashes);
+  return hashes;
 }
 
+}  // namespace
+
+Hash256 compute_tx_root(std::span<const Bytes> txs) { return merkle_root_of_leaf_hashes(tx_hashes_of(txs)); }
+
 Block make_block(std::string_view chain_id, Height height, std::uint64_t time_ms,
-                 const Hash256& prev_block_hash, ValidatorIndex proposer, std::vector<Bytes> txs) {
+                 const Hash256& prev_block_hash, ValidatorIndex proposer, std::vector<Bytes> txs,
+                 std::vector<Hash256> tx_hashes) {
   Block block;
   block.header.chain_id = std::string(chain_id);
   block.header.height = height;
   block.header.time_ms = time_ms;
   block.header.prev_block_hash = prev_block_hash;
-  block.header.tx_root = compute_tx_root(txs);
+  REPLEX_ASSERT(tx_hashes.empty() || tx_hashes.size() == txs.size());
+  block.tx_hashes = tx_hashes.empty() ? tx_hashes_of(txs) : std::move(tx_hashes);
+  block.header.tx_root = merkle_root_of_leaf_hashes(block.tx_hashes);
   block.header.proposer = proposer;
   block.header.tx_count = static_cast<std::uint32_t>(txs.size());
   block.txs = std::move(txs);
@@ -104,7 +113,8 @@ Result<Block> decode_block(ByteView bytes, const BlockLimits& limits, std::strin
     block.txs.push_back(std::move(tx));
   }
   REPLEX_RETURN_IF_ERROR(r.finish());
-  if (compute_tx_root(block.txs) != h.tx_root) {
+  block.tx_hashes = tx_hashes_of(block.txs);
+  if (merkle_root_of_leaf_hashes(block.tx_hashes) != h.tx_root) {
     return Status::invalid_argument("block.tx_root: does not match the transactions");
   }
   return block;

@@ -402,11 +402,14 @@ void Replica::Impl::on_message(MessageReceived& input) {
 
 void Replica::Impl::on_transactions(TransactionsReceived& input) {
   // No block is cut between them: handle() proposes (advance) after the last.
-  for (Bytes& tx : input.txs) admit_transaction(std::move(tx));
+  REPLEX_ASSERT(input.tx_hashes.empty() || input.tx_hashes.size() == input.txs.size());
+  for (std::size_t i = 0; i < input.txs.size(); ++i) {
+    const Hash256 hash = input.tx_hashes.empty() ? tx_hash(input.txs[i]) : input.tx_hashes[i];
+    admit_transaction(std::move(input.txs[i]), hash);
+  }
 }
 
-void Replica::Impl::admit_transaction(Bytes tx) {
-  const Hash256 hash = tx_hash(tx);
+void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash) {
   TxStatusReport status{hash, TxVerdict::kAccepted, 0, {}};
   if (tx.empty() || tx.size() > config_.max_tx_bytes) {
     status.verdict = TxVerdict::kTooLarge;

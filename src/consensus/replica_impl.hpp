@@ -42,7 +42,6 @@ struct Proposal {
   std::shared_ptr<const Block> block;
   SharedBytes wire;  // the message as received (evidence); null for NEW-VIEW re-proposals
   std::uint64_t received_ms = 0;
-  std::vector<Hash256> tx_hashes;  // of block->txs, computed once
   // Application::replay_key of block->txs, computed once (nullopt: none).
   std::vector<std::optional<abci::ReplayKey>> replay_keys;
 };
@@ -158,7 +157,7 @@ class Replica::Impl {
   // --- dispatch (replica.cpp) -------------------------------------------------------
   void on_message(MessageReceived& input);
   void on_transactions(TransactionsReceived& input);
-  void admit_transaction(Bytes tx);
+  void admit_transaction(Bytes tx, const Hash256& hash);
   void on_timer(const TimerFired& input);
   void replay_own_record(const Message& message, const SharedBytes& wire);
 
@@ -194,7 +193,6 @@ class Replica::Impl {
   // in-flight marks of proposals that were not the committed blocks.
   void drop_slots_through(Height height);
   void record_own_vote(MessageType type, const VoteBody& vote, const Signature& signature);
-  static std::vector<Hash256> tx_hashes_of(const Block& block);
   std::vector<std::optional<abci::ReplayKey>> replay_keys_of(const Block& block) const;
   // What the blocks between the executed state and `height` (committed but
   // not executed, then accepted in slots) use up. check_tx plus this set

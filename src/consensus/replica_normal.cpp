@@ -4,7 +4,6 @@
 #include <string>
 
 #include "replex/core/hash.hpp"
-#include "replex/core/tx_envelope.hpp"
 #include "replica_impl.hpp"
 
 namespace replex::consensus {
@@ -162,7 +161,6 @@ bool Replica::Impl::release_waiting_proposals() {
     if (!parent) continue;
     Proposal p = std::move(*slot.waiting);
     slot.waiting.reset();
-    p.tx_hashes = tx_hashes_of(*p.block);
     p.replay_keys = replay_keys_of(*p.block);
     const Status valid = validate_fresh_proposal(height, p, *parent);
     if (!valid.is_ok()) {
@@ -322,13 +320,13 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   committed_time_ms_ = block->header.time_ms;
   committed_certificate_ = cert;
   committed_hashes_[height] = hash;
-  for (const Bytes& tx : block->txs) mempool_.remove(tx_hash(tx));
+  for (const Hash256& tx : block->tx_hashes) mempool_.remove(tx);
   auto& used = unexecuted_[height];
   if (auto slot = slots_.find(height);
       slot != slots_.end() && slot->second.accepted && slot->second.accepted->block_hash == hash) {
-    used = {slot->second.accepted->tx_hashes, slot->second.accepted->replay_keys};
+    used = {slot->second.accepted->block->tx_hashes, slot->second.accepted->replay_keys};
   } else {
-    used = {tx_hashes_of(*block), replay_keys_of(*block)};
+    used = {block->tx_hashes, replay_keys_of(*block)};
   }
   const std::uint64_t block_bytes = encoded_block_bytes(chain_.chain_id, block->txs);
   detail::BlockRoom& room = unexecuted_room_[height];
@@ -393,9 +391,8 @@ std::shared_ptr<const Block> Replica::Impl::block_in_slot(const Slot& slot,
 
 void Replica::Impl::accept_proposal(Height height, Proposal proposal) {
   REPLEX_ASSERT(proposal.view == view_ && proposal.block);
-  if (proposal.tx_hashes.empty()) proposal.tx_hashes = tx_hashes_of(*proposal.block);
   if (proposal.replay_keys.size() != proposal.block->txs.size()) proposal.replay_keys = replay_keys_of(*proposal.block);
-  for (const Hash256& h : proposal.tx_hashes) mempool_.set_in_flight(h, true);
+  for (const Hash256& h : proposal.block->tx_hashes) mempool_.set_in_flight(h, true);
   Slot& slot = slots_[height];
   slot.waiting.reset();
   slot.accepted = std::move(proposal);
@@ -406,7 +403,7 @@ void Replica::Impl::drop_slots_through(Height height) {
     // The block committed here may be another one than the proposal this
     // replica held: its transactions are pending again.
     if (!it->second.accepted) continue;
-    for (const Hash256& h : it->second.accepted->tx_hashes) mempool_.set_in_flight(h, false);
+    for (const Hash256& h : it->second.accepted->block->tx_hashes) mempool_.set_in_flight(h, false);
   }
 }
 
@@ -418,13 +415,6 @@ void Replica::Impl::record_own_vote(MessageType type, const VoteBody& vote,
   if (by_sender.try_emplace(me_, detail::Vote{vote.block_hash, signature}).second) {
     ++(type == MessageType::kPrepare ? votes.prepare_counts : votes.commit_counts)[vote.block_hash];
   }
-}
-
-std::vector<Hash256> Replica::Impl::tx_hashes_of(const Block& block) {
-  std::vector<Hash256> out;
-  out.reserve(block.txs.size());
-  for (const Bytes& tx : block.txs) out.push_back(tx_hash(tx));
-  return out;
 }
 
 }  // namespace replex::consensus

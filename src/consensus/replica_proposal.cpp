@@ -23,7 +23,7 @@ detail::UsedUp Replica::Impl::used_below(Height height) const {
     used.add(it->second.first, it->second.second);
   }
   for (auto it = slots_.upper_bound(committed_height_); it != slots_.end() && it->first < height; ++it) {
-    if (it->second.accepted) used.add(it->second.accepted->tx_hashes, it->second.accepted->replay_keys);
+    if (it->second.accepted) used.add(it->second.accepted->block->tx_hashes, it->second.accepted->replay_keys);
   }
   return used;
 }
@@ -119,7 +119,7 @@ bool Replica::Impl::propose() {
 
     const std::uint64_t time_ms = std::max(now_ms_, parent->time_ms);
     auto block = std::make_shared<const Block>(
-        make_block(chain_.chain_id, height, time_ms, parent->hash, me_, std::move(txs)));
+        make_block(chain_.chain_id, height, time_ms, parent->hash, me_, std::move(txs), std::move(hashes)));
     const Hash256 hash = block_hash(block->header);
     const VoteBody vote{view_, height, hash};
     const auto signed_proposal =
@@ -133,7 +133,6 @@ bool Replica::Impl::propose() {
     p.block = std::move(block);
     p.wire = signed_proposal->wire;
     p.received_ms = now_ms_;
-    p.tx_hashes = std::move(hashes);
     p.replay_keys = std::move(keys);
     accept_proposal(height, std::move(p));
     changed = true;
@@ -177,13 +176,13 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
   const detail::UsedUp used = used_below(height);
   std::set<Hash256> seen;
   std::map<abci::ReplayKey, std::size_t> keys_in_block;
-  REPLEX_ASSERT(p.tx_hashes.size() == p.block->txs.size() && p.replay_keys.size() == p.block->txs.size());
+  REPLEX_ASSERT(p.block->tx_hashes.size() == p.block->txs.size() && p.replay_keys.size() == p.block->txs.size());
   // A transaction this replica's mempool holds passed verify_tx on admission;
   // the others (gossip not yet arrived) are verified here, together.
   std::vector<std::size_t> unverified;
   std::vector<ByteView> unverified_txs;
   for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
-    if (mempool_.contains(p.tx_hashes[i])) continue;
+    if (mempool_.contains(p.block->tx_hashes[i])) continue;
     unverified.push_back(i);
     unverified_txs.emplace_back(p.block->txs[i]);
   }
@@ -192,7 +191,7 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
   std::size_t next_unverified = 0;
   for (std::size_t i = 0; i < p.block->txs.size(); ++i) {
     const Bytes& tx = p.block->txs[i];
-    const Hash256& hash = p.tx_hashes[i];
+    const Hash256& hash = p.block->tx_hashes[i];
     const std::string where = "block.txs[" + std::to_string(i) + "]: ";
     if (!seen.insert(hash).second) {
       return Status::invalid_argument(where + "duplicate of an earlier transaction in the block");

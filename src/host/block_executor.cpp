@@ -8,7 +8,6 @@
 
 #include "replex/consensus/certificates.hpp"
 #include "replex/core/hash.hpp"
-#include "replex/core/tx_envelope.hpp"
 #include "replex/host/stored_snapshot.hpp"
 #include "replex/core/overloaded.hpp"
 
@@ -59,8 +58,7 @@ ExecutionResult BlockExecutor::execute(const consensus::CommitBlock& commit) {
   record.app_hash = outcome.app_hash;
   record.block = certified.block_bytes;
   record.certificate = certified.certificate_bytes;
-  record.tx_hashes.reserve(block.txs.size());
-  for (const Bytes& tx : block.txs) record.tx_hashes.push_back(tx_hash(tx));
+  record.tx_hashes = block.tx_hashes;
   record.tx_codes = outcome.tx_codes;
   record.events = std::move(outcome.events);  // the API rebuilds its history from these
   const Status stored = store_.put_block(record);

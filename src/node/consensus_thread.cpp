@@ -30,9 +30,11 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch) {
   // limits still may).
   consensus::TransactionsReceived received;
   received.txs.reserve(batch.size());
+  received.tx_hashes.reserve(batch.size());
   for (VerifiedTx& item : batch) {
     pending_admissions_[item.hash].push_back(std::move(item.done));
     received.txs.push_back(std::move(item.tx));
+    received.tx_hashes.push_back(item.hash);
   }
   handle(std::move(received));
   // The mempool answers every transaction at once (TxStatusReport); one that

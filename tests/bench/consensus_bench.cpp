@@ -80,7 +80,7 @@ class Cluster {
   void commit_block(const std::vector<Bytes>& txs) {
     const Height target = replicas_[0].committed_height() + 1;
     ++now_ms_;
-    for (ValidatorIndex i = 0; i < kValidators; ++i) inputs_.emplace_back(i, TransactionsReceived{txs});
+    for (ValidatorIndex i = 0; i < kValidators; ++i) inputs_.emplace_back(i, TransactionsReceived{txs, {}});
     drain();
     for (const Replica& r : replicas_) {
       REPLEX_ASSERT_MSG(r.committed_height() == target, "the block did not commit");

@@ -97,7 +97,7 @@ void Simulator::admit_transaction(Node& node, const Bytes& tx) {
     it = verified_txs_.emplace(hash, node.app->verify_tx(tx).ok()).first;
   }
   if (!it->second) return;  // refused before the mempool, as ReplicaHost::submit_transaction does
-  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}}}),
+  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}, {}}}),
         "transaction");
 }
 

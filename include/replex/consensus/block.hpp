@@ -31,9 +31,12 @@ struct BlockHeader {
   friend bool operator==(const BlockHeader&, const BlockHeader&) = default;
 };
 
+// make_block and decode_block fill tx_hashes[i] = tx_hash(txs[i]) (each is
+// needed for tx_root anyway), so no later reader hashes a transaction again.
 struct Block {
   BlockHeader header;
   std::vector<Bytes> txs;
+  std::vector<Hash256> tx_hashes;
 
   friend bool operator==(const Block&, const Block&) = default;
 };
@@ -56,13 +59,16 @@ inline std::uint64_t encoded_tx_bytes(std::size_t tx_size) { return 4 + tx_size;
 // RFC 6962 root over the transaction hashes.
 Hash256 compute_tx_root(std::span<const Bytes> txs);
 
-// Builds a block whose tx_root and tx_count match `txs`.
+// Builds a block whose tx_root, tx_count and tx_hashes match `txs`.
+// `tx_hashes`, when given, must be tx_hash of each of txs (a mempool has them).
 Block make_block(std::string_view chain_id, Height height, std::uint64_t time_ms,
-                 const Hash256& prev_block_hash, ValidatorIndex proposer, std::vector<Bytes> txs);
+                 const Hash256& prev_block_hash, ValidatorIndex proposer, std::vector<Bytes> txs,
+                 std::vector<Hash256> tx_hashes = {});
 
 // Decodes and checks structure: version, chain id, height >= 1, sizes and
 // counts within `limits`, every transaction non-empty, tx_count and tx_root
-// matching the transactions. Errors name the field ("block.tx_root: ...").
+// matching the transactions; fills tx_hashes. Errors name the field
+// ("block.tx_root: ...").
 Result<Block> decode_block(ByteView bytes, const BlockLimits& limits, std::string_view chain_id);
 
 }  // namespace replex::consensus

@@ -49,6 +49,9 @@ struct MessageReceived {
 // max_block_txs, max_block_bytes or per-sender limit can still split it).
 struct TransactionsReceived {
   std::vector<Bytes> txs;
+  // tx_hash of each of txs when the driver already has them (the node's
+  // workers hash on admission); empty: the core hashes them.
+  std::vector<Hash256> tx_hashes;
 };
 
 // A timer the core set has expired (stale expiries are ignored).

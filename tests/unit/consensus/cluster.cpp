@@ -88,13 +88,13 @@ void Cluster::build_replica(ValidatorIndex i) {
 }
 
 void Cluster::submit(ValidatorIndex i, std::string_view tx) {
-  local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}});
+  local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}, {}});
   deliver_all();
 }
 
 void Cluster::submit_all(std::string_view tx) {
   for (ValidatorIndex i = 0; i < nodes_.size(); ++i) {
-    if (!nodes_[i].crashed) local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}});
+    if (!nodes_[i].crashed) local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}, {}});
   }
   deliver_all();
 }

@@ -21,6 +21,10 @@ TEST(BlockCodec, RoundTripsAndHashesTheHeader) {
   std::vector<Hash256> leaves;
   for (const Bytes& tx : b.txs) leaves.push_back(tx_hash(tx));
   EXPECT_EQ(b.header.tx_root, merkle_root_of_leaf_hashes(leaves));
+  // Built and decoded blocks carry those hashes, so no reader hashes again.
+  EXPECT_EQ(b.tx_hashes, leaves);
+  EXPECT_EQ(decoded->tx_hashes, leaves);
+  EXPECT_EQ(make_block(kChainId, 3, 1234, sha256("parent"), 1, b.txs, leaves), b);
   // Empty block: the empty-tree root.
   EXPECT_EQ(test_block(1, sha256("p"), 0, 1, {}).header.tx_root, sha256(ByteView{}));
 }

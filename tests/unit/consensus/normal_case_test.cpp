@@ -85,6 +85,30 @@ TEST(Batching, ABatchThatArrivesAfterTheDeadlineIsCutWhole) {
   EXPECT_EQ(first_block_size_when_late_txs_arrive(/*as_one_batch=*/false), 2u);
 }
 
+TEST(Batching, TheDriversHashesOfABatchAreTheMempoolsAndTheBlocks) {
+  Cluster c(4);
+  TransactionsReceived batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.txs.push_back(to_bytes(tx(i)));
+    batch.tx_hashes.push_back(tx_hash(batch.txs.back()));
+  }
+  const std::vector<Hash256> hashes = batch.tx_hashes;
+  for (ValidatorIndex i = 0; i < 4; ++i) c.feed(i, TransactionsReceived{batch});
+  c.deliver_all();
+  std::vector<Hash256> accepted;
+  for (const TxStatusReport& r : c.node(0).tx_reports) {
+    EXPECT_EQ(r.verdict, TxVerdict::kAccepted);
+    accepted.push_back(r.tx_hash);
+  }
+  EXPECT_EQ(accepted, hashes);
+  // Every replica commits the full block with the same hashes and empties its mempool.
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    ASSERT_GE(c.replica(i).committed_height(), 1u);
+    EXPECT_EQ(c.node(i).blocks.at(1).block->tx_hashes, hashes);
+    EXPECT_TRUE(c.replica(i).mempool().empty());
+  }
+}
+
 TEST(Batching, APartialBlockWaitsForTheDelay) {
   Cluster c(4);
   for (int i = 0; i < 3; ++i) c.submit_all(tx(i));
