@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <array>
+#include <map>
 #include <sstream>
 #include <type_traits>
 
@@ -153,36 +155,58 @@ void Metrics::on_block(const api::BlockDigest& digest, std::uint64_t now_ms) {
     commit_latency_.Observe(static_cast<double>(now_ms - block.time_ms) / 1000.0);
   }
   block_txs_.Observe(static_cast<double>(block.tx_count));
-  auto market = [&](exchange::MarketIndex m) { return rules_->market_spec(m).symbol; };
-  auto order = [&](exchange::MarketIndex m, const char* result) {
-    orders_.Add({{"market", market(m)}, {"result", result}}).Increment();
+  // Counted over the block first, then one Family::Add (a lookup by label
+  // set) per counter: one per event cost ~0.7 us per order, on the
+  // execution thread, in front of the next block.
+  constexpr std::array<const char*, 5> kOrderResults = {"accepted", "filled", "canceled", "expired", "rejected"};
+  struct MarketCounts {
+    std::array<std::uint64_t, kOrderResults.size()> orders{};
+    std::uint64_t trades = 0;
+    double volume = 0;  // in base units
   };
+  std::map<std::uint32_t, std::uint64_t> results;  // reason code -> transactions
+  std::map<exchange::MarketIndex, MarketCounts> markets;
   for (const exchange::Event& e : digest.events) {
     std::visit(
         [&](const auto& ev) {
           using T = std::decay_t<decltype(ev)>;
           namespace x = exchange::event;
           if constexpr (std::is_same_v<T, x::TxResult>) {
-            transactions_.Add({{"result", std::string(exchange::reason_name(ev.code))}}).Increment();
+            ++results[ev.code];
           } else if constexpr (std::is_same_v<T, x::OrderAccepted>) {
-            order(ev.market, "accepted");
+            ++markets[ev.market].orders[0];
           } else if constexpr (std::is_same_v<T, x::OrderFilled>) {
-            order(ev.market, "filled");
+            ++markets[ev.market].orders[1];
           } else if constexpr (std::is_same_v<T, x::OrderCanceled>) {
-            order(ev.market, "canceled");
+            ++markets[ev.market].orders[2];
           } else if constexpr (std::is_same_v<T, x::OrderExpired>) {
-            order(ev.market, "expired");
+            ++markets[ev.market].orders[3];
           } else if constexpr (std::is_same_v<T, x::OrderRejected>) {
-            order(ev.market, "rejected");
+            ++markets[ev.market].orders[4];
           } else if constexpr (std::is_same_v<T, x::Trade>) {
-            trades_.Add({{"market", market(ev.market)}}).Increment();
-            const auto base = rules_->find_asset(rules_->market_spec(ev.market).base);
-            double scale = 1;
-            for (std::uint32_t i = 0; base && i < rules_->asset(*base).decimals; ++i) scale *= 10;
-            volume_.Add({{"market", market(ev.market)}}).Increment(static_cast<double>(ev.quantity) / scale);
+            MarketCounts& counts = markets[ev.market];
+            ++counts.trades;
+            counts.volume += static_cast<double>(ev.quantity);
           }
         },
         e);
+  }
+  for (const auto& [code, count] : results) {
+    transactions_.Add({{"result", std::string(exchange::reason_name(code))}}).Increment(static_cast<double>(count));
+  }
+  for (const auto& [m, counts] : markets) {
+    const auto& spec = rules_->market_spec(m);
+    for (std::size_t r = 0; r < kOrderResults.size(); ++r) {
+      if (counts.orders[r] != 0) {
+        orders_.Add({{"market", spec.symbol}, {"result", kOrderResults[r]}}).Increment(static_cast<double>(counts.orders[r]));
+      }
+    }
+    if (counts.trades == 0) continue;
+    trades_.Add({{"market", spec.symbol}}).Increment(static_cast<double>(counts.trades));
+    const auto base = rules_->find_asset(spec.base);
+    double scale = 1;
+    for (std::uint32_t i = 0; base && i < rules_->asset(*base).decimals; ++i) scale *= 10;
+    volume_.Add({{"market", spec.symbol}}).Increment(counts.volume / scale);
   }
 }
 

@@ -2,6 +2,7 @@
 // transaction admission.
 #include <gtest/gtest.h>
 #include <vector>
+#include <sstream>
 #include <string>
 #include <mutex>
 #include <functional>
@@ -20,6 +21,8 @@
 #include "replex/core/tx_envelope.hpp"
 #include "replex/node/logging.hpp"
 #include "support/temp_dir.hpp"
+#include "unit/exchange/exchange_harness.hpp"
+#include "metrics.hpp"
 #include "tx_admission.hpp"
 #include "unknown_signer_limiter.hpp"
 #include "worker_pool.hpp"
@@ -239,6 +242,66 @@ TEST(Logging, JsonFormatWritesOneValidObjectPerLineWhateverTheMessage) {
   EXPECT_EQ(lines[0]["msg"], "view change entered: height=12 view=3 note=\"a \"quoted\"\nline\tand \\ \x01\"");
   EXPECT_EQ(lines[1]["level"], "warning");
   EXPECT_FALSE(lines[0]["time"].get<std::string>().empty());
+}
+
+// One sample of the text exposition, by its full series name; 0 when absent.
+double sample(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return 0;
+}
+
+TEST(Metrics, ABlocksEventsAreCountedExactly) {
+  namespace x = exchange::event;
+  Metrics metrics(exchange::ChainRules::create(exchange::testing::test_genesis()).value());
+  api::BlockDigest digest;
+  digest.summary.height = 1;
+  digest.summary.tx_count = 3;
+  const exchange::MarketIndex btc = 1;  // BTC-USDT, BTC with 8 decimals
+  const auto accepted = [](exchange::MarketIndex m) {
+    x::OrderAccepted e;
+    e.market = m;
+    return e;
+  };
+  const auto filled = [](exchange::MarketIndex m) {
+    x::OrderFilled e;
+    e.market = m;
+    return e;
+  };
+  const auto trade = [](exchange::MarketIndex m, std::uint64_t quantity) {
+    x::Trade e;
+    e.market = m;
+    e.quantity = quantity;
+    return e;
+  };
+  digest.events = {x::TxResult{0, 0, {}},
+                   accepted(btc),
+                   x::TxResult{1, 0, {}},
+                   accepted(btc),
+                   trade(btc, 50'000'000),
+                   filled(btc),
+                   trade(btc, 25'000'000),
+                   filled(btc),
+                   x::TxResult{2, exchange::code(exchange::Reason::kDuplicateNonce), "nonce"},
+                   accepted(0)};
+  metrics.on_block(digest, 0);
+  digest.summary.height = 2;
+  metrics.on_block(digest, 0);
+  const std::string text = metrics.render({});
+  EXPECT_EQ(sample(text, "replex_transactions_total{result=\"OK\"}"), 4);
+  EXPECT_EQ(sample(text, "replex_transactions_total{result=\"" +
+                             std::string(exchange::reason_name(exchange::code(exchange::Reason::kDuplicateNonce))) + "\"}"),
+            2);
+  EXPECT_EQ(sample(text, "replex_orders_total{market=\"BTC-USDT\",result=\"accepted\"}"), 4);
+  EXPECT_EQ(sample(text, "replex_orders_total{market=\"BTC-USDT\",result=\"filled\"}"), 4);
+  EXPECT_EQ(sample(text, "replex_orders_total{market=\"BASE-QUOTE\",result=\"accepted\"}"), 2);
+  EXPECT_EQ(sample(text, "replex_trades_total{market=\"BTC-USDT\"}"), 4);
+  EXPECT_DOUBLE_EQ(sample(text, "replex_traded_volume_total{market=\"BTC-USDT\"}"), 1.5);
+  // A label set with no event has no series.
+  EXPECT_EQ(text.find("result=\"canceled\""), std::string::npos);
+  EXPECT_EQ(text.find("replex_trades_total{market=\"BASE-QUOTE\"}"), std::string::npos);
 }
 
 }  // namespace
