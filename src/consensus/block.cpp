@@ -65,7 +65,9 @@ Block make_block(std::string_view chain_id, Height height, std::uint64_t time_ms
   block.header.height = height;
   block.header.time_ms = time_ms;
   block.header.prev_block_hash = prev_block_hash;
-  REPLEX_ASSERT(tx_hashes.empty() || tx_hashes.size() == txs.size());
+  REPLEX_ASSERT_MSG(tx_hashes.empty() || tx_hashes.size() == txs.size(),
+                    "make_block: " + std::to_string(tx_hashes.size()) + " hashes for " +
+                        std::to_string(txs.size()) + " transactions");
   block.tx_hashes = tx_hashes.empty() ? tx_hashes_of(txs) : std::move(tx_hashes);
   block.header.tx_root = merkle_root_of_leaf_hashes(block.tx_hashes);
   block.header.proposer = proposer;

@@ -402,7 +402,9 @@ void Replica::Impl::on_message(MessageReceived& input) {
 
 void Replica::Impl::on_transactions(TransactionsReceived& input) {
   // No block is cut between them: handle() proposes (advance) after the last.
-  REPLEX_ASSERT(input.tx_hashes.empty() || input.tx_hashes.size() == input.txs.size());
+  REPLEX_ASSERT_MSG(input.tx_hashes.empty() || input.tx_hashes.size() == input.txs.size(),
+                    "TransactionsReceived: " + std::to_string(input.tx_hashes.size()) + " hashes for " +
+                        std::to_string(input.txs.size()) + " transactions");
   for (std::size_t i = 0; i < input.txs.size(); ++i) {
     const Hash256 hash = input.tx_hashes.empty() ? tx_hash(input.txs[i]) : input.tx_hashes[i];
     admit_transaction(std::move(input.txs[i]), hash);

@@ -320,6 +320,8 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   committed_time_ms_ = block->header.time_ms;
   committed_certificate_ = cert;
   committed_hashes_[height] = hash;
+  REPLEX_ASSERT_MSG(block->tx_hashes.size() == block->txs.size(),
+                    "a committed block without its transactions' hashes (make_block or decode_block fill them)");
   for (const Hash256& tx : block->tx_hashes) mempool_.remove(tx);
   auto& used = unexecuted_[height];
   if (auto slot = slots_.find(height);

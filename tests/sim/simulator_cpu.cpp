@@ -77,8 +77,7 @@ const Simulator::VerifiedMessage& Simulator::verified(const consensus::SharedByt
           m->blocks.front(), {config.max_block_txs, config.max_block_bytes, config.max_tx_bytes},
           std::string(kSimChainId));
       if (block) {
-        v.block_txs.reserve(block->txs.size());
-        for (const Bytes& tx : block->txs) v.block_txs.push_back(tx_hash(tx));
+        v.block_txs = std::move(block->tx_hashes);
       }
     }
   }
@@ -97,7 +96,7 @@ void Simulator::admit_transaction(Node& node, const Bytes& tx) {
     it = verified_txs_.emplace(hash, node.app->verify_tx(tx).ok()).first;
   }
   if (!it->second) return;  // refused before the mempool, as ReplicaHost::submit_transaction does
-  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}, {}}}),
+  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}, {hash}}}),
         "transaction");
 }
 

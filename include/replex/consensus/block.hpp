@@ -33,6 +33,7 @@ struct BlockHeader {
 
 // make_block and decode_block fill tx_hashes[i] = tx_hash(txs[i]) (each is
 // needed for tx_root anyway), so no later reader hashes a transaction again.
+// Invariant: whoever changes txs rebuilds the block with make_block.
 struct Block {
   BlockHeader header;
   std::vector<Bytes> txs;
@@ -60,7 +61,8 @@ inline std::uint64_t encoded_tx_bytes(std::size_t tx_size) { return 4 + tx_size;
 Hash256 compute_tx_root(std::span<const Bytes> txs);
 
 // Builds a block whose tx_root, tx_count and tx_hashes match `txs`.
-// `tx_hashes`, when given, must be tx_hash of each of txs (a mempool has them).
+// `tx_hashes`, when given, must be tx_hash of each of txs (a mempool has
+// them); they are not checked, and tx_root is computed from them.
 Block make_block(std::string_view chain_id, Height height, std::uint64_t time_ms,
                  const Hash256& prev_block_hash, ValidatorIndex proposer, std::vector<Bytes> txs,
                  std::vector<Hash256> tx_hashes = {});

@@ -50,7 +50,9 @@ struct MessageReceived {
 struct TransactionsReceived {
   std::vector<Bytes> txs;
   // tx_hash of each of txs when the driver already has them (the node's
-  // workers hash on admission); empty: the core hashes them.
+  // workers hash on admission); empty: the core hashes them. Trusted as
+  // given: they key the mempool and, on a primary, go into the tx_root it
+  // signs (a wrong one makes every backup refuse the block).
   std::vector<Hash256> tx_hashes;
 };
 
