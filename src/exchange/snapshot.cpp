@@ -1,9 +1,11 @@
 // Snapshot encoding and decoding. Layout: docs/wire-formats.md.
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <set>
 #include <string>
 
+#include "replex/core/assert.hpp"
 #include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
 #include "state.hpp"
@@ -17,6 +19,22 @@ constexpr std::string_view kSnapshotTag = "replex/exchange-snapshot/v1";
 // order and only when they have something to say: a state without settlement
 // data encodes exactly as before the section existed.
 constexpr std::uint8_t kSettlementSectionTag = 1;
+// An account's nonce count with this bit set: its entries are compact
+// (varint nonce deltas, varint good_til_height - height), ~3 bytes instead of
+// 16. A window of live nonces is most of a busy exchange's state (every
+// order's nonce lives until its good_til_height), and a checkpoint encodes,
+// hashes and stores all of it. Without the bit: u64 pairs, as written before.
+constexpr std::uint32_t kCompactNonces = 0x8000'0000;
+constexpr std::size_t kMaxVarintBytes = 10;
+
+// LEB128, least significant group first.
+void put_varint(ByteWriter& w, std::uint64_t v) {
+  while (v >= 0x80) {
+    w.u8(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w.u8(static_cast<std::uint8_t>(v));
+}
 
 Status corrupt(std::string what) { return Status::corruption("snapshot: " + std::move(what)); }
 
@@ -77,10 +95,14 @@ Bytes encode_state(const State& s) {
     }
     w.boolean(a.settlement_address.has_value());
     if (a.settlement_address) w.raw(ByteView(a.settlement_address->data(), a.settlement_address->size()));
-    w.u32(static_cast<std::uint32_t>(a.nonces.size()));
-    a.nonces.for_each(s.height, [&w](std::uint64_t nonce, std::uint64_t good_til) {
-      w.u64(nonce);
-      w.u64(good_til);
+    const std::size_t nonces = a.nonces.size();
+    REPLEX_ASSERT(nonces < kCompactNonces);
+    w.u32(nonces == 0 ? 0 : static_cast<std::uint32_t>(nonces) | kCompactNonces);
+    std::uint64_t previous_nonce = 0;
+    a.nonces.for_each(s.height, [&](std::uint64_t nonce, std::uint64_t good_til) {
+      put_varint(w, nonce - previous_nonce);  // ascending: > 0 after the first
+      put_varint(w, good_til - s.height);     // unexpired: good_til >= height
+      previous_nonce = nonce;
     });
   }
 
@@ -205,6 +227,22 @@ class SnapshotDecoder {
     return Status::ok();
   }
 
+  // A minimal LEB128 varint (no trailing zero group, at most 64 bits).
+  Status read_varint(std::string_view field, std::uint64_t& value) {
+    value = 0;
+    for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
+      const std::uint8_t byte = r_.u8(field);
+      if (!r_.ok()) return r_.status();
+      if (i == kMaxVarintBytes - 1 && byte > 1) return corrupt(std::string(field) + ": varint exceeds 64 bits");
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) {
+        if (i > 0 && byte == 0) return corrupt(std::string(field) + ": varint not in its shortest form");
+        return Status::ok();
+      }
+    }
+    return corrupt(std::string(field) + ": varint exceeds 64 bits");
+  }
+
   AccountId read_key(std::string_view field) {
     AccountId k;
     const ByteView v = r_.raw(PublicKey::kSize, field);
@@ -247,13 +285,33 @@ class SnapshotDecoder {
       if (r_.boolean("snapshot.account.has_settlement_address")) {
         a.settlement_address = read_address("snapshot.account.settlement_address");
       }
-      std::uint32_t nonces = 0;
-      REPLEX_RETURN_IF_ERROR(read_count("snapshot.account.nonces.count", 16, nonces));
+      const std::uint32_t raw_count = r_.u32("snapshot.account.nonces.count");
+      if (!r_.ok()) return r_.status();
+      const bool compact = (raw_count & kCompactNonces) != 0;
+      const std::uint32_t nonces = raw_count & ~kCompactNonces;
+      if (compact && nonces == 0) return corrupt("account " + key.hex() + ": compact nonce entries with a count of 0");
+      if (nonces > r_.remaining() / (compact ? 2 : 16)) {
+        return corrupt("snapshot.account.nonces.count exceeds the bytes left");
+      }
       std::uint64_t previous_nonce = 0;
       for (std::uint32_t n = 0; n < nonces; ++n) {
-        const std::uint64_t nonce = r_.u64("snapshot.account.nonce");
-        const std::uint64_t good_til = r_.u64("snapshot.account.nonce.good_til_height");
-        if (!r_.ok()) return r_.status();
+        std::uint64_t nonce = 0;
+        std::uint64_t good_til = 0;
+        if (compact) {
+          std::uint64_t delta = 0;
+          std::uint64_t ahead = 0;
+          REPLEX_RETURN_IF_ERROR(read_varint("snapshot.account.nonce", delta));
+          REPLEX_RETURN_IF_ERROR(read_varint("snapshot.account.nonce.good_til_height", ahead));
+          if (delta > UINT64_MAX - previous_nonce || ahead > UINT64_MAX - s_->height) {
+            return corrupt("account " + key.hex() + ": nonce entry out of range");
+          }
+          nonce = previous_nonce + delta;
+          good_til = s_->height + ahead;
+        } else {
+          nonce = r_.u64("snapshot.account.nonce");
+          good_til = r_.u64("snapshot.account.nonce.good_til_height");
+          if (!r_.ok()) return r_.status();
+        }
         if (n > 0 && nonce <= previous_nonce) {
           return corrupt("account " + key.hex() + ": nonces not in strictly increasing order");
         }

@@ -2,10 +2,12 @@
 // every rejection reason, hashes and events.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
 #include "exchange_harness.hpp"
+#include "replex/core/codec.hpp"
 #include "replex/core/hash.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "replex/v1/tx.pb.h"
@@ -76,6 +78,95 @@ TEST(Replay, DuplicateNoncesAreRejectedWithinAndAcrossBlocksUntilExpiry) {
   const Bytes reuse = h.builder().place_order(h.key("alice"), {7, 20}, limit(Side::kBuy, 90, 1));
   EXPECT_TRUE(h.app().check_tx(reuse, 6).ok());
   EXPECT_EQ(h.exec(reuse), 0u);
+}
+
+// Alice sends `count` IOC orders on an empty book in block 1 (nonces
+// 101..100+count, good til height 11): they rest nowhere, but each nonce
+// stays in her window until then.
+Harness harness_with_nonces(std::size_t count) {
+  Harness h;
+  std::vector<Bytes> txs;
+  for (std::size_t i = 0; i < count; ++i) {
+    txs.push_back(h.builder().place_order(h.key("alice"), {101 + i, 11}, limit(Side::kBuy, 90, 1, TimeInForce::kIoc)));
+  }
+  h.run(txs);
+  return h;
+}
+
+TEST(Snapshot, NonceEntriesTakeAFewBytesEach) {
+  Harness none = harness_with_nonces(0);
+  Harness many = harness_with_nonces(500);
+  const Bytes snapshot = many.app().snapshot();
+  // Each live nonce: a varint delta (1) and a varint good_til - height (10): 2 bytes, not 16.
+  EXPECT_EQ(snapshot.size() - none.app().snapshot().size(), 2u * 500);
+  Harness restored;
+  ASSERT_TRUE(restored.app().restore(snapshot).is_ok());
+  EXPECT_EQ(restored.app().snapshot(), snapshot);
+  EXPECT_EQ(restored.app().state_digest(), many.app().state_digest());
+  // The restored window still refuses a used nonce and takes the next one.
+  const Bytes replay = many.builder().place_order(many.key("alice"), {350, 11}, limit(Side::kBuy, 90, 1));
+  EXPECT_EQ(restored.app().check_tx(replay, 2).code, code(Reason::kDuplicateNonce));
+  const Bytes fresh = many.builder().place_order(many.key("alice"), {601, 11}, limit(Side::kBuy, 90, 1));
+  EXPECT_TRUE(restored.app().check_tx(fresh, 2).ok());
+}
+
+TEST(Snapshot, SixteenByteNonceEntriesWrittenBeforeStillRestore) {
+  Harness h = harness_with_nonces(3);
+  const Bytes compact = h.app().snapshot();
+  // Alice's window as written now: count 3 with the compact bit, then
+  // (delta, good_til - height) varints; and as written before: u64 pairs.
+  const Bytes now = {0x80, 0, 0, 3, 101, 10, 1, 10, 1, 10};
+  ByteWriter before;
+  before.u32(3);
+  for (std::uint64_t nonce = 101; nonce <= 103; ++nonce) {
+    before.u64(nonce);
+    before.u64(11);
+  }
+  const auto at = std::search(compact.begin(), compact.end(), now.begin(), now.end());
+  ASSERT_NE(at, compact.end());
+  ASSERT_EQ(std::search(at + 1, compact.end(), now.begin(), now.end()), compact.end());
+  Bytes earlier(compact.begin(), at);
+  const Bytes old_entries = before.take();
+  earlier.insert(earlier.end(), old_entries.begin(), old_entries.end());
+  earlier.insert(earlier.end(), at + static_cast<std::ptrdiff_t>(now.size()), compact.end());
+
+  Harness restored;
+  const Status s = restored.app().restore(earlier);
+  ASSERT_TRUE(s.is_ok()) << s.to_string();
+  EXPECT_EQ(restored.app().app_hash(), h.app().app_hash());
+  EXPECT_EQ(restored.app().snapshot(), compact);  // written back compact
+  const Bytes replay = h.builder().place_order(h.key("alice"), {102, 11}, limit(Side::kBuy, 90, 1));
+  EXPECT_EQ(restored.app().check_tx(replay, 2).code, code(Reason::kDuplicateNonce));
+}
+
+TEST(Snapshot, CompactNonceEntriesMustBeCanonical) {
+  Harness h = harness_with_nonces(3);
+  const Bytes compact = h.app().snapshot();
+  const Bytes now = {0x80, 0, 0, 3, 101, 10, 1, 10, 1, 10};
+  const auto at = static_cast<std::size_t>(std::search(compact.begin(), compact.end(), now.begin(), now.end()) - compact.begin());
+  ASSERT_LT(at, compact.size());
+  const auto with = [&](const Bytes& entries) {
+    Bytes out(compact.begin(), compact.begin() + static_cast<std::ptrdiff_t>(at));
+    out.insert(out.end(), entries.begin(), entries.end());
+    out.insert(out.end(), compact.begin() + static_cast<std::ptrdiff_t>(at + now.size()), compact.end());
+    return out;
+  };
+  const auto refusal = [&](const Bytes& entries) {
+    Harness fresh;
+    const Status s = fresh.app().restore(with(entries));
+    EXPECT_FALSE(s.is_ok());
+    EXPECT_EQ(fresh.app().last_height(), 0u);
+    return s.message();
+  };
+  ASSERT_TRUE(Harness().app().restore(with(now)).is_ok());
+  // 101 as two groups where one does: not the shortest form.
+  EXPECT_NE(refusal({0x80, 0, 0, 3, 0xe5, 0x00, 10, 1, 10, 1, 10}).find("shortest form"), std::string::npos);
+  // A zero delta repeats a nonce.
+  EXPECT_NE(refusal({0x80, 0, 0, 3, 101, 10, 0, 10, 1, 10}).find("strictly increasing"), std::string::npos);
+  // Compact with no entries.
+  EXPECT_NE(refusal({0x80, 0, 0, 0}).find("count of 0"), std::string::npos);
+  // good_til beyond the chain's max_tx_ttl_blocks.
+  EXPECT_NE(refusal({0x80, 0, 0, 3, 101, 10, 1, 10, 1, 0xff, 0x7f}).find("outside the window"), std::string::npos);
 }
 
 TEST(Replay, TheReplayKeyIsTheSignerAndNonceWhateverTheTransaction) {

@@ -170,8 +170,17 @@ void move_one_unit(Bytes& state) {
     }
     ASSERT_EQ(state[at], 0) << "a settlement address: not expected in this testnet";
     at += 1;
+    // Nonce entries (docs/wire-formats.md): two varints each when bit 31 of
+    // the count is set, two u64s each otherwise.
     const std::uint32_t nonces = u32();
-    at += 16 * std::size_t{nonces};
+    if ((nonces & 0x8000'0000u) != 0) {
+      for (std::uint32_t n = 0; n < 2 * (nonces & 0x7fff'ffffu); ++n) {
+        while ((state.at(at++) & 0x80) != 0) {
+        }
+      }
+    } else {
+      at += 16 * std::size_t{nonces};
+    }
   }
   FAIL() << "no two accounts hold the same asset";
 }
