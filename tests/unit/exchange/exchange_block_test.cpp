@@ -167,6 +167,13 @@ TEST(Snapshot, CompactNonceEntriesMustBeCanonical) {
   EXPECT_NE(refusal({0x80, 0, 0, 0}).find("count of 0"), std::string::npos);
   // good_til beyond the chain's max_tx_ttl_blocks.
   EXPECT_NE(refusal({0x80, 0, 0, 3, 101, 10, 1, 10, 1, 0xff, 0x7f}).find("outside the window"), std::string::npos);
+  // A varint of more than 64 bits, and one whose sum overflows the nonce.
+  EXPECT_NE(refusal({0x80, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 10, 1, 10, 1, 10})
+                .find("exceeds 64 bits"),
+            std::string::npos);
+  EXPECT_NE(refusal({0x80, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 10, 1, 10, 1, 10})
+                .find("out of range"),
+            std::string::npos);
 }
 
 TEST(Replay, TheReplayKeyIsTheSignerAndNonceWhateverTheTransaction) {
