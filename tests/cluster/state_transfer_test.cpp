@@ -3,8 +3,9 @@
 // transfer: it installs a proven snapshot from a peer instead of replaying
 // every block (it then holds no blocks below the snapshot), rejoins, and
 // agrees with the others on every block it holds and on the app_hash. The
-// snapshot comes in 4 KiB chunks, so in several. An observer stopped as long
-// catches up the same way.
+// snapshot comes in 4 KiB chunks, so in several: 64 accounts make it ~15 KB
+// (the load's nonces alone, ~3 bytes each, would not). An observer stopped
+// as long catches up the same way.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -21,7 +22,8 @@ constexpr std::uint32_t kChunkBytes = 4096;
 
 TEST(ClusterStateTransfer, NodeFarBehindTheStableCheckpointCatchesUpByStateTransfer) {
   auto setup = start_under_load(
-      {.validators = 4, .observers = 1, .checkpoint_interval = kCheckpointInterval, .state_chunk_bytes = kChunkBytes},
+      {.validators = 4, .observers = 1, .accounts = 64, .checkpoint_interval = kCheckpointInterval,
+       .state_chunk_bytes = kChunkBytes},
       50);
   CLUSTER_ASSERT_OK(setup);
   Cluster& c = *setup->cluster;
