@@ -1,5 +1,7 @@
 #include "replex/api/read_model.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <type_traits>
 
@@ -156,7 +158,10 @@ Status ReadModel::backfill(const storage::Store& store, const consensus::BlockLi
 
 void ReadModel::start() {
   REPLEX_ASSERT(!thread_.joinable());
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "replex-readmdl");  // for top -H and perf
+    run();
+  });
 }
 
 void ReadModel::stop() {

@@ -3,6 +3,7 @@
 // settler_chain.cpp. Design: docs/settlement.md.
 #include "replex/settlement/settler.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -214,8 +215,16 @@ void Settler::start() {
     std::lock_guard lock(s.mu);
     s.running = true;
   }
-  s.builder = std::thread([&s] { s.builder_main(); });
-  for (std::size_t c = 0; c < s.chains.size(); ++c) s.workers.emplace_back([&s, c] { s.worker_main(c); });
+  s.builder = std::thread([&s] {
+    pthread_setname_np(pthread_self(), "replex-settle");  // for top -H and perf
+    s.builder_main();
+  });
+  for (std::size_t c = 0; c < s.chains.size(); ++c) {
+    s.workers.emplace_back([&s, c] {
+      pthread_setname_np(pthread_self(), "replex-chain");
+      s.worker_main(c);
+    });
+  }
   spdlog::info("settlement: started ({} chain(s), {})", s.chains.size(),
                s.self ? "validator " + std::to_string(*s.self) : std::string("observer"));
 }
