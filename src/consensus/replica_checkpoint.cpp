@@ -394,6 +394,8 @@ void Replica::Impl::on_chunk_received(const ChunkReceived& input) {
     request_next_chunk();
     return;
   }
+  REPLEX_ASSERT_MSG(transfer_->height() > committed_height_,
+                    "a transfer at or below the committed height (commit_block ends it)");
   emit(transfer_->install_action());
   installing_ = transfer_->take_offer();
   transfer_.reset();

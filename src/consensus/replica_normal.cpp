@@ -346,6 +346,13 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   }
   drop_slots_through(height);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
+  // Blocks got there first (fetched before the offer came, or certified in
+  // rounds meanwhile): the transferred state is no longer ahead, and the
+  // store never cuts a committed chain back to it.
+  if (transfer_ && transfer_->height() <= height) {
+    transfer_.reset();
+    cancel_timer(TimerKind::kFetch);
+  }
   registry_.forget_votes_through(height);
   view_change_streak_ = 0;
   restart_view_timer_ = true;

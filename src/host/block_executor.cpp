@@ -49,6 +49,12 @@ ExecutionResult BlockExecutor::execute(const consensus::CommitBlock& commit) {
   REPLEX_ASSERT_MSG(app_.last_height() + 1 == h, "CommitBlock at height " + std::to_string(h) +
                                                      ", the application is at " +
                                                      std::to_string(app_.last_height()));
+  // Blocks overtook a chunked transfer (the core gave it up): its spool, up
+  // to consensus.max_state_bytes, is never installed.
+  if (spool_height_ != 0 && spool_height_ <= h) {
+    spool_ = Bytes{};
+    spool_height_ = 0;
+  }
   abci::BlockOutcome outcome = app_.execute_block({h, block.header.time_ms}, block.txs);
   REPLEX_ASSERT(outcome.tx_codes.size() == block.txs.size());
 

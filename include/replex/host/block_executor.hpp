@@ -60,8 +60,8 @@ class BlockExecutor {
   // checked against the digest it computed then, without reading its state.
   ExecutionResult attach_proof(const consensus::CheckpointStable& stable);
   // Keeps a verified chunk in the spool for its height (in memory, at most
-  // consensus.max_state_bytes; another height's spool is dropped). A spooled
-  // InstallState restores from it.
+  // consensus.max_state_bytes; another height's spool is dropped, and so is
+  // a spool a committed block reaches). A spooled InstallState restores from it.
   ExecutionResult store_chunk(const consensus::StoreChunk& chunk);
 
  private:

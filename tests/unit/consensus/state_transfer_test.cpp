@@ -244,6 +244,39 @@ TEST(ChunkedStateTransfer, AfterASlowTransferTheRestIsCaughtUpByBlocks) {
   c.expect_consistent();
 }
 
+// Found by the cluster flood test (ClusterFlood): blocks asked for before a
+// chunked transfer began arrived during it, and the replica committed past
+// the transferred height. Installing that older state would have cut back a
+// committed chain (the node stopped on it); blocks that get there first end
+// the transfer instead.
+TEST(ChunkedStateTransfer, BlocksThatOvertakeATransferEndItAndNoOlderStateIsInstalled) {
+  Cluster c(4, small_chunks());
+  fall_behind_with_chunked_peers(c);
+  for (ValidatorIndex p = 0; p < 3; ++p) c.chunk_budget[p] = 0;  // offers now, chunks later
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  ASSERT_FALSE(c.node(3).chunk_requests.empty()) << "no transfer under way";
+  const Height transferring = c.node(3).chunk_requests.back().height;
+  ASSERT_EQ(c.node(3).installs, 0u);
+
+  // The answer to an earlier block request reaches past the transferred height.
+  c.serve_blocks = true;
+  auto blocks = c.blocks_answer(RequestBlocks{1, c.replica(0).committed_height(), {0}});
+  ASSERT_TRUE(blocks.has_value());
+  c.feed(3, std::move(*blocks));
+  ASSERT_GT(c.replica(3).committed_height(), transferring);
+  const std::size_t chunks_asked = c.node(3).chunk_requests.size();
+
+  c.chunk_budget.clear();
+  commit_heights(c, 2, 2000);
+  c.advance(3000);
+  EXPECT_EQ(c.node(3).installs, 0u);
+  EXPECT_EQ(c.node(3).chunk_requests.size(), chunks_asked) << "the overtaken transfer went on";
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
 class StateVerification : public ::testing::Test {
  protected:
   void SetUp() override {
