@@ -78,6 +78,7 @@ FaultCounts& FaultCounts::operator+=(const FaultCounts& other) {
   view_changes += other.view_changes;
   crash_restarts += other.crash_restarts;
   state_transfers += other.state_transfers;
+  chunks_served += other.chunks_served;
   refused_starts += other.refused_starts;
   evidence += other.evidence;
   return *this;

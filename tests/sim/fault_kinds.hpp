@@ -68,6 +68,7 @@ struct FaultCounts {
   std::uint64_t view_changes = 0;     // NEW-VIEWs entered by honest replicas
   std::uint64_t crash_restarts = 0;   // honest nodes restarted from their disk
   std::uint64_t state_transfers = 0;  // states installed by honest replicas
+  std::uint64_t chunks_served = 0;    // snapshot chunks honest replicas served
   std::uint64_t refused_starts = 0;   // restarts refused on damaged stored data
   std::uint64_t evidence = 0;         // evidence reported by honest replicas
 

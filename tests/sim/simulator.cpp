@@ -44,6 +44,9 @@ consensus::Config sim_consensus_config(const SimPlan& plan) {
   c.max_mempool_bytes = 16u << 20;
   c.max_fetch_blocks = 16;
   c.fetch_timeout_ms = std::max<std::uint64_t>(500, 8 * plan.latency_max_ms);
+  // Snapshots of a few chunks: state transfer runs chunk by chunk, as on a
+  // node, while blocks and every fault keep arriving.
+  c.state_chunk_bytes = 1024;
   if (plan.rate > 0) {
     // Offered load: blocks and mempools as large as a node's defaults.
     const consensus::Config node_defaults;
@@ -98,6 +101,7 @@ Simulator::Simulator(const SimPlan& plan)
 
 Simulator::~Simulator() {
   for (Node& node : nodes_) {
+    node.snapshots.reset();
     node.host.reset();
     node.app.reset();
     node.store.reset();
@@ -253,26 +257,22 @@ void Simulator::handle_packet(Node& node, Packet& p) {
       accept_client_transaction(node, Bytes(*p.bytes));
       return;
     case PacketKind::kBlocksRequest:
-    case PacketKind::kStateRequest: {
-      const bool blocks = p.kind == PacketKind::kBlocksRequest;
-      auto answer = blocks ? node.host->serve_blocks(p.from_height, p.to_height)
-                           : node.host->serve_state(p.from_height);
-      if (!answer) {
-        if (answer.status().code() != StatusCode::kNotFound) {
-          fail(
-              answer.status().with_context("replica " + std::to_string(node.index) + " serving: "));
-        }
-        return;  // nothing to give: the asker's fetch timer tries another peer
-      }
-      std::optional<Bytes> served = std::move(answer).value();
-      if (node.byzantine) served = node.byzantine->serve(std::move(*served));
-      if (!served) return;
+    case PacketKind::kStateRequest:
+    case PacketKind::kChunkRequest: {
+      std::optional<Bytes> served = serve(node, p);
+      if (served && node.byzantine) served = node.byzantine->serve(std::move(*served));
+      if (!served) return;  // nothing to give: the asker's fetch timer tries another peer
       Packet reply;
-      reply.kind = blocks ? PacketKind::kBlocksAnswer : PacketKind::kStateAnswer;
+      reply.kind = p.kind == PacketKind::kBlocksRequest  ? PacketKind::kBlocksAnswer
+                   : p.kind == PacketKind::kStateRequest ? PacketKind::kStateAnswer
+                                                         : PacketKind::kChunkAnswer;
       reply.from = node.index;
       reply.to = p.from;
       reply.to_incarnation = p.reply_incarnation;
+      reply.from_height = p.from_height;  // a chunk answer is checked against its request
+      reply.chunk_index = p.chunk_index;
       reply.bytes = consensus::share(std::move(*served));
+      if (reply.kind == PacketKind::kChunkAnswer && node.honest()) ++counts_.chunks_served;
       transmit(std::move(reply));
       return;
     }
@@ -290,7 +290,44 @@ void Simulator::handle_packet(Node& node, Packet& p) {
       check(node, node.host->handle({now, std::move(decoded).value()}), "state answer");
       return;
     }
+    case PacketKind::kChunkAnswer: {
+      // As a node's transport: an answer to another chunk than asked is junk.
+      auto decoded = host::decode_chunk_answer(*p.bytes, host_options_.serve);
+      if (!decoded || decoded->height != p.from_height || decoded->index != p.chunk_index) return;
+      decoded->from = p.from;
+      check(node, node.host->handle({now, std::move(decoded).value()}), "chunk answer");
+      return;
+    }
   }
+}
+
+std::optional<Bytes> Simulator::serve(Node& node, const Packet& p) {
+  Result<Bytes> answer = Status::internal("not a request");
+  switch (p.kind) {
+    case PacketKind::kBlocksRequest:
+      answer = node.host->serve_blocks(p.from_height, p.to_height);
+      break;
+    case PacketKind::kStateRequest:
+      // With a chunk size, an offer (the snapshot follows in chunks), as a node serves it.
+      answer = p.chunk_bytes > 0 ? node.snapshots->serve_offer(p.from_height, p.chunk_bytes)
+                                 : node.host->serve_state(p.from_height);
+      break;
+    case PacketKind::kChunkRequest:
+      answer = node.snapshots->serve_chunk(p.from_height, p.chunk_index, p.chunk_bytes);
+      // A Byzantine offer may have lied about the snapshot's size: an honest
+      // server refuses a chunk past the end, and the asker hears nothing.
+      if (!answer && answer.status().code() == StatusCode::kInvalidArgument) return std::nullopt;
+      break;
+    default:
+      break;
+  }
+  if (!answer) {
+    if (answer.status().code() != StatusCode::kNotFound) {
+      fail(answer.status().with_context("replica " + std::to_string(node.index) + " serving: "));
+    }
+    return std::nullopt;
+  }
+  return std::move(answer).value();
 }
 
 void Simulator::submit_client_transaction() {

@@ -44,7 +44,11 @@ std::uint64_t Simulator::arrival_cost_us(const Node& node, const Packet& p) {
       return c.tx_us + c.verify_us;
     case PacketKind::kBlocksRequest:
     case PacketKind::kStateRequest:
+    case PacketKind::kChunkRequest:
       return c.message_us;
+    case PacketKind::kChunkAnswer:
+      // Hashed into the running midstate; no signature.
+      return c.message_us + c.kib_us * (p.bytes->size() / 1024);
     case PacketKind::kBlocksAnswer: {
       // Each block's commit certificate: a quorum of signatures.
       auto decoded = host::decode_blocks_answer(*p.bytes, host_options_.serve);

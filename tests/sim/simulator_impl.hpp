@@ -16,6 +16,7 @@
 
 #include "replex/exchange/exchange_app.hpp"
 #include "replex/host/host.hpp"
+#include "replex/host/snapshot_server.hpp"
 #include "replex/storage/memory_store.hpp"
 #include "sim/byzantine.hpp"
 #include "sim/cpu_model.hpp"
@@ -64,6 +65,8 @@ enum class PacketKind : std::uint8_t {
   kBlocksAnswer,
   kStateAnswer,
   kClientTransaction,  // a client's submission, queued for the node's CPU (CPU model only)
+  kChunkRequest,       // one snapshot chunk of an offered state (as a node asks, chunked)
+  kChunkAnswer,
 };
 struct Packet {
   PacketKind kind = PacketKind::kConsensus;
@@ -73,8 +76,10 @@ struct Packet {
   std::uint64_t reply_incarnation = 0;  // requests: the asker's incarnation
   consensus::MessageType type = consensus::MessageType::kPrepare;
   consensus::SharedBytes bytes;
-  Height from_height = 0;  // requests: [from, to]; state requests: above `from`
+  Height from_height = 0;  // requests: [from, to]; state requests: above `from`; chunks: the height
   Height to_height = 0;
+  std::uint32_t chunk_bytes = 0;  // state requests: 0 asks for the whole state, else an offer
+  std::uint32_t chunk_index = 0;  // chunk requests and answers
   std::uint64_t link_sequence = 0;  // per (from, to), to observe reordering
 };
 
@@ -146,6 +151,7 @@ class Simulator {
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<exchange::ExchangeApp> app;
     std::unique_ptr<host::ReplicaHost> host;
+    std::unique_ptr<host::SnapshotServer> snapshots;  // serves offers and chunks, as a node's workers do
     std::array<std::uint64_t, consensus::kTimerKinds> timer_generation{};
     std::deque<host::ExecutionTask> executions;
     bool execution_scheduled = false;
@@ -191,8 +197,11 @@ class Simulator {
                const consensus::SharedBytes& bytes);
   void trace_message(const Node& node, std::optional<ValidatorIndex> to,
                      consensus::MessageType type, const Bytes& bytes) const;
-  void on_request(Node& node, PacketKind kind, const std::vector<ValidatorIndex>& peers,
-                  Height from, Height to);
+  // Sends `request` (kind, heights, chunk fields) to the first connected of `peers`.
+  void on_request(Node& node, const std::vector<ValidatorIndex>& peers, Packet request);
+  // What `node` answers a request with; nullopt: nothing to give (the
+  // asker's fetch timer asks another peer).
+  std::optional<Bytes> serve(Node& node, const Packet& request);
   void on_set_timer(Node& node, consensus::TimerKind kind, std::uint64_t deadline_ms);
   void on_cancel_timer(Node& node, consensus::TimerKind kind);
   void on_post(Node& node, host::ExecutionTask task);
@@ -328,10 +337,26 @@ class Simulator::Ports final : public host::Transport,
     sim_.on_send(node(), std::nullopt, type, bytes);
   }
   void request_blocks(const consensus::RequestBlocks& r) override {
-    sim_.on_request(node(), PacketKind::kBlocksRequest, r.peers, r.from_height, r.to_height);
+    Packet p;
+    p.kind = PacketKind::kBlocksRequest;
+    p.from_height = r.from_height;
+    p.to_height = r.to_height;
+    sim_.on_request(node(), r.peers, std::move(p));
   }
   void request_state(const consensus::RequestState& r) override {
-    sim_.on_request(node(), PacketKind::kStateRequest, r.peers, r.above_height, 0);
+    Packet p;
+    p.kind = PacketKind::kStateRequest;
+    p.from_height = r.above_height;
+    p.chunk_bytes = r.chunk_bytes;
+    sim_.on_request(node(), r.peers, std::move(p));
+  }
+  void request_chunk(const consensus::RequestChunk& r) override {
+    Packet p;
+    p.kind = PacketKind::kChunkRequest;
+    p.from_height = r.height;
+    p.chunk_bytes = r.chunk_bytes;
+    p.chunk_index = r.index;
+    sim_.on_request(node(), r.peers, std::move(p));
   }
   void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override {
     sim_.on_set_timer(node(), kind, deadline_ms);

@@ -82,6 +82,7 @@ void Simulator::start_node(Node& node) {
     fail(opened.with_context(who + (restart ? "restart: " : "start: ")));
     return;
   }
+  node.snapshots = std::make_unique<host::SnapshotServer>(*node.store, host_options_.serve);
   node.damaged = false;
   node.disk_fault_armed = false;
   node.outage = false;
@@ -96,6 +97,7 @@ void Simulator::start_node(Node& node) {
 
 void Simulator::crash(Node& node, std::optional<storage::CrashFault> fault) {
   REPLEX_ASSERT(node.up);
+  node.snapshots.reset();
   node.host.reset();
   node.app.reset();
   node.store.reset();
@@ -215,8 +217,7 @@ void Simulator::trace_message(const Node& node, std::optional<ValidatorIndex> to
   trace(line);
 }
 
-void Simulator::on_request(Node& node, PacketKind kind, const std::vector<ValidatorIndex>& peers,
-                           Height from, Height to) {
+void Simulator::on_request(Node& node, const std::vector<ValidatorIndex>& peers, Packet request) {
   if (peers.empty()) return;
   // The node's p2p layer knows which peers it is connected to: ask the
   // first of them in the core's order.
@@ -230,9 +231,18 @@ void Simulator::on_request(Node& node, PacketKind kind, const std::vector<Valida
   if (plan_.trace) {
     std::string line =
         "replica " + std::to_string(node.index) + " asks " + std::to_string(target) + " for ";
-    line += kind == PacketKind::kBlocksRequest
-                ? "blocks " + std::to_string(from) + ".." + std::to_string(to)
-                : "state above " + std::to_string(from);
+    switch (request.kind) {
+      case PacketKind::kBlocksRequest:
+        line += "blocks " + std::to_string(request.from_height) + ".." + std::to_string(request.to_height);
+        break;
+      case PacketKind::kChunkRequest:
+        line += "chunk " + std::to_string(request.chunk_index) + " of the state at " +
+                std::to_string(request.from_height);
+        break;
+      default:
+        line += "state above " + std::to_string(request.from_height);
+        break;
+    }
     line += ", peers in order:";
     for (ValidatorIndex p : peers) {
       line += ' ';
@@ -240,15 +250,11 @@ void Simulator::on_request(Node& node, PacketKind kind, const std::vector<Valida
     }
     trace(line);
   }
-  Packet packet;
-  packet.kind = kind;
-  packet.from = node.index;
-  packet.to = target;
-  packet.to_incarnation = nodes_[target].incarnation;
-  packet.reply_incarnation = node.incarnation;
-  packet.from_height = from;
-  packet.to_height = to;
-  transmit(std::move(packet));
+  request.from = node.index;
+  request.to = target;
+  request.to_incarnation = nodes_[target].incarnation;
+  request.reply_incarnation = node.incarnation;
+  transmit(std::move(request));
 }
 
 void Simulator::on_set_timer(Node& node, consensus::TimerKind kind, std::uint64_t deadline_ms) {
