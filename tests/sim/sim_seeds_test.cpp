@@ -22,15 +22,18 @@ struct SeedRange {
   std::uint64_t first = 1;
   std::uint64_t count = 25;
   std::uint64_t idle_block_delay_ms = 0;  // consensus.idle_block_delay_ms (0: off)
-  std::uint64_t latency_min_ms = 1;       // one-way latency, before faults
-  std::uint64_t latency_max_ms = 20;
+  std::uint64_t latency_min_ms = SimOptions{}.latency_min_ms;  // one-way, before faults
+  std::uint64_t latency_max_ms = SimOptions{}.latency_max_ms;
 };
 
 // How gtest (and so CTest's test list) shows a range.
 void PrintTo(const SeedRange& r, std::ostream* os) {
   *os << r.validators << " validators, seeds " << r.first << ".." << r.first + r.count - 1;
   if (r.idle_block_delay_ms != 0) *os << ", idle block delay " << r.idle_block_delay_ms << " ms";
-  *os << ", latency " << r.latency_min_ms << ".." << r.latency_max_ms << " ms";
+  const SimOptions defaults;
+  if (r.latency_min_ms != defaults.latency_min_ms || r.latency_max_ms != defaults.latency_max_ms) {
+    *os << ", latency " << r.latency_min_ms << ".." << r.latency_max_ms << " ms";
+  }
 }
 
 constexpr std::uint64_t kHeights = 40;
@@ -112,7 +115,7 @@ std::string range_name(const ::testing::TestParamInfo<SeedRange>& info) {
   name += '_';
   name += std::to_string(info.param.first + info.param.count - 1);
   if (info.param.idle_block_delay_ms != 0) name += "_idle_" + std::to_string(info.param.idle_block_delay_ms);
-  if (info.param.latency_max_ms >= 100) name += "_wan";
+  if (info.param.latency_max_ms != SimOptions{}.latency_max_ms) name += "_wan";
   return name;
 }
 
