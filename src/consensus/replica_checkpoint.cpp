@@ -217,8 +217,9 @@ std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
 }
 
 void Replica::Impl::update_catch_up() {
-  // A chunked transfer runs to its end (its fetch timer moves it on); the
-  // replica catches up the rest from the installed state.
+  // A chunked transfer runs to its end (its fetch timer moves it on) unless
+  // commits reach its height first (commit_block); the replica catches up
+  // the rest from the installed state.
   if (installing_ || transfer_) return;
   refresh_catch_up_target();
   // A request ends when it brought commit progress: the next one (if still
@@ -323,6 +324,10 @@ void Replica::Impl::on_state_received(StateReceived& input) {
   emit(InstallState{verified->proof, verified->proof_bytes, std::move(input.snapshot),
                     verified->anchor});
   installing_ = std::move(verified).value();
+  // This state is in hand: a chunked transfer under way (its timer is
+  // cancelled below) would otherwise be left without one, and catch-up
+  // would wait on it for ever.
+  transfer_.reset();
   fetch_.reset();
   cancel_timer(TimerKind::kFetch);
 }

@@ -79,6 +79,7 @@ FaultCounts& FaultCounts::operator+=(const FaultCounts& other) {
   crash_restarts += other.crash_restarts;
   state_transfers += other.state_transfers;
   chunks_served += other.chunks_served;
+  transfers_overtaken += other.transfers_overtaken;
   refused_starts += other.refused_starts;
   evidence += other.evidence;
   return *this;

@@ -147,6 +147,8 @@ TEST(SimRegressions, BlocksThatOvertakeAChunkedTransferEndIt) {
   EXPECT_TRUE(report.status.is_ok()) << report.summary();
   EXPECT_GE(report.min_height, kHeights) << report.summary();
   EXPECT_GT(report.counts.chunks_served, 0u) << report.summary();
+  EXPECT_GT(report.counts.transfers_overtaken, 0u) << "the run no longer takes the path it pins\n"
+                                                   << report.summary();
 }
 
 }  // namespace

@@ -156,6 +156,7 @@ class Simulator {
     std::deque<host::ExecutionTask> executions;
     bool execution_scheduled = false;
     Height executed = 0;  // the newest height executed and stored (or installed)
+    Height transferring = 0;  // the height of the last chunk asked for, until installed or committed
     bool disk_fault_armed = false;
     bool damaged = false;  // the last crash damaged a record: a refused start is expected
     bool outage = false;   // down until the heal
@@ -351,6 +352,7 @@ class Simulator::Ports final : public host::Transport,
     sim_.on_request(node(), r.peers, std::move(p));
   }
   void request_chunk(const consensus::RequestChunk& r) override {
+    node().transferring = r.height;
     Packet p;
     p.kind = PacketKind::kChunkRequest;
     p.from_height = r.height;

@@ -97,6 +97,7 @@ void Simulator::start_node(Node& node) {
 
 void Simulator::crash(Node& node, std::optional<storage::CrashFault> fault) {
   REPLEX_ASSERT(node.up);
+  node.transferring = 0;
   node.snapshots.reset();
   node.host.reset();
   node.app.reset();
@@ -295,6 +296,13 @@ void Simulator::on_committed(Node& node, const host::CommittedBlock& block) {
         " (" + std::to_string(block.tx_hashes.size()) + " txs, view " +
         std::to_string(block.certificate.view) + ")");
   if (node.cpu) charge_execution(node, block.tx_hashes.size());
+  // Counted on every replica: a Byzantine one runs the same core.
+  if (node.transferring != 0 && block.height >= node.transferring) {
+    ++counts_.transfers_overtaken;
+    trace("replica " + std::to_string(node.index) + ": blocks overtook the transfer of the state at " +
+          std::to_string(node.transferring));
+    node.transferring = 0;
+  }
   if (!node.honest()) return;
   const Status ok = checker_.on_commit(node.index, block, *node.app);
   if (!ok.is_ok()) return fail(ok);
@@ -311,6 +319,7 @@ void Simulator::on_committed(Node& node, const host::CommittedBlock& block) {
 
 void Simulator::on_installed(Node& node, const host::InstalledState& state) {
   node.executed = state.height;
+  node.transferring = 0;
   if (!node.honest()) return;
   ++counts_.state_transfers;
   trace("replica " + std::to_string(node.index) + ": installed state at height " +

@@ -63,6 +63,8 @@ class BlockExecutor {
   // consensus.max_state_bytes; another height's spool is dropped, and so is
   // a spool a committed block reaches). A spooled InstallState restores from it.
   ExecutionResult store_chunk(const consensus::StoreChunk& chunk);
+  // Bytes held in the spool now (for tests).
+  std::uint64_t spool_bytes() const { return spool_.size(); }
 
  private:
   abci::Application& app_;

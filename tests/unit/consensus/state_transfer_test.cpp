@@ -277,6 +277,39 @@ TEST(ChunkedStateTransfer, BlocksThatOvertakeATransferEndItAndNoOlderStateIsInst
   c.expect_consistent();
 }
 
+// A whole state (from a peer that answers an offer request with the whole
+// snapshot, as an older node may) arrives while a chunked transfer of a newer
+// one waits for chunks. Installing it ends the transfer; kept, the transfer
+// would have no timer left and catch-up would wait on it for ever.
+TEST(ChunkedStateTransfer, AWholeStateInstalledMidTransferEndsTheTransfer) {
+  Cluster c(4, small_chunks());
+  c.crash(3);
+  commit_heights(c, 12, 0);
+  auto older = c.state_answer(RequestState{0, std::nullopt, {0}, 0});
+  ASSERT_TRUE(older.has_value());
+  const Height older_height = c.replica(0).stable_checkpoint_height().value_or(0);
+  ASSERT_GT(older_height, 0u);
+  commit_heights(c, 6, 500);
+  c.serve_blocks = false;
+  c.chunked_state = true;
+  for (ValidatorIndex p = 0; p < 3; ++p) c.chunk_budget[p] = 0;  // offers now, chunks later
+  c.restart(3);
+  commit_heights(c, 5, 1000);
+  ASSERT_FALSE(c.node(3).chunk_requests.empty()) << "no transfer under way";
+  ASSERT_GT(c.node(3).chunk_requests.back().height, older_height);
+  ASSERT_EQ(c.node(3).installs, 0u);
+
+  c.feed(3, std::move(*older));
+  EXPECT_EQ(c.node(3).installs, 1u);
+  c.chunk_budget.clear();
+  c.serve_blocks = true;
+  commit_heights(c, 2, 2000);
+  c.advance(5000);
+  EXPECT_EQ(c.replica(3).committed_height(), c.replica(0).committed_height());
+  EXPECT_EQ(c.node(3).app->app_hash(), c.node(0).app->app_hash());
+  c.expect_consistent();
+}
+
 class StateVerification : public ::testing::Test {
  protected:
   void SetUp() override {

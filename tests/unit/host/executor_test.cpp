@@ -205,6 +205,22 @@ TEST(BlockExecutor, InstallsAStateSpooledChunkByChunk) {
   EXPECT_EQ(fresh.store->snapshot_at(10)->state, snapshot);
 }
 
+// The core ends a chunked transfer once commits reach its height (blocks got
+// there first); the spool, as large as the state, is then never installed.
+TEST(BlockExecutor, DropsASpoolOnceACommittedBlockReachesItsHeight) {
+  ChainFixture chain;
+  TestNode node;
+  BlockExecutor executor = node.executor();
+  const consensus::Height transferring = 2 * kCheckpointInterval;
+  ASSERT_TRUE(executor.store_chunk({transferring, 4096, 0, Bytes(64, 7)}).status.is_ok());
+  EXPECT_EQ(executor.spool_bytes(), 4096u);
+  chain.commit(executor, transferring - 1);
+  EXPECT_EQ(executor.spool_bytes(), 4096u) << "dropped below the transfer's height";
+  chain.commit(executor, 1);
+  EXPECT_EQ(executor.spool_bytes(), 0u);
+  EXPECT_EQ(node.store->last_height(), transferring);
+}
+
 TEST(BlockExecutor, RefusedSnapshotLeavesStateAndStoreUnchanged) {
   ChainFixture chain;
   TestNode source;
