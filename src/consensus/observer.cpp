@@ -247,6 +247,8 @@ void Observer::on_chunk(const ChunkReceived& input, std::vector<Action>& out) {
     request_next_chunk(out);
     return;
   }
+  REPLEX_ASSERT_MSG(transfer_->height() > committed_height_,
+                    "a transfer at or below the committed height (commits end it)");
   out.emplace_back(transfer_->install_action());
   installing_ = transfer_->take_offer();
   transfer_.reset();
