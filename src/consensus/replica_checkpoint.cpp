@@ -218,8 +218,8 @@ std::vector<ValidatorIndex> Replica::Impl::peers_for_request(
 
 void Replica::Impl::update_catch_up() {
   // A chunked transfer runs to its end (its fetch timer moves it on) unless
-  // commits reach its height first (commit_block); the replica catches up
-  // the rest from the installed state.
+  // commits reach its height first (commit_block) or a whole state is
+  // installed meanwhile; the replica catches up the rest from the installed state.
   if (installing_ || transfer_) return;
   refresh_catch_up_target();
   // A request ends when it brought commit progress: the next one (if still

@@ -313,10 +313,9 @@ class Replica::Impl {
   // The view timer expired while f+1 validators were ahead: this replica
   // lags and catches up before it would blame the primary. Cleared by a commit.
   bool lagging_ = false;
-  // Set by a state install, or by commits overtaking a transfer: the rest is
-  // caught up by blocks, not by another snapshot (the chain moved on while a
-  // large one arrived, and would again), unless peers lack the blocks.
-  // Cleared once caught up.
+  // Set by a state install: the rest is caught up by blocks, not by another
+  // snapshot (the chain moved on while a large one arrived, and would again),
+  // unless peers lack the blocks. Cleared once caught up.
   bool blocks_after_install_ = false;
   // Latest valid VIEW-CHANGE per validator (index = sender).
   std::vector<std::optional<detail::ReceivedViewChange>> latest_view_change_;

@@ -348,12 +348,10 @@ void Replica::Impl::commit_block(std::shared_ptr<const Block> block, const Hash2
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
   // Blocks got there first (fetched before the offer came, or certified in
   // rounds meanwhile): the transferred state is no longer ahead, and the
-  // store never cuts a committed chain back to it. Blocks are winning, so
-  // catch-up asks for blocks first, as after an install.
+  // store never cuts a committed chain back to it.
   if (transfer_ && transfer_->height() <= height) {
     transfer_.reset();
     cancel_timer(TimerKind::kFetch);
-    blocks_after_install_ = true;
   }
   registry_.forget_votes_through(height);
   view_change_streak_ = 0;

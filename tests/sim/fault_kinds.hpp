@@ -69,8 +69,9 @@ struct FaultCounts {
   std::uint64_t crash_restarts = 0;   // honest nodes restarted from their disk
   std::uint64_t state_transfers = 0;  // states installed by honest replicas
   std::uint64_t chunks_served = 0;    // snapshot chunks honest replicas served
-  // Chunked transfers a replica's commits reached before any install (blocks
-  // overtook it, or it was given up and blocks caught up).
+  // Chunked transfers whose height a replica's commits reached before any
+  // install: blocks overtook it, or it was given up or failed and blocks
+  // caught up. Counted on every replica (a Byzantine one runs the same core).
   std::uint64_t transfers_overtaken = 0;
   std::uint64_t refused_starts = 0;   // restarts refused on damaged stored data
   std::uint64_t evidence = 0;         // evidence reported by honest replicas

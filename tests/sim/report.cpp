@@ -78,7 +78,7 @@ std::string SimReport::summary() const {
               min_height, max_height, plan.heights, static_cast<double>(sim_time_ms) / 1000.0,
               steps);
   s += format("  view changes %" PRIu64 ", crash-restarts %" PRIu64 ", state transfers %" PRIu64
-              " (%" PRIu64 " chunks served, %" PRIu64 " overtaken by blocks), refused starts %" PRIu64 "\n",
+               " (%" PRIu64 " chunks served, %" PRIu64 " transfers reached by commits first), refused starts %" PRIu64 "\n",
               counts.view_changes, counts.crash_restarts, counts.state_transfers,
               counts.chunks_served, counts.transfers_overtaken, counts.refused_starts);
   s += format("  consensus messages %" PRIu64 " (%.1f per committed block)\n", consensus_messages,

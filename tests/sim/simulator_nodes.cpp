@@ -299,8 +299,8 @@ void Simulator::on_committed(Node& node, const host::CommittedBlock& block) {
   // Counted on every replica: a Byzantine one runs the same core.
   if (node.transferring != 0 && block.height >= node.transferring) {
     ++counts_.transfers_overtaken;
-    trace("replica " + std::to_string(node.index) + ": blocks overtook the transfer of the state at " +
-          std::to_string(node.transferring));
+    trace("replica " + std::to_string(node.index) + ": commits reached the transfer of the state at " +
+          std::to_string(node.transferring) + " first");
     node.transferring = 0;
   }
   if (!node.honest()) return;
