@@ -381,6 +381,18 @@ std::optional<detail::Parent> Replica::Impl::parent_of(Height height) const {
   auto it = slots_.find(height - 1);
   if (it == slots_.end() || !it->second.accepted) return std::nullopt;
   const Proposal& p = *it->second.accepted;
+  // The accepted blocks down to the committed one must chain onto it: a block
+  // committed from elsewhere (fetched, or certified in a later view) orphans
+  // those built on another block at its height, and nothing is judged on
+  // them. Below a gap (a NEW-VIEW base not reached yet) nothing can be told.
+  Hash256 expected = p.block->header.prev_block_hash;
+  for (Height h = height - 2; h > committed_height_; --h) {
+    auto below = slots_.find(h);
+    if (below == slots_.end() || !below->second.accepted) return detail::Parent{p.block_hash, p.block->header.time_ms};
+    if (below->second.accepted->block_hash != expected) return std::nullopt;
+    expected = below->second.accepted->block->header.prev_block_hash;
+  }
+  if (expected != committed_hash_) return std::nullopt;
   return detail::Parent{p.block_hash, p.block->header.time_ms};
 }
 

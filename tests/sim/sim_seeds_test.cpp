@@ -151,5 +151,24 @@ TEST(SimRegressions, BlocksThatOvertakeAChunkedTransferEndIt) {
                                                    << report.summary();
 }
 
+// Found by a scan of seeds with chunked transfers: two replicas stale in
+// view 0 (the old primary among them) both installed a state, and one then
+// committed a block certified in view 1 that it had fetched. Its accepted
+// view-0 blocks above were orphaned, yet the next view-0 proposal was judged
+// on them: its transaction, in the committed block, was "already in a block
+// below", and the honest old primary was blamed (INVALID_PROPOSAL). Accepted
+// blocks that do not chain onto the committed one are no parent now.
+TEST(SimRegressions, AProposalOnAnOrphanedBlockIsNotJudged) {
+  install_replay_on_abort();
+  auto options = parse_replay_command(
+      "replex-sim --seed 703 --validators 7 --heights 40 --faults delay,crash,outage,nonce-reuse "
+      "--storage memory --execution deferred --latency-ms 1:20 "
+      "--cpu cores=2,verify=50,sign=20,message=10,kib=2,tx=28,execute-tx=6,block=100");
+  ASSERT_TRUE(options.is_ok()) << options.status().to_string();
+  const SimReport report = run_simulation(resolve(*options));
+  EXPECT_TRUE(report.status.is_ok()) << report.summary();
+  EXPECT_GE(report.min_height, kHeights) << report.summary();
+}
+
 }  // namespace
 }  // namespace replex::sim
