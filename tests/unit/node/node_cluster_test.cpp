@@ -56,6 +56,10 @@ TEST(NodeCluster, FourValidatorsAndAnObserverAgree) {
     auto config = config::load_node_config(entry.home + "/config.yaml");
     ASSERT_TRUE(config.is_ok());
     config->consensus.worker_threads = 1;
+    // The OS picks the client ports at bind time: a port the testnet chose
+    // may be taken meanwhile by a test running beside this one.
+    config->api.grpc_listen = "127.0.0.1:0";
+    config->api.rest_listen = "127.0.0.1:0";
     auto node = Node::open(entry.home, std::move(*config));
     ASSERT_TRUE(node.is_ok()) << node.status().to_string();
     ASSERT_TRUE((*node)->start().is_ok());
@@ -214,13 +218,17 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
     auto config = config::load_node_config(layout->nodes[i].home + "/config.yaml");
     ASSERT_TRUE(config.is_ok());
     config->consensus.worker_threads = 1;
+    config->api.grpc_listen = "127.0.0.1:0";  // chosen at bind time (see the test above)
     config->api.rest_listen = "127.0.0.1:0";
     auto node = Node::open(layout->nodes[i].home, std::move(*config));
     ASSERT_TRUE(node.is_ok()) << node.status().to_string();
-    ASSERT_TRUE((*node)->start().is_ok());
+    const Status started = (*node)->start();
+    ASSERT_TRUE(started.is_ok()) << started.to_string();
     nodes[i] = std::move(*node);
   };
   for (std::size_t i = 0; i < nodes.size(); ++i) start(i);
+  // An ASSERT inside the lambda ends only the lambda: stop here, not on a null node.
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
 
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(nodes[0]->grpc_port()),
                                      grpc::InsecureChannelCredentials());
@@ -271,6 +279,7 @@ TEST(NodeCluster, AValidatorWhoseStateDivergesStopsServingSaysSoAndRecoversByIts
     ASSERT_TRUE((*store)->put_snapshot(*snapshot, 3).is_ok());
   }
   start(3);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   // Connected to the three others first: a validator that first hears of the
   // chain at checkpoint 8 would install the quorum's state there instead of
   // executing blocks 5..8 on its own and diverging.
