@@ -388,7 +388,10 @@ std::optional<detail::Parent> Replica::Impl::parent_of(Height height) const {
   Hash256 expected = p.block->header.prev_block_hash;
   for (Height h = height - 2; h > committed_height_; --h) {
     auto below = slots_.find(h);
-    if (below == slots_.end() || !below->second.accepted) return detail::Parent{p.block_hash, p.block->header.time_ms};
+    if (below == slots_.end() || !below->second.accepted) {
+      expected = committed_hash_;  // a gap: the links above it were checked
+      break;
+    }
     if (below->second.accepted->block_hash != expected) return std::nullopt;
     expected = below->second.accepted->block->header.prev_block_hash;
   }

@@ -338,27 +338,14 @@ class Simulator::Ports final : public host::Transport,
     sim_.on_send(node(), std::nullopt, type, bytes);
   }
   void request_blocks(const consensus::RequestBlocks& r) override {
-    Packet p;
-    p.kind = PacketKind::kBlocksRequest;
-    p.from_height = r.from_height;
-    p.to_height = r.to_height;
-    sim_.on_request(node(), r.peers, std::move(p));
+    ask(r.peers, PacketKind::kBlocksRequest, r.from_height, r.to_height);
   }
   void request_state(const consensus::RequestState& r) override {
-    Packet p;
-    p.kind = PacketKind::kStateRequest;
-    p.from_height = r.above_height;
-    p.chunk_bytes = r.chunk_bytes;
-    sim_.on_request(node(), r.peers, std::move(p));
+    ask(r.peers, PacketKind::kStateRequest, r.above_height, 0, r.chunk_bytes);
   }
   void request_chunk(const consensus::RequestChunk& r) override {
     node().transferring = r.height;
-    Packet p;
-    p.kind = PacketKind::kChunkRequest;
-    p.from_height = r.height;
-    p.chunk_bytes = r.chunk_bytes;
-    p.chunk_index = r.index;
-    sim_.on_request(node(), r.peers, std::move(p));
+    ask(r.peers, PacketKind::kChunkRequest, r.height, 0, r.chunk_bytes, r.index);
   }
   void set(consensus::TimerKind kind, std::uint64_t deadline_ms) override {
     sim_.on_set_timer(node(), kind, deadline_ms);
@@ -383,6 +370,16 @@ class Simulator::Ports final : public host::Transport,
 
  private:
   Node& node() { return sim_.nodes_[index_]; }
+  void ask(const std::vector<ValidatorIndex>& peers, PacketKind kind, Height from, Height to,
+           std::uint32_t chunk_bytes = 0, std::uint32_t chunk_index = 0) {
+    Packet p;
+    p.kind = kind;
+    p.from_height = from;
+    p.to_height = to;
+    p.chunk_bytes = chunk_bytes;
+    p.chunk_index = chunk_index;
+    sim_.on_request(node(), peers, std::move(p));
+  }
   Simulator& sim_;
   ValidatorIndex index_;
 };
