@@ -60,12 +60,43 @@ void CommitWaiters::notify_evicted(const consensus::TxStatusReport& report) {
 
 void CommitWaiters::close() {
   std::multimap<Hash256, std::shared_ptr<Waiter>> closing;
+  std::vector<std::function<void()>> held;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
     closing.swap(waiters_);
+    held.swap(after_execution_);
   }
   for (auto& [hash, waiter] : closing) waiter->on_answer(Closed{});
+  for (auto& then : held) then();
+}
+
+void CommitWaiters::begin_execution() {
+  std::lock_guard lock(mutex_);
+  REPLEX_ASSERT(!executing_);
+  executing_ = true;
+}
+
+void CommitWaiters::end_execution() {
+  std::vector<std::function<void()>> due;
+  {
+    std::lock_guard lock(mutex_);
+    REPLEX_ASSERT(executing_);
+    executing_ = false;
+    due.swap(after_execution_);
+  }
+  for (auto& then : due) then();
+}
+
+void CommitWaiters::when_indexed(std::function<void()> then) {
+  {
+    std::lock_guard lock(mutex_);
+    if (executing_ && !closed_) {
+      after_execution_.push_back(std::move(then));
+      return;
+    }
+  }
+  then();
 }
 
 std::size_t CommitWaiters::size() const {

@@ -1,5 +1,7 @@
 #include "submit_batch_call.hpp"
 
+#include <optional>
+
 #include "node_service.hpp"
 #include "replex/core/tx_envelope.hpp"
 #include "submit_call.hpp"
@@ -94,6 +96,7 @@ void SubmitBatchCall::run(const v1::SubmitTransactionsRequest& request) {
 
 void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusReport> report) {
   bool end = false;
+  std::optional<grpc::Status> look_up_first;
   {
     std::lock_guard lock(mutex_);
     Entry& entry = entries_[index];
@@ -101,18 +104,14 @@ void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusRe
     auto* result = response_->mutable_results(static_cast<int>(index));
     if (!report) {
       refuse_locked(index, admission_failure(report.status()));
-    } else if (const grpc::Status status = verdict_status(*report); !status.ok()) {
-      // It may have committed between the index lookup and the admission.
-      bool committed = false;
+    } else if (grpc::Status status = verdict_status(*report); !status.ok()) {
+      // It may have committed since the index lookup (then refused as
+      // DUPLICATE_NONCE): a waiting caller learns where, once it is indexed.
       if (entry.waiter) {
-        if (auto location = ctx_.store.find_tx(entry.hash)) {
-          result->set_status(v1::SUBMIT_STATUS_COMMITTED);
-          fill_commit({location->height, location->index, location->code}, result->mutable_commit());
-          done_locked(index);
-          committed = true;
-        }
+        look_up_first = std::move(status);
+      } else {
+        refuse_locked(index, status);
       }
-      if (!committed) refuse_locked(index, status);
     } else {
       result->set_status(report->verdict == consensus::TxVerdict::kDuplicate ? v1::SUBMIT_STATUS_DUPLICATE
                                                                               : v1::SUBMIT_STATUS_ACCEPTED);
@@ -121,6 +120,31 @@ void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusRe
       } else {
         done_locked(index);
       }
+    }
+    end = outstanding_ == 0 && answer_locked();
+  }
+  if (look_up_first) {
+    // Not under mutex_: it may run at once.
+    std::weak_ptr<SubmitBatchCall> weak = weak_from_this();
+    return ctx_.waiters.when_indexed([weak, index, status = std::move(*look_up_first)] {
+      if (auto self = weak.lock()) self->on_refusal(index, status);
+    });
+  }
+  if (end) finish(grpc::Status::OK);
+}
+
+void SubmitBatchCall::on_refusal(std::size_t index, const grpc::Status& status) {
+  bool end = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (answered_ || entries_[index].phase != Phase::kAdmitting) return;  // the commit answered
+    if (auto location = ctx_.store.find_tx(entries_[index].hash)) {
+      auto* result = response_->mutable_results(static_cast<int>(index));
+      result->set_status(v1::SUBMIT_STATUS_COMMITTED);
+      fill_commit({location->height, location->index, location->code}, result->mutable_commit());
+      done_locked(index);
+    } else {
+      refuse_locked(index, status);
     }
     end = outstanding_ == 0 && answer_locked();
   }

@@ -131,20 +131,16 @@ void SubmitCall::run(const v1::SubmitTransactionRequest& request) {
 
 void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
   grpc::Status status;
+  bool look_up_first = false;
   {
     std::lock_guard lock(mutex_);
     if (phase_ != Phase::kAdmitting) return;  // answered already (commit, deadline, cancel)
     if (!report) {
       status = admission_failure(report.status());
     } else if (status = verdict_status(*report); !status.ok()) {
-      // It may have committed between the index lookup and the admission
-      // (then refused as DUPLICATE_NONCE): a waiting caller learns where.
-      if (waiter_) {
-        if (auto location = ctx_.store.find_tx(hash_)) {
-          fill_commit({location->height, location->index, location->code}, response_);
-          status = grpc::Status::OK;
-        }
-      }
+      // It may have committed since the index lookup (then refused as
+      // DUPLICATE_NONCE): a waiting caller learns where, once it is indexed.
+      look_up_first = waiter_ != nullptr;
     } else {
       response_->set_status(report->verdict == consensus::TxVerdict::kDuplicate ? v1::SUBMIT_STATUS_DUPLICATE
                                                                                  : v1::SUBMIT_STATUS_ACCEPTED);
@@ -152,6 +148,21 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
         phase_ = Phase::kWaitingForCommit;
         return;
       }
+    }
+    if (!look_up_first) answer_locked();
+  }
+  // Not under mutex_: it may run at once.
+  if (look_up_first) return ctx_.waiters.when_indexed([self = shared_from_this(), status] { self->on_refusal(status); });
+  finish(status);
+}
+
+void SubmitCall::on_refusal(grpc::Status status) {
+  {
+    std::lock_guard lock(mutex_);
+    if (phase_ == Phase::kAnswered) return;  // the commit (or the deadline) answered
+    if (auto location = ctx_.store.find_tx(hash_)) {
+      fill_commit({location->height, location->index, location->code}, response_);
+      status = grpc::Status::OK;
     }
     answer_locked();
   }

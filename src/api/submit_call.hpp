@@ -56,6 +56,8 @@ class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_sha
 
   void run(const v1::SubmitTransactionRequest& request);
   void on_verdict(Result<consensus::TxStatusReport> report);
+  // A waiting call's refusal, given once the tx index holds every applied block.
+  void on_refusal(grpc::Status status);
   void on_commit(CommitWaiters::Answer answer);
   void on_deadline();
   // Under mutex_: marks the call answered; false if it already was.

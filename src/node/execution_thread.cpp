@@ -31,8 +31,12 @@ void Node::Impl::post(host::ExecutionTask task) {
     if (failed_.load()) return;
     const auto* chunk = std::get_if<consensus::StoreChunk>(&task);
     const std::uint64_t chunk_bytes = chunk ? chunk->chunk.size() : 0;
+    // A block reaches the state (and so the mempool's nonce checks) before
+    // the tx index; callers refused meanwhile look the index up after this.
+    waiters_.begin_execution();
     host::ExecutionResult result = host_->executor().run(task);
     if (!result.status) {
+      waiters_.end_execution();
       fatal(result.status);
       return;
     }
@@ -41,6 +45,7 @@ void Node::Impl::post(host::ExecutionTask task) {
       metrics_->on_state_chunk(chunk_bytes);
     }
     after_execution(result);
+    waiters_.end_execution();
     consensus_loop_.post([this, result = std::move(result)]() mutable {
       if (failed_.load()) return;
       const Status s = host_->complete(unix_now_ms(), std::move(result));

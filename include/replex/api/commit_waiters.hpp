@@ -9,6 +9,12 @@
 // notify_evicted() answers its waiters at once. Each callback runs at most
 // once, outside the lock, on the thread that answers. Bounded by max_waiters.
 // Thread-safe.
+//
+// A block changes the state (which the mempool checks nonces against) before
+// its transactions are indexed in the store; the execution thread brackets
+// each task with begin_execution()/end_execution(), and when_indexed() lets a
+// caller refused for a used nonce look the index up only once that window
+// has closed.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,7 @@
 #include <span>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/core/bytes.hpp"
@@ -61,8 +68,17 @@ class CommitWaiters {
                     std::span<const std::uint32_t> tx_codes);
   // Answers the waiters of report.tx_hash with the eviction report.
   void notify_evicted(const consensus::TxStatusReport& report);
-  // Answers every waiter with Closed and refuses new ones.
+  // Answers every waiter with Closed and refuses new ones; runs the
+  // callbacks when_indexed() still holds.
   void close();
+
+  // The execution thread, around each task (a block, a chunk, an install).
+  void begin_execution();
+  void end_execution();
+  // Runs `then` once every block the state already holds is in the store's
+  // tx index: at once when no execution task is under way, else when the one
+  // under way ends (or at close()). Runs outside the lock.
+  void when_indexed(std::function<void()> then);
 
   std::size_t size() const;
 
@@ -71,6 +87,8 @@ class CommitWaiters {
   mutable std::mutex mutex_;
   std::multimap<Hash256, std::shared_ptr<Waiter>> waiters_;  // guarded by mutex_
   bool closed_ = false;                                       // guarded by mutex_
+  bool executing_ = false;                                    // guarded by mutex_
+  std::vector<std::function<void()>> after_execution_;        // guarded by mutex_
 };
 
 }  // namespace replex::api

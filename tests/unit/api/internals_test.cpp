@@ -77,6 +77,27 @@ TEST(CommitWaiters, AnswersWaitersOfAnEvictedTransaction) {
   EXPECT_EQ(answers_a.size(), 1u) << "answered once";
 }
 
+// A block reaches the state before its tx index: a lookup asked for while a
+// task is under way runs when it ends (or at close), else at once.
+TEST(CommitWaiters, WhenIndexedWaitsForTheTaskUnderWay) {
+  CommitWaiters waiters(4);
+  int ran = 0;
+  waiters.when_indexed([&] { ++ran; });
+  EXPECT_EQ(ran, 1) << "no task under way";
+  waiters.begin_execution();
+  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&] { ++ran; });
+  EXPECT_EQ(ran, 1);
+  waiters.end_execution();
+  EXPECT_EQ(ran, 3);
+  waiters.begin_execution();
+  waiters.when_indexed([&] { ++ran; });
+  waiters.close();
+  EXPECT_EQ(ran, 4) << "closing runs what was held";
+  waiters.end_execution();
+  EXPECT_EQ(ran, 4);
+}
+
 TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {
   ReadViews views;
   auto held = views.chain();

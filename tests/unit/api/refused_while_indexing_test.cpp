@@ -1,0 +1,226 @@
+// A waiting submission refused for a used nonce while the execution thread is
+// between applying a block to the state and indexing its transactions: the
+// gateway (gRPC and REST, over a real RocksDB store and real sockets) answers
+// only once the index is written, with the commit if the block holds the
+// transaction, else with the refusal. The test plays the execution thread;
+// its submitter refuses every transaction, as the mempool does once the
+// state holds the nonce.
+#include <gtest/gtest.h>
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "replex/api/commit_waiters.hpp"
+#include "replex/api/gateway.hpp"
+#include "replex/api/read_views.hpp"
+#include "replex/api/tx_submitter.hpp"
+#include "replex/config/key_file.hpp"
+#include "replex/config/node_config.hpp"
+#include "replex/config/testnet.hpp"
+#include "replex/core/hash.hpp"
+#include "replex/core/tx_envelope.hpp"
+#include "replex/exchange/reason.hpp"
+#include "replex/exchange/tx_builder.hpp"
+#include "replex/storage/rocks_store.hpp"
+#include "replex/v1/node.grpc.pb.h"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace replex::api {
+namespace {
+
+using nlohmann::json;
+using replex::testing::HttpAnswer;
+using replex::testing::http_request;
+
+// Refuses every transaction as DUPLICATE_NONCE and counts its verdicts.
+class RefusingSubmitter final : public TxSubmitter {
+ public:
+  using TxSubmitter::submit;
+  void submit(std::vector<Submission> batch) override {
+    for (Submission& s : batch) {
+      s.done(consensus::TxStatusReport{tx_hash(s.tx), consensus::TxVerdict::kRejected,
+                                       static_cast<std::uint32_t>(exchange::Reason::kDuplicateNonce),
+                                       "nonce already used"});
+      std::lock_guard lock(mutex_);
+      ++verdicts_;
+      changed_.notify_all();
+    }
+  }
+  void wait_for_verdicts(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return verdicts_ >= n; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t verdicts_ = 0;
+};
+
+class RefusedWhileIndexing : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config::TestnetOptions options;
+    options.validators = 1;
+    options.accounts = 1;
+    options.out_dir = dir_.file("net");
+    auto layout = config::generate_testnet(options);
+    ASSERT_TRUE(layout.is_ok()) << layout.status().to_string();
+    genesis_ = layout->genesis;
+    home_ = layout->nodes[0].home;
+    trader_ = config::read_key_file(layout->account_key_files[0], "account key").value();
+    auto node_config = config::load_node_config(home_ + "/config.yaml");
+    ASSERT_TRUE(node_config.is_ok()) << node_config.status().to_string();
+    api_ = node_config->api;
+    api_.grpc_listen = "127.0.0.1:0";
+    api_.rest_listen = "127.0.0.1:0";
+    auto store = storage::RocksStore::open(dir_.file("store"));
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    store_ = std::move(*store);
+
+    ApiContext context{genesis_, api_, *store_, views_, waiters_, submitter_, nullptr, {}, {}, nullptr};
+    auto gateway = Gateway::create(context, home_);
+    ASSERT_TRUE(gateway.is_ok()) << gateway.status().to_string();
+    gateway_ = std::move(*gateway);
+    NodeIdentity identity;
+    identity.grpc_listen = api_.grpc_listen;
+    ASSERT_TRUE(gateway_->start(identity).is_ok());
+    stub_ = v1::NodeService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(gateway_->grpc_port()),
+                                                          grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    waiters_.close();
+    if (gateway_) {
+      gateway_->shutdown();
+      gateway_->wait();
+    }
+  }
+
+  Bytes order(std::uint64_t nonce) const {
+    exchange::PlaceOrderArgs args;
+    args.market = "BTC-USDT";
+    args.side = exchange::Side::kBuy;
+    args.price = 10'000;
+    args.quantity = 100'000;
+    return exchange::TxBuilder(genesis_.chain_id()).place_order(trader_, exchange::TxHeader{nonce, 900}, args);
+  }
+
+  // The rest of the execution thread's task: the block holding `txs` is
+  // indexed, the read model and the waiters hear of it, the task ends.
+  void index_block_and_end_execution(std::uint64_t height, const std::vector<Hash256>& txs) {
+    storage::BlockRecord record;
+    record.height = height;
+    record.block_hash = sha256("block " + std::to_string(height));
+    record.block = {1};
+    record.certificate = {1};
+    record.tx_hashes = txs;
+    record.tx_codes.assign(txs.size(), 0);
+    ASSERT_TRUE(store_->put_block(record).is_ok());
+    BlockDigest digest;
+    digest.summary.height = height;
+    digest.summary.block_hash = record.block_hash;
+    digest.summary.tx_count = static_cast<std::uint32_t>(txs.size());
+    digest.tx_hashes = txs;
+    gateway_->feed(std::move(digest));
+    waiters_.notify_block(height, record.tx_hashes, record.tx_codes);
+    waiters_.end_execution();
+  }
+
+  std::future<grpc::Status> submit_and_wait(const Bytes& tx, v1::SubmitTransactionResponse* response) {
+    return std::async(std::launch::async, [this, tx, response] {
+      grpc::ClientContext context;
+      v1::SubmitTransactionRequest request;
+      request.set_transaction(std::string(as_chars(tx)));
+      request.set_wait_for_commit(true);
+      return stub_->SubmitTransaction(&context, request, response);
+    });
+  }
+
+  replex::testing::TempDir dir_;
+  config::GenesisFile genesis_;
+  std::string home_;
+  KeyPair trader_ = KeyPair::from_label("unused");
+  config::ApiSection api_;
+  std::unique_ptr<storage::Store> store_;
+  ReadViews views_;
+  CommitWaiters waiters_{64};
+  RefusingSubmitter submitter_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<v1::NodeService::Stub> stub_;
+};
+
+TEST_F(RefusedWhileIndexing, AWaitingCallWhoseBlockIsNotYetIndexedLearnsTheCommit) {
+  const Bytes tx = order(1);
+  waiters_.begin_execution();  // the block holding tx is applied, not yet indexed
+  v1::SubmitTransactionResponse response;
+  auto answer = submit_and_wait(tx, &response);
+  submitter_.wait_for_verdicts(1);
+  index_block_and_end_execution(1, {tx_hash(tx)});
+  const grpc::Status status = answer.get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
+  EXPECT_EQ(response.commit().height(), 1u);
+}
+
+TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceTheBlockIsIndexed) {
+  const Bytes tx = order(1);
+  waiters_.begin_execution();
+  v1::SubmitTransactionResponse response;
+  auto answer = submit_and_wait(tx, &response);
+  submitter_.wait_for_verdicts(1);
+  index_block_and_end_execution(1, {tx_hash(order(2))});
+  const grpc::Status status = answer.get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("DUPLICATE_NONCE"), std::string::npos) << status.error_message();
+
+  // With no block under way the refusal comes at once.
+  v1::SubmitTransactionResponse again;
+  EXPECT_EQ(submit_and_wait(order(3), &again).get().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
+  const Bytes committed = order(1);
+  const Bytes refused = order(2);
+  waiters_.begin_execution();
+  v1::SubmitTransactionsResponse response;
+  auto answer = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    v1::SubmitTransactionsRequest request;
+    request.add_transactions(std::string(as_chars(committed)));
+    request.add_transactions(std::string(as_chars(refused)));
+    request.set_wait_for_commit(true);
+    return stub_->SubmitTransactions(&context, request, &response);
+  });
+  submitter_.wait_for_verdicts(2);
+  index_block_and_end_execution(1, {tx_hash(committed)});
+  const grpc::Status status = answer.get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.results_size(), 2);
+  EXPECT_EQ(response.results(0).status(), v1::SUBMIT_STATUS_COMMITTED);
+  EXPECT_EQ(response.results(0).commit().height(), 1u);
+  EXPECT_EQ(response.results(1).status(), v1::SUBMIT_STATUS_UNSPECIFIED);
+  EXPECT_NE(response.results(1).error().find("DUPLICATE_NONCE"), std::string::npos) << response.results(1).error();
+}
+
+TEST_F(RefusedWhileIndexing, RestLearnsTheCommitToo) {
+  const Bytes tx = order(1);
+  waiters_.begin_execution();
+  auto answer = std::async(std::launch::async, [&] {
+    return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
+                        "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(tx)}}.dump());
+  });
+  submitter_.wait_for_verdicts(1);
+  index_block_and_end_execution(1, {tx_hash(tx)});
+  const HttpAnswer committed = answer.get();
+  ASSERT_EQ(committed.status, 200) << committed.body;
+  EXPECT_EQ(json::parse(committed.body)["height"], 1) << committed.body;
+}
+
+}  // namespace
+}  // namespace replex::api
