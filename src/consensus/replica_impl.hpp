@@ -44,6 +44,8 @@ struct Proposal {
   std::uint64_t received_ms = 0;
   // Application::replay_key of block->txs, computed once (nullopt: none).
   std::vector<std::optional<abci::ReplayKey>> replay_keys;
+  // A waiting proposal is judged once this replica executed this height.
+  Height judge_once_executed = 0;
 };
 
 // What blocks use up beyond a replica's executed state: transaction hashes
@@ -208,6 +210,8 @@ class Replica::Impl {
   std::uint64_t block_delay_ms() const;
   Height next_proposal_height() const;
   bool block_cut_due() const;
+  // OK, invalid (kInvalidArgument: why), or kUnavailable: a refusal a later
+  // state may lift, on a state older than the one right below the block.
   Status validate_fresh_proposal(Height height, const Proposal& proposal,
                                  const detail::Parent& parent) const;
   void refuse_proposal(Height height, const Proposal& proposal, const Status& reason);

@@ -153,16 +153,24 @@ void Replica::Impl::advance() {
 bool Replica::Impl::release_waiting_proposals() {
   // Diverged, check_tx sees a wrong state: proposals wait unjudged (refusing
   // an honest one would start a view change). The installed state drops them.
-  if (in_view_change_ || diverged_at_) return false;
+  // Behind the NEW-VIEW's base, check_tx sees a stale state and used_below
+  // cannot see the blocks up to the base: they wait for those blocks, as the
+  // primary waits for them before it cuts.
+  if (in_view_change_ || diverged_at_ || committed_height_ < view_base_height_) return false;
   bool changed = false;
   for (auto& [height, slot] : slots_) {
-    if (!slot.waiting || slot.accepted) continue;
+    if (!slot.waiting || slot.accepted || slot.waiting->judge_once_executed > executed_height_) continue;
     const std::optional<detail::Parent> parent = parent_of(height);
     if (!parent) continue;
     Proposal p = std::move(*slot.waiting);
     slot.waiting.reset();
     p.replay_keys = replay_keys_of(*p.block);
     const Status valid = validate_fresh_proposal(height, p, *parent);
+    if (valid.code() == StatusCode::kUnavailable) {
+      p.judge_once_executed = height - 1;
+      slot.waiting = std::move(p);
+      continue;
+    }
     if (!valid.is_ok()) {
       refuse_proposal(height, p, valid);
       return true;

@@ -39,7 +39,9 @@ TxCheck duplicate_nonce(std::uint64_t nonce) {
 TxCheck check_header(const State& s, const Transaction& tx, std::uint64_t height,
                      std::optional<std::uint32_t> account) {
   if (!account) {
-    return reject(Reason::kUnknownAccount, "signer " + tx.signer.hex() + " has no account (never funded)");
+    // A later block may fund it (a transfer, a deposit).
+    return TxCheck::reject_until_later_state(code(Reason::kUnknownAccount),
+                                             "signer " + tx.signer.hex() + " has no account (never funded)");
   }
   if (height > tx.good_til_height) {
     return reject(Reason::kExpired, "good_til_height " + std::to_string(tx.good_til_height) +

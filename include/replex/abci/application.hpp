@@ -31,12 +31,21 @@ namespace replex::abci {
 struct TxCheck {
   std::uint32_t code = 0;
   std::string message;
+  // A refusal that a later state may lift (the signer's account does not
+  // exist yet: a later block may fund it). Replicas whose execution got less
+  // far than the proposer's judge such a transaction only on the state right
+  // below its block.
+  bool until_later_state = false;
 
   bool ok() const { return code == 0; }
   static TxCheck accept() { return {}; }
   static TxCheck reject(std::uint32_t code, std::string message) {
     REPLEX_ASSERT(code != 0);
-    return {code, std::move(message)};
+    return {code, std::move(message), false};
+  }
+  static TxCheck reject_until_later_state(std::uint32_t code, std::string message) {
+    REPLEX_ASSERT(code != 0);
+    return {code, std::move(message), true};
   }
 };
 
@@ -97,6 +106,8 @@ class Application {
   // Stateful admission against the last committed state for a transaction
   // that passed verify_tx: nonce not yet used, not expired at `height` and not
   // valid too far ahead of it. Used by the mempool and proposal validation.
+  // A refusal must hold on every later state too, unless it is marked
+  // until_later_state: replicas judge a proposal on states of different ages.
   virtual TxCheck check_tx(ByteView tx, std::uint64_t height) const = 0;
 
   // The transaction's ReplayKey; nullopt when it does not decode or the

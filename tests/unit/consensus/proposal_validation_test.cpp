@@ -190,6 +190,39 @@ TEST(ProposalValidation, ValidityDoesNotDependOnHowFarExecutionGot) {
       << c.node(2).evidence.back().detail;
 }
 
+// The other way round: a refusal a later state may lift ("needs:a" before
+// "a" executed, as an order from an account a transfer funds) is final only
+// on the state right below the block. A backup whose execution lags the
+// primary's waits for it instead of refusing an honest proposal.
+TEST(ProposalValidation, ARefusalALaterStateMayLiftWaitsForTheStateBelowTheBlock) {
+  Cluster c(4, small_blocks());
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);  // committed, not executed
+  c.submit(0, "needs:a");                       // the primary executed "a"
+  c.advance(100);
+  EXPECT_TRUE(c.node(1).evidence.empty()) << c.node(1).evidence.front().detail;
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);
+  c.advance(100);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_TRUE(c.node(i).evidence.empty()) << "node " << i << ": " << c.node(i).evidence.front().detail;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+    EXPECT_EQ(c.replica(i).committed_height(), 2u) << i;
+  }
+  EXPECT_EQ(c.node(1).blocks.at(2).block->txs, std::vector<Bytes>{to_bytes("needs:a")});
+
+  // On the state right below the block the refusal is final.
+  c.drop = [](const Envelope&) { return true; };
+  const Block third = test_block(3, c.node(2).blocks.at(2).block_hash, 0, c.now_ms(), {"needs:z"});
+  c.inject(0, 2, pre_prepare(0, 0, third));
+  ASSERT_TRUE(c.node(2).has_evidence(EvidenceKind::kInvalidProposal));
+  EXPECT_NE(c.node(2).evidence.back().detail.find("check_tx: UNMET"), std::string::npos)
+      << c.node(2).evidence.back().detail;
+}
+
 TEST(ProposalValidation, AnHonestPrimaryLeavesOutWhatItsUnexecutedBlocksUsedUp) {
   Cluster c(4, small_blocks());
   c.node(0).execute_later = true;  // the primary's execution lags

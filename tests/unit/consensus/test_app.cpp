@@ -39,6 +39,10 @@ abci::TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
   if (auto key = replay_key(tx); key && executed_keys_.contains(*key)) {
     return abci::TxCheck::reject(kReplay, "tx: replay key already used");
   }
+  constexpr std::string_view kNeeds = "needs:";
+  if (starts_with(tx, kNeeds) && !executed_.contains(tx_hash(tx.subspan(kNeeds.size())))) {
+    return abci::TxCheck::reject_until_later_state(kUnmet, "tx: needs a transaction not executed yet");
+  }
   return abci::TxCheck::accept();
 }
 
@@ -116,6 +120,8 @@ std::string_view TestApp::reason_name(std::uint32_t code) const {
       return "STALE";
     case kReplay:
       return "REPLAY";
+    case kUnmet:
+      return "UNMET";
   }
   return "UNKNOWN";
 }

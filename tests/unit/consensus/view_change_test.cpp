@@ -303,5 +303,85 @@ TEST(ViewChange, APrimaryBehindItsBaseCatchesUpBeforeProposing) {
   c.expect_consistent();
 }
 
+Height vote_height(const Envelope& e) {
+  return decode_message(*e.bytes, make_validators(4), message_limits(test_config()))->vote().height;
+}
+
+// Block 1 ("a") commits at nodes 0-2 but not at node 3, which cannot fetch
+// it; block 2 ("b") prepares everywhere and commits nowhere; node 0 crashes
+// and view 1 begins, with base 1 and block 2 re-proposed by node 1. Commits
+// for height 2 and to node 3 stay dropped.
+void leave_node3_behind_the_base(Cluster& c) {
+  c.drop = [](const Envelope& e) {
+    return e.type == MessageType::kCommit && (e.to == 3 || vote_height(e) == 2);
+  };
+  c.submit_all("a");
+  c.advance(60);
+  c.submit_all("b");
+  c.advance(60);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.replica(3).committed_height(), 0u);
+  c.serve_blocks = false;
+  c.crash(0);
+  for (int step = 0; step < 300 && (c.replica(3).view() != 1 || c.replica(3).in_view_change()); ++step) {
+    c.advance(10);
+  }
+  ASSERT_EQ(c.replica(3).view(), 1u);
+  ASSERT_FALSE(c.replica(3).in_view_change());
+}
+
+// The backups' side of the rule above: a backup behind the NEW-VIEW's base
+// judges no fresh proposal until it holds the blocks up to the base. Its
+// state lacks what they did (here "a", as an account a transfer funded).
+TEST(ViewChange, ABackupBehindTheBaseJudgesNoFreshProposalUntilItCatchesUp) {
+  Cluster c(4);
+  ASSERT_NO_FATAL_FAILURE(leave_node3_behind_the_base(c));
+  // View 1's primary (node 1) is at the base and cuts "needs:a" above the
+  // re-proposed block 2.
+  c.submit_all("needs:a");
+  c.advance(200);
+  const auto proposed_above_base = [&] {
+    for (const Envelope& e : c.node(1).sent) {
+      if (e.type == MessageType::kPrePrepare && e.to == 3 && vote_height(e) == 3) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(proposed_above_base());
+  EXPECT_EQ(c.replica(3).committed_height(), 0u);
+  EXPECT_FALSE(c.node(3).has_evidence(EvidenceKind::kInvalidProposal));
+  c.drop = nullptr;
+  c.serve_blocks = true;
+  c.advance(3000);
+  for (ValidatorIndex i = 1; i < 4; ++i) {
+    EXPECT_FALSE(c.node(i).has_evidence(EvidenceKind::kInvalidProposal)) << "node " << i;
+    EXPECT_EQ(c.replica(i).view(), 1u) << "node " << i;
+    EXPECT_EQ(c.replica(i).committed_height(), 3u) << "node " << i;
+  }
+  c.expect_consistent();
+}
+
+// Nor does it accept one on that stale state: a primary that re-proposes
+// "a" (committed in block 1, which node 3 lacks) is refused once node 3
+// holds block 1, instead of being voted for.
+TEST(ViewChange, ABackupBehindTheBaseRefusesAReplayOnceItCatchesUp) {
+  Cluster c(4);
+  ASSERT_NO_FATAL_FAILURE(leave_node3_behind_the_base(c));
+  std::optional<Hash256> block2;
+  for (const Envelope& e : c.node(0).sent) {
+    if (e.type == MessageType::kPrePrepare && vote_height(e) == 2) {
+      block2 = decode_message(*e.bytes, make_validators(4), message_limits(test_config()))->vote().block_hash;
+    }
+  }
+  ASSERT_TRUE(block2.has_value());
+  c.inject(1, 3, pre_prepare(1, 1, test_block(3, *block2, 1, c.now_ms(), {"a"})));
+  c.advance(100);
+  EXPECT_FALSE(c.node(3).has_evidence(EvidenceKind::kInvalidProposal)) << "judged only at the base";
+  c.drop = nullptr;
+  c.serve_blocks = true;
+  c.advance(3000);
+  EXPECT_GE(c.replica(3).committed_height(), 1u);
+  EXPECT_TRUE(c.node(3).has_evidence(EvidenceKind::kInvalidProposal));
+}
+
 }  // namespace
 }  // namespace replex::consensus::testing

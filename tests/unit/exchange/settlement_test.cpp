@@ -323,6 +323,25 @@ TEST(ChainDeposits, TheWatermarkFoldsConsecutiveIds) {
   EXPECT_FALSE(c.credited(5));
 }
 
+// Replicas judge a proposal on states of different ages (consensus waits for
+// the state right below the block on refusals a later state may lift): a
+// signer with no account yet is such a refusal, a used nonce is not.
+TEST(Deposits, AnUnknownSignerIsRefusedUntilALaterStateFundsIt) {
+  Harness h(settlement_genesis());
+  const Bytes order = h.place_tx("frank", limit(Side::kBuy, 100, 10));
+  abci::TxCheck check = h.app().check_tx(order, h.app().last_height() + 1);
+  EXPECT_EQ(check.code, code(Reason::kUnknownAccount));
+  EXPECT_TRUE(check.until_later_state);
+  const auto d = deposit(h, kAnvil, 1, "frank", "QUOTE", 2000);
+  EXPECT_EQ(h.run({attest(h, "val0", d), attest(h, "val1", d), attest(h, "val2", d)}).tx_codes,
+            (std::vector<std::uint32_t>{0, 0, 0}));
+  EXPECT_TRUE(h.app().check_tx(order, h.app().last_height() + 1).ok());
+  EXPECT_EQ(h.exec(order), 0u);
+  check = h.app().check_tx(order, h.app().last_height() + 1);
+  EXPECT_EQ(check.code, code(Reason::kDuplicateNonce));
+  EXPECT_FALSE(check.until_later_state);
+}
+
 TEST(Deposits, ADepositCreatesTheAccountWhichThenTrades) {
   Harness h(settlement_genesis());
   EXPECT_FALSE(h.app().has_account(h.id("frank")));
