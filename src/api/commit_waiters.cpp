@@ -4,8 +4,14 @@
 #include <vector>
 
 #include "replex/core/assert.hpp"
+#include "replex/exchange/reason.hpp"
 
 namespace replex::api {
+
+bool may_have_committed(const consensus::TxStatusReport& refusal) {
+  return refusal.verdict == consensus::TxVerdict::kRejected &&
+         refusal.app_code == exchange::code(exchange::Reason::kDuplicateNonce);
+}
 
 std::shared_ptr<CommitWaiters::Waiter> CommitWaiters::add(const Hash256& tx_hash, Callback on_answer) {
   std::lock_guard lock(mutex_);
@@ -60,15 +66,12 @@ void CommitWaiters::notify_evicted(const consensus::TxStatusReport& report) {
 
 void CommitWaiters::close() {
   std::multimap<Hash256, std::shared_ptr<Waiter>> closing;
-  std::vector<std::function<void()>> held;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
     closing.swap(waiters_);
-    held.swap(after_execution_);
   }
   for (auto& [hash, waiter] : closing) waiter->on_answer(Closed{});
-  for (auto& then : held) then();
 }
 
 void CommitWaiters::begin_execution() {
@@ -91,7 +94,7 @@ void CommitWaiters::end_execution() {
 void CommitWaiters::when_indexed(std::function<void()> then) {
   {
     std::lock_guard lock(mutex_);
-    if (executing_ && !closed_) {
+    if (executing_) {
       after_execution_.push_back(std::move(then));
       return;
     }

@@ -509,22 +509,24 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
       if (!waiter) (*once)(std::move(receipt));
       return;  // else the commit (or the deadline) answers
     }
+    if (waiter && report && may_have_committed(*report)) {
+      // It may have committed since the index lookup: a waiting caller learns
+      // where, once it is indexed.
+      return ctx_.waiters.when_indexed([this, once, committed, receipt, waiter, report = *report]() mutable {
+        ctx_.waiters.remove(waiter);
+        if (auto location = ctx_.store.find_tx(receipt.tx_hash)) {
+          return committed(std::move(receipt), location->height, location->code);
+        }
+        (*once)(verdict_error(report));
+      });
+    }
+    if (waiter) ctx_.waiters.remove(waiter);
     if (!report) {
-      if (waiter) ctx_.waiters.remove(waiter);
       return (*once)(report.status().code() == StatusCode::kResourceExhausted
                          ? ApiError{ApiErrorKind::kUnavailable, "MEMPOOL_FULL", report.status().message(), "", 1}
                          : ApiError::unavailable(report.status().message()));
     }
-    if (!waiter) return (*once)(verdict_error(*report));
-    // It may have committed since the index lookup (then refused as
-    // DUPLICATE_NONCE): a waiting caller learns where, once it is indexed.
-    ctx_.waiters.when_indexed([this, once, committed, receipt, waiter, report = *report]() mutable {
-      ctx_.waiters.remove(waiter);
-      if (auto location = ctx_.store.find_tx(receipt.tx_hash)) {
-        return committed(std::move(receipt), location->height, location->code);
-      }
-      (*once)(verdict_error(report));
-    });
+    (*once)(verdict_error(*report));
   };
   if (into != nullptr) {
     into->push_back(Submission{std::move(envelope), std::move(on_verdict)});

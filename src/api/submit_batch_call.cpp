@@ -105,9 +105,9 @@ void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusRe
     if (!report) {
       refuse_locked(index, admission_failure(report.status()));
     } else if (grpc::Status status = verdict_status(*report); !status.ok()) {
-      // It may have committed since the index lookup (then refused as
-      // DUPLICATE_NONCE): a waiting caller learns where, once it is indexed.
-      if (entry.waiter) {
+      // It may have committed since the index lookup: a waiting caller
+      // learns where, once it is indexed.
+      if (entry.waiter && may_have_committed(*report)) {
         look_up_first = std::move(status);
       } else {
         refuse_locked(index, status);

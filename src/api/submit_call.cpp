@@ -138,9 +138,9 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
     if (!report) {
       status = admission_failure(report.status());
     } else if (status = verdict_status(*report); !status.ok()) {
-      // It may have committed since the index lookup (then refused as
-      // DUPLICATE_NONCE): a waiting caller learns where, once it is indexed.
-      look_up_first = waiter_ != nullptr;
+      // It may have committed since the index lookup: a waiting caller
+      // learns where, once it is indexed.
+      look_up_first = waiter_ != nullptr && may_have_committed(*report);
     } else {
       response_->set_status(report->verdict == consensus::TxVerdict::kDuplicate ? v1::SUBMIT_STATUS_DUPLICATE
                                                                                  : v1::SUBMIT_STATUS_ACCEPTED);

@@ -3,11 +3,14 @@
 //
 // Suspicion, not proof (the primary may never have received it), so the bar
 // is high: the oldest pending transaction has waited censorship_timeout_ms,
-// passes check_tx on the executed state, is in no block above it, and
+// passes check_tx on the executed state, is in no block above it nor in a
+// proposal waiting to be judged, and
 // censorship_blocks blocks in a row had room for it (its sender's
 // max_block_txs_per_sender share included). An honest primary proposes its
 // pending transactions oldest first up to the block limits, so a block with
 // room leaves out only what it does not hold.
+#include <algorithm>
+
 #include "replica_impl.hpp"
 
 namespace replex::consensus {
@@ -32,7 +35,8 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
   // recheck_mempool just ran: the entry passes check_tx. A block committed
   // or accepted above the executed height may still use it up.
   const detail::UsedUp used = used_below(committed_height_ + config_.max_inflight_heights + 1);
-  if (used.hashes.contains(oldest->hash) || (oldest->key && used.keys.contains(*oldest->key))) {
+  if (used.hashes.contains(oldest->hash) || (oldest->key && used.keys.contains(*oldest->key)) ||
+      held_by_waiting_proposal(oldest->hash)) {
     censored_blocks_ = 0;
     return;
   }
@@ -45,6 +49,16 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
              ", primary " + std::to_string(primary) + ")");
   censored_blocks_ = 0;
   start_view_change(view_ + 1);
+}
+
+bool Replica::Impl::held_by_waiting_proposal(const Hash256& tx) const {
+  // Waiting for its parent, or for the state right below it (TxCheck::Scope).
+  return std::any_of(slots_.upper_bound(committed_height_), slots_.end(), [&](const auto& entry) {
+    const std::optional<Proposal>& waiting = entry.second.waiting;
+    return waiting && waiting->view == view_ &&
+           std::find(waiting->block->tx_hashes.begin(), waiting->block->tx_hashes.end(), tx) !=
+               waiting->block->tx_hashes.end();
+  });
 }
 
 }  // namespace replex::consensus

@@ -84,7 +84,7 @@ struct ViewVotes {
 // Everything known about one height above the committed height.
 struct Slot {
   std::optional<Proposal> accepted;  // validated PRE-PREPARE of the current view
-  std::optional<Proposal> waiting;  // fresh PRE-PREPARE of the current view whose parent is unknown
+  std::optional<Proposal> waiting;  // fresh PRE-PREPARE of the current view, not judged yet (no parent, or too old a state)
   std::optional<PreparedCertificate> prepared;  // the highest view this replica holds
   std::shared_ptr<const Block> prepared_block;
   std::map<View, ViewVotes> votes;
@@ -220,6 +220,8 @@ class Replica::Impl {
   // --- censorship (replica_censorship.cpp) ------------------------------------------------
   // After `height` executed (its room, if it committed here): counts blocks
   // that left out the oldest pending transaction; a view change at the bound.
+  // Whether a proposal of this view that waits to be judged holds `tx`.
+  bool held_by_waiting_proposal(const Hash256& tx) const;
   void watch_for_censorship(Height height, const std::optional<detail::BlockRoom>& room);
 
   // --- view change (replica_view_change.cpp) -----------------------------------------------

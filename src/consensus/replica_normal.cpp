@@ -392,14 +392,11 @@ std::optional<detail::Parent> Replica::Impl::parent_of(Height height) const {
   // The accepted blocks down to the committed one must chain onto it: a block
   // committed from elsewhere (fetched, or certified in a later view) orphans
   // those built on another block at its height, and nothing is judged on
-  // them. Below a gap (a NEW-VIEW base not reached yet) nothing can be told.
+  // them. Nor is anything above a gap (a NEW-VIEW base not reached yet).
   Hash256 expected = p.block->header.prev_block_hash;
   for (Height h = height - 2; h > committed_height_; --h) {
     auto below = slots_.find(h);
-    if (below == slots_.end() || !below->second.accepted) {
-      expected = committed_hash_;  // a gap: the links above it were checked
-      break;
-    }
+    if (below == slots_.end() || !below->second.accepted) return std::nullopt;
     if (below->second.accepted->block_hash != expected) return std::nullopt;
     expected = below->second.accepted->block->header.prev_block_hash;
   }

@@ -172,8 +172,9 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
   // Sizes, counts and tx_root were checked when the block was decoded.
   // Valid means: check_tx against the executed state, and nothing used up
   // by the blocks between that state and this one (used_below), so every
-  // replica decides alike however far its execution got (a refusal a later
-  // state may lift waits for the state right below the block).
+  // replica decides alike however far its execution got. A refusal a later
+  // state may lift waits for the state right below the block; one a later
+  // state may cause does not count (TxCheck::Scope).
   const detail::UsedUp used = used_below(height);
   std::set<Hash256> seen;
   std::map<abci::ReplayKey, std::size_t> keys_in_block;
@@ -218,13 +219,14 @@ Status Replica::Impl::validate_fresh_proposal(Height height, const Proposal& p,
       }
     }
     const abci::TxCheck checked = app_.check_tx(tx, height);
-    if (!checked.ok()) {
-      std::string why = where + "check_tx: " + std::string(app_.reason_name(checked.code)) + ": " + checked.message;
-      // The primary's state may be younger than this one: such a refusal is
-      // final only on the state right below the block.
-      if (checked.until_later_state && executed_height_ + 1 < height) return Status::unavailable(std::move(why));
-      return Status::invalid_argument(std::move(why));
+    if (checked.ok() || checked.scope == abci::TxCheck::Scope::kAdmissionOnly) continue;
+    std::string why = where + "check_tx: " + std::string(app_.reason_name(checked.code)) + ": " + checked.message;
+    // The primary's state may be younger than this one: such a refusal is
+    // final only on the state right below the block.
+    if (checked.scope == abci::TxCheck::Scope::kUntilLaterState && executed_height_ + 1 < height) {
+      return Status::unavailable(std::move(why));
     }
+    return Status::invalid_argument(std::move(why));
   }
   return Status::ok();
 }

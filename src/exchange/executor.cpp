@@ -39,9 +39,9 @@ TxCheck duplicate_nonce(std::uint64_t nonce) {
 TxCheck check_header(const State& s, const Transaction& tx, std::uint64_t height,
                      std::optional<std::uint32_t> account) {
   if (!account) {
-    // A later block may fund it (a transfer, a deposit).
-    return TxCheck::reject_until_later_state(code(Reason::kUnknownAccount),
-                                             "signer " + tx.signer.hex() + " has no account (never funded)");
+    // A later block's deposit may create it.
+    return TxCheck::reject(code(Reason::kUnknownAccount), "signer " + tx.signer.hex() + " has no account (never funded)",
+                           TxCheck::Scope::kUntilLaterState);
   }
   if (height > tx.good_til_height) {
     return reject(Reason::kExpired, "good_til_height " + std::to_string(tx.good_til_height) +
@@ -63,12 +63,16 @@ TxCheck check_attestation(const State& s, const AccountId& attester, const Depos
   if (chain == s.deposits.end()) return TxCheck::accept();
   const std::string what = "deposit_attestation: deposit " + std::to_string(d.deposit_id) + " on chain " +
                            std::to_string(d.chain_id);
+  // An older state may not have credited it, nor seen the attester's first
+  // attestation, yet: execution rejects what a block holds of these.
   if (chain->second.credited(d.deposit_id)) {
-    return reject(Reason::kDepositAlreadyCredited, what + " is already credited");
+    return TxCheck::reject(code(Reason::kDepositAlreadyCredited), what + " is already credited",
+                           TxCheck::Scope::kAdmissionOnly);
   }
   const auto pending = chain->second.pending.find(d.deposit_id);
   if (pending != chain->second.pending.end() && pending->second.attested_by(attester)) {
-    return reject(Reason::kDuplicateAttestation, what + " was already attested by " + attester.hex());
+    return TxCheck::reject(code(Reason::kDuplicateAttestation), what + " was already attested by " + attester.hex(),
+                           TxCheck::Scope::kAdmissionOnly);
   }
   return TxCheck::accept();
 }

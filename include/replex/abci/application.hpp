@@ -29,23 +29,31 @@ namespace replex::abci {
 // defined stable reason code (named by Application::reason_name) and a
 // message naming the field that was wrong.
 struct TxCheck {
+  // How a refusal behaves on later states. Replicas judge a proposal on
+  // states of different ages (how far each one's execution got), so proposal
+  // validation needs to know.
+  enum class Scope : std::uint8_t {
+    // Holds on every later state too (a used nonce, an expiry): a block
+    // holding the transaction is invalid.
+    kLasting,
+    // A later state may lift it (the signer has no account yet; a later block
+    // may create it): judged only on the state right below the block.
+    kUntilLaterState,
+    // A later state may cause it where an older one did not (a deposit a
+    // later block credits): it keeps the transaction out of the mempool, but
+    // a block may hold it and execution rejects it there.
+    kAdmissionOnly,
+  };
+
   std::uint32_t code = 0;
   std::string message;
-  // A refusal that a later state may lift (the signer's account does not
-  // exist yet: a later block may fund it). Replicas whose execution got less
-  // far than the proposer's judge such a transaction only on the state right
-  // below its block.
-  bool until_later_state = false;
+  Scope scope = Scope::kLasting;
 
   bool ok() const { return code == 0; }
   static TxCheck accept() { return {}; }
-  static TxCheck reject(std::uint32_t code, std::string message) {
+  static TxCheck reject(std::uint32_t code, std::string message, Scope scope = Scope::kLasting) {
     REPLEX_ASSERT(code != 0);
-    return {code, std::move(message), false};
-  }
-  static TxCheck reject_until_later_state(std::uint32_t code, std::string message) {
-    REPLEX_ASSERT(code != 0);
-    return {code, std::move(message), true};
+    return {code, std::move(message), scope};
   }
 };
 
@@ -106,8 +114,8 @@ class Application {
   // Stateful admission against the last committed state for a transaction
   // that passed verify_tx: nonce not yet used, not expired at `height` and not
   // valid too far ahead of it. Used by the mempool and proposal validation.
-  // A refusal must hold on every later state too, unless it is marked
-  // until_later_state: replicas judge a proposal on states of different ages.
+  // A refusal names its TxCheck::Scope: replicas judge a proposal on states
+  // of different ages, and must all reach the same verdict.
   virtual TxCheck check_tx(ByteView tx, std::uint64_t height) const = 0;
 
   // The transaction's ReplayKey; nullopt when it does not decode or the

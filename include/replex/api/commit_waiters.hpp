@@ -43,6 +43,10 @@ inline constexpr std::string_view kEvictedAfterAdmission =
     "evicted from the mempool after admission (if a block this node skipped by state transfer used its nonce, "
     "the transaction may have committed there: look it up by hash): ";
 
+// A waiting call refused with this verdict may be a retry of a transaction
+// that just committed (its nonce is used): it looks the tx index up first.
+bool may_have_committed(const consensus::TxStatusReport& refusal);
+
 class CommitWaiters {
  public:
   struct Closed {};  // the node is shutting down
@@ -68,16 +72,16 @@ class CommitWaiters {
                     std::span<const std::uint32_t> tx_codes);
   // Answers the waiters of report.tx_hash with the eviction report.
   void notify_evicted(const consensus::TxStatusReport& report);
-  // Answers every waiter with Closed and refuses new ones; runs the
-  // callbacks when_indexed() still holds.
+  // Answers every waiter with Closed and refuses new ones.
   void close();
 
-  // The execution thread, around each task (a block, a chunk, an install).
+  // The execution thread, around each task (a block, a chunk, an install);
+  // every task that begins ends, on a failure too.
   void begin_execution();
   void end_execution();
   // Runs `then` once every block the state already holds is in the store's
   // tx index: at once when no execution task is under way, else when the one
-  // under way ends (or at close()). Runs outside the lock.
+  // under way ends. Runs outside the lock.
   void when_indexed(std::function<void()> then);
 
   std::size_t size() const;

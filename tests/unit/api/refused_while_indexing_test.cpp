@@ -9,6 +9,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -38,20 +40,22 @@ using nlohmann::json;
 using replex::testing::HttpAnswer;
 using replex::testing::http_request;
 
-// Refuses every transaction as DUPLICATE_NONCE and counts its verdicts.
+// Refuses every transaction (DUPLICATE_NONCE unless told otherwise) and
+// counts its verdicts.
 class RefusingSubmitter final : public TxSubmitter {
  public:
   using TxSubmitter::submit;
   void submit(std::vector<Submission> batch) override {
     for (Submission& s : batch) {
-      s.done(consensus::TxStatusReport{tx_hash(s.tx), consensus::TxVerdict::kRejected,
-                                       static_cast<std::uint32_t>(exchange::Reason::kDuplicateNonce),
-                                       "nonce already used"});
+      s.done(consensus::TxStatusReport{tx_hash(s.tx), consensus::TxVerdict::kRejected, exchange::code(reason),
+                                       "refused"});
       std::lock_guard lock(mutex_);
       ++verdicts_;
       changed_.notify_all();
     }
   }
+  std::atomic<exchange::Reason> reason = exchange::Reason::kDuplicateNonce;
+
   void wait_for_verdicts(std::size_t n) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return verdicts_ >= n; });
@@ -112,8 +116,11 @@ class RefusedWhileIndexing : public ::testing::Test {
   }
 
   // The rest of the execution thread's task: the block holding `txs` is
-  // indexed, the read model and the waiters hear of it, the task ends.
-  void index_block_and_end_execution(std::uint64_t height, const std::vector<Hash256>& txs) {
+  // indexed, the read model and (when `notify`) the waiters hear of it, the
+  // task ends. Without `notify`, as when a call registered its waiter after
+  // the block's notification, only the index can answer it.
+  enum class Notify : bool { kNo, kYes };
+  void index_block_and_end_execution(std::uint64_t height, const std::vector<Hash256>& txs, Notify notify) {
     storage::BlockRecord record;
     record.height = height;
     record.block_hash = sha256("block " + std::to_string(height));
@@ -128,7 +135,7 @@ class RefusedWhileIndexing : public ::testing::Test {
     digest.summary.tx_count = static_cast<std::uint32_t>(txs.size());
     digest.tx_hashes = txs;
     gateway_->feed(std::move(digest));
-    waiters_.notify_block(height, record.tx_hashes, record.tx_codes);
+    if (notify == Notify::kYes) waiters_.notify_block(height, record.tx_hashes, record.tx_codes);
     waiters_.end_execution();
   }
 
@@ -155,17 +162,26 @@ class RefusedWhileIndexing : public ::testing::Test {
   std::unique_ptr<v1::NodeService::Stub> stub_;
 };
 
+template <typename T>
+bool answered(std::future<T>& answer) {
+  return answer.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready;
+}
+
 TEST_F(RefusedWhileIndexing, AWaitingCallWhoseBlockIsNotYetIndexedLearnsTheCommit) {
-  const Bytes tx = order(1);
-  waiters_.begin_execution();  // the block holding tx is applied, not yet indexed
-  v1::SubmitTransactionResponse response;
-  auto answer = submit_and_wait(tx, &response);
-  submitter_.wait_for_verdicts(1);
-  index_block_and_end_execution(1, {tx_hash(tx)});
-  const grpc::Status status = answer.get();
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
-  EXPECT_EQ(response.commit().height(), 1u);
+  for (const Notify notify : {Notify::kYes, Notify::kNo}) {
+    const std::uint64_t height = notify == Notify::kYes ? 1 : 2;
+    const Bytes tx = order(height);
+    waiters_.begin_execution();  // the block holding tx is applied, not yet indexed
+    v1::SubmitTransactionResponse response;
+    auto answer = submit_and_wait(tx, &response);
+    submitter_.wait_for_verdicts(height);
+    EXPECT_FALSE(answered(answer)) << "refused while the block is applied but not indexed";
+    index_block_and_end_execution(height, {tx_hash(tx)}, notify);
+    const grpc::Status status = answer.get();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
+    EXPECT_EQ(response.commit().height(), height);
+  }
 }
 
 TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceTheBlockIsIndexed) {
@@ -174,7 +190,7 @@ TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceThe
   v1::SubmitTransactionResponse response;
   auto answer = submit_and_wait(tx, &response);
   submitter_.wait_for_verdicts(1);
-  index_block_and_end_execution(1, {tx_hash(order(2))});
+  index_block_and_end_execution(1, {tx_hash(order(2))}, Notify::kYes);
   const grpc::Status status = answer.get();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("DUPLICATE_NONCE"), std::string::npos) << status.error_message();
@@ -182,6 +198,18 @@ TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceThe
   // With no block under way the refusal comes at once.
   v1::SubmitTransactionResponse again;
   EXPECT_EQ(submit_and_wait(order(3), &again).get().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RefusedWhileIndexing, OtherRefusalsComeAtOnce) {
+  submitter_.reason = exchange::Reason::kExpired;  // its own nonce cannot be why
+  waiters_.begin_execution();
+  v1::SubmitTransactionResponse response;
+  auto answer = submit_and_wait(order(1), &response);
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  const grpc::Status status = answer.get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("EXPIRED"), std::string::npos) << status.error_message();
+  waiters_.end_execution();
 }
 
 TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
@@ -198,7 +226,8 @@ TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
     return stub_->SubmitTransactions(&context, request, &response);
   });
   submitter_.wait_for_verdicts(2);
-  index_block_and_end_execution(1, {tx_hash(committed)});
+  EXPECT_FALSE(answered(answer));
+  index_block_and_end_execution(1, {tx_hash(committed)}, Notify::kNo);
   const grpc::Status status = answer.get();
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.results_size(), 2);
@@ -209,17 +238,21 @@ TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
 }
 
 TEST_F(RefusedWhileIndexing, RestLearnsTheCommitToo) {
-  const Bytes tx = order(1);
-  waiters_.begin_execution();
-  auto answer = std::async(std::launch::async, [&] {
-    return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
-                        "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(tx)}}.dump());
-  });
-  submitter_.wait_for_verdicts(1);
-  index_block_and_end_execution(1, {tx_hash(tx)});
-  const HttpAnswer committed = answer.get();
-  ASSERT_EQ(committed.status, 200) << committed.body;
-  EXPECT_EQ(json::parse(committed.body)["height"], 1) << committed.body;
+  for (const Notify notify : {Notify::kYes, Notify::kNo}) {
+    const std::uint64_t height = notify == Notify::kYes ? 1 : 2;
+    const Bytes tx = order(height);
+    waiters_.begin_execution();
+    auto answer = std::async(std::launch::async, [&] {
+      return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
+                          "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(tx)}}.dump());
+    });
+    submitter_.wait_for_verdicts(height);
+    EXPECT_FALSE(answered(answer));
+    index_block_and_end_execution(height, {tx_hash(tx)}, notify);
+    const HttpAnswer committed = answer.get();
+    ASSERT_EQ(committed.status, 200) << committed.body;
+    EXPECT_EQ(json::parse(committed.body)["height"], height) << committed.body;
+  }
 }
 
 }  // namespace

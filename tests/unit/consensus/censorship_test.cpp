@@ -54,6 +54,40 @@ TEST(Censorship, BackupsVoteOutAPrimaryThatLeavesOutAValidTransaction) {
   c.expect_consistent();
 }
 
+// A backup whose execution lags holds the primary's block that carries the
+// old transaction until it executes the state right below it ("needs:a"
+// waits for "a"); the blocks it executes meanwhile left the transaction out
+// only because the primary lacked it until then, and the waiting block holds
+// it: no censorship.
+TEST(Censorship, ATransactionInAProposalWaitingToBeJudgedIsNotLeftOut) {
+  Cluster c(4, censorship_config());
+  c.crash(3);  // backup 1's vote is needed for every block
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(200);
+  c.submit(1, "x");  // the primary lacks it for now, past the censorship timeout
+  const int rounds = static_cast<int>(censorship_config().censorship_timeout_ms / 200) + 1;
+  for (int round = 0; round < rounds; ++round) {
+    c.submit_all(std::string("t").append(std::to_string(round)));
+    c.advance(200);
+  }
+  const Height below = c.replica(1).committed_height();
+  ASSERT_EQ(below, static_cast<Height>(rounds) + 1);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  c.submit(0, "x");
+  c.submit(0, "needs:a");
+  c.advance(200);
+  ASSERT_EQ(c.replica(1).committed_height(), below) << "the next block waits for backup 1's judgement";
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);
+  c.advance(500);
+  EXPECT_FALSE(c.node(1).has_evidence(EvidenceKind::kCensorship)) << c.node(1).evidence.front().detail;
+  EXPECT_TRUE(c.node(1).evidence.empty());
+  EXPECT_EQ(c.replica(1).view(), 0u);
+  EXPECT_TRUE(committed(c, 1, "x"));
+  EXPECT_TRUE(committed(c, 1, "needs:a"));
+}
+
 TEST(Censorship, WithoutTheWatchTheTransactionWaitsForever) {
   Config config = censorship_config();
   config.censorship_timeout_ms = 0;

@@ -191,7 +191,7 @@ TEST(ProposalValidation, ValidityDoesNotDependOnHowFarExecutionGot) {
 }
 
 // The other way round: a refusal a later state may lift ("needs:a" before
-// "a" executed, as an order from an account a transfer funds) is final only
+// "a" executed, as an order from an account a deposit creates) is final only
 // on the state right below the block. A backup whose execution lags the
 // primary's waits for it instead of refusing an honest proposal.
 TEST(ProposalValidation, ARefusalALaterStateMayLiftWaitsForTheStateBelowTheBlock) {
@@ -221,6 +221,27 @@ TEST(ProposalValidation, ARefusalALaterStateMayLiftWaitsForTheStateBelowTheBlock
   ASSERT_TRUE(c.node(2).has_evidence(EvidenceKind::kInvalidProposal));
   EXPECT_NE(c.node(2).evidence.back().detail.find("check_tx: UNMET"), std::string::npos)
       << c.node(2).evidence.back().detail;
+}
+
+// And a refusal a later state may cause ("before:a" once "a" executed, as an
+// attestation of a deposit a later block credited) keeps a transaction out
+// of the mempool but does not make a block invalid: a primary whose
+// execution lags includes it, and execution rejects it.
+TEST(ProposalValidation, ARefusalALaterStateMayCauseDoesNotMakeABlockInvalid) {
+  Cluster c(4, small_blocks());
+  c.node(0).execute_later = true;  // the primary's execution lags
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(0).app->last_height(), 0u);
+  c.submit(0, "before:a");  // admitted on the primary's state, where "a" has not executed
+  c.advance(100);
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_TRUE(c.node(i).evidence.empty()) << "node " << i << ": " << c.node(i).evidence.front().detail;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+  }
+  ASSERT_EQ(c.replica(1).committed_height(), 2u);
+  EXPECT_EQ(c.node(1).blocks.at(2).block->txs, std::vector<Bytes>{to_bytes("before:a")});
 }
 
 TEST(ProposalValidation, AnHonestPrimaryLeavesOutWhatItsUnexecutedBlocksUsedUp) {

@@ -39,9 +39,14 @@ abci::TxCheck TestApp::check_tx(ByteView tx, std::uint64_t) const {
   if (auto key = replay_key(tx); key && executed_keys_.contains(*key)) {
     return abci::TxCheck::reject(kReplay, "tx: replay key already used");
   }
-  constexpr std::string_view kNeeds = "needs:";
+  constexpr std::string_view kNeeds = "needs:", kBefore = "before:";
   if (starts_with(tx, kNeeds) && !executed_.contains(tx_hash(tx.subspan(kNeeds.size())))) {
-    return abci::TxCheck::reject_until_later_state(kUnmet, "tx: needs a transaction not executed yet");
+    return abci::TxCheck::reject(kUnmet, "tx: needs a transaction not executed yet",
+                                 abci::TxCheck::Scope::kUntilLaterState);
+  }
+  if (starts_with(tx, kBefore) && executed_.contains(tx_hash(tx.subspan(kBefore.size())))) {
+    return abci::TxCheck::reject(kLate, "tx: came after the transaction it must precede",
+                                 abci::TxCheck::Scope::kAdmissionOnly);
   }
   return abci::TxCheck::accept();
 }
@@ -122,6 +127,8 @@ std::string_view TestApp::reason_name(std::uint32_t code) const {
       return "REPLAY";
     case kUnmet:
       return "UNMET";
+    case kLate:
+      return "LATE";
   }
   return "UNKNOWN";
 }

@@ -5,8 +5,10 @@
 // already executed (replay). A transaction "key:XXXXXXXX..." has the replay
 // key XXXXXXXX (its 8 bytes after "key:"): check_tx refuses one whose key an
 // executed transaction used, and execution rejects it. check_tx refuses
-// "needs:T" until transaction T executed (as an exchange refuses an account's
-// order until a transfer funded it). app_hash chains the
+// "needs:T" until transaction T executed (as the exchange refuses an order
+// until a deposit creates its account), and "before:T" once T executed (as
+// it refuses an attestation once the deposit is credited); execution applies
+// both. app_hash chains the
 // executed transaction hashes; the snapshot is the height, the app_hash and
 // the sorted executed hashes and keys.
 #pragma once
@@ -25,6 +27,7 @@ class TestApp final : public abci::Application {
   static constexpr std::uint32_t kStale = 2;
   static constexpr std::uint32_t kReplay = 3;
   static constexpr std::uint32_t kUnmet = 4;
+  static constexpr std::uint32_t kLate = 5;
 
   abci::TxCheck verify_tx(ByteView tx) const override;
   abci::TxCheck check_tx(ByteView tx, std::uint64_t height) const override;

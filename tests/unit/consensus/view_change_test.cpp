@@ -332,7 +332,7 @@ void leave_node3_behind_the_base(Cluster& c) {
 
 // The backups' side of the rule above: a backup behind the NEW-VIEW's base
 // judges no fresh proposal until it holds the blocks up to the base. Its
-// state lacks what they did (here "a", as an account a transfer funded).
+// state lacks what they did (here "a", as an account a deposit created).
 TEST(ViewChange, ABackupBehindTheBaseJudgesNoFreshProposalUntilItCatchesUp) {
   Cluster c(4);
   ASSERT_NO_FATAL_FAILURE(leave_node3_behind_the_base(c));

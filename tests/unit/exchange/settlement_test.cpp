@@ -323,23 +323,32 @@ TEST(ChainDeposits, TheWatermarkFoldsConsecutiveIds) {
   EXPECT_FALSE(c.credited(5));
 }
 
-// Replicas judge a proposal on states of different ages (consensus waits for
-// the state right below the block on refusals a later state may lift): a
-// signer with no account yet is such a refusal, a used nonce is not.
-TEST(Deposits, AnUnknownSignerIsRefusedUntilALaterStateFundsIt) {
+// Replicas judge a proposal on states of different ages, so each refusal
+// says how later states treat it (abci::TxCheck::Scope): a signer with no
+// account yet may be funded by a later deposit; an attestation may be
+// refused once a later block credits the deposit; a used nonce stays used.
+TEST(Deposits, EachRefusalSaysHowALaterStateTreatsIt) {
+  using Scope = abci::TxCheck::Scope;
   Harness h(settlement_genesis());
+  const auto check = [&](const Bytes& tx) { return h.app().check_tx(tx, h.app().last_height() + 1); };
   const Bytes order = h.place_tx("frank", limit(Side::kBuy, 100, 10));
-  abci::TxCheck check = h.app().check_tx(order, h.app().last_height() + 1);
-  EXPECT_EQ(check.code, code(Reason::kUnknownAccount));
-  EXPECT_TRUE(check.until_later_state);
+  EXPECT_EQ(check(order).code, code(Reason::kUnknownAccount));
+  EXPECT_EQ(check(order).scope, Scope::kUntilLaterState);
   const auto d = deposit(h, kAnvil, 1, "frank", "QUOTE", 2000);
-  EXPECT_EQ(h.run({attest(h, "val0", d), attest(h, "val1", d), attest(h, "val2", d)}).tx_codes,
-            (std::vector<std::uint32_t>{0, 0, 0}));
-  EXPECT_TRUE(h.app().check_tx(order, h.app().last_height() + 1).ok());
+  EXPECT_EQ(h.exec(attest(h, "val0", d)), 0u);
+  const Bytes again = attest(h, "val0", d);
+  EXPECT_EQ(check(again).code, code(Reason::kDuplicateAttestation));
+  EXPECT_EQ(check(again).scope, Scope::kAdmissionOnly);
+  const Bytes fourth = attest(h, "val3", d);
+  EXPECT_TRUE(check(fourth).ok());
+  EXPECT_EQ(h.run({attest(h, "val1", d), attest(h, "val2", d)}).tx_codes,
+            (std::vector<std::uint32_t>{0, 0}));  // the threshold (3) credits it
+  EXPECT_EQ(check(fourth).code, code(Reason::kDepositAlreadyCredited));
+  EXPECT_EQ(check(fourth).scope, Scope::kAdmissionOnly);
+  EXPECT_TRUE(check(order).ok());
   EXPECT_EQ(h.exec(order), 0u);
-  check = h.app().check_tx(order, h.app().last_height() + 1);
-  EXPECT_EQ(check.code, code(Reason::kDuplicateNonce));
-  EXPECT_FALSE(check.until_later_state);
+  EXPECT_EQ(check(order).code, code(Reason::kDuplicateNonce));
+  EXPECT_EQ(check(order).scope, Scope::kLasting);
 }
 
 TEST(Deposits, ADepositCreatesTheAccountWhichThenTrades) {
