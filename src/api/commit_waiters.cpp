@@ -10,7 +10,8 @@ namespace replex::api {
 
 bool may_have_committed(const consensus::TxStatusReport& refusal) {
   return refusal.verdict == consensus::TxVerdict::kRejected &&
-         refusal.app_code == exchange::code(exchange::Reason::kDuplicateNonce);
+         (refusal.app_code == exchange::code(exchange::Reason::kDuplicateNonce) ||
+          refusal.app_code == exchange::code(exchange::Reason::kExpired));
 }
 
 std::shared_ptr<CommitWaiters::Waiter> CommitWaiters::add(const Hash256& tx_hash, Callback on_answer) {
@@ -74,19 +75,20 @@ void CommitWaiters::close() {
   for (auto& [hash, waiter] : closing) waiter->on_answer(Closed{});
 }
 
-void CommitWaiters::begin_execution() {
+void CommitWaiters::task_posted() {
   std::lock_guard lock(mutex_);
-  REPLEX_ASSERT(!executing_);
-  executing_ = true;
+  ++tasks_posted_;
 }
 
-void CommitWaiters::end_execution() {
+void CommitWaiters::task_done() {
   std::vector<std::function<void()>> due;
   {
     std::lock_guard lock(mutex_);
-    REPLEX_ASSERT(executing_);
-    executing_ = false;
-    due.swap(after_execution_);
+    REPLEX_ASSERT(tasks_done_ < tasks_posted_);
+    ++tasks_done_;
+    const auto end = after_tasks_.upper_bound(tasks_done_);
+    for (auto it = after_tasks_.begin(); it != end; ++it) due.push_back(std::move(it->second));
+    after_tasks_.erase(after_tasks_.begin(), end);
   }
   for (auto& then : due) then();
 }
@@ -94,8 +96,8 @@ void CommitWaiters::end_execution() {
 void CommitWaiters::when_indexed(std::function<void()> then) {
   {
     std::lock_guard lock(mutex_);
-    if (executing_) {
-      after_execution_.push_back(std::move(then));
+    if (tasks_done_ < tasks_posted_) {
+      after_tasks_.emplace(tasks_posted_, std::move(then));
       return;
     }
   }

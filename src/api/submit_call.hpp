@@ -56,7 +56,7 @@ class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_sha
 
   void run(const v1::SubmitTransactionRequest& request);
   void on_verdict(Result<consensus::TxStatusReport> report);
-  // A waiting call's refusal, given once the tx index holds every applied block.
+  // A waiting call's refusal, given once the tx index holds every block committed before it.
   void on_refusal(grpc::Status status);
   void on_commit(CommitWaiters::Answer answer);
   void on_deadline();

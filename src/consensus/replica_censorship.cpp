@@ -4,7 +4,7 @@
 // Suspicion, not proof (the primary may never have received it), so the bar
 // is high: the oldest pending transaction has waited censorship_timeout_ms,
 // passes check_tx on the executed state, is in no block above it nor in a
-// proposal waiting to be judged, and
+// proposal waiting for the state right below it, and
 // censorship_blocks blocks in a row had room for it (its sender's
 // max_block_txs_per_sender share included). An honest primary proposes its
 // pending transactions oldest first up to the block limits, so a block with
@@ -52,10 +52,11 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
 }
 
 bool Replica::Impl::held_by_waiting_proposal(const Hash256& tx) const {
-  // Waiting for its parent, or for the state right below it (TxCheck::Scope).
+  // Only one on a known parent that waits for the state right below it
+  // (TxCheck::Scope): a parentless one costs a Byzantine primary nothing.
   return std::any_of(slots_.upper_bound(committed_height_), slots_.end(), [&](const auto& entry) {
     const std::optional<Proposal>& waiting = entry.second.waiting;
-    return waiting && waiting->view == view_ &&
+    return waiting && waiting->view == view_ && waiting->judge_once_executed != 0 &&
            std::find(waiting->block->tx_hashes.begin(), waiting->block->tx_hashes.end(), tx) !=
                waiting->block->tx_hashes.end();
   });

@@ -220,7 +220,7 @@ class Replica::Impl {
   // --- censorship (replica_censorship.cpp) ------------------------------------------------
   // After `height` executed (its room, if it committed here): counts blocks
   // that left out the oldest pending transaction; a view change at the bound.
-  // Whether a proposal of this view that waits to be judged holds `tx`.
+  // Whether a proposal of this view that waits for its state holds `tx`.
   bool held_by_waiting_proposal(const Hash256& tx) const;
   void watch_for_censorship(Height height, const std::optional<detail::BlockRoom>& room);
 

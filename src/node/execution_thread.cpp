@@ -25,18 +25,18 @@ void Node::Impl::publish_recovered_view() {
 }
 
 void Node::Impl::post(host::ExecutionTask task) {
+  // A committed block reaches the state (and so the mempool's checks) before
+  // the tx index: callers refused meanwhile look the index up once it is done.
+  waiters_.task_posted();
   execution_loop_.post([this, task = std::move(task)]() mutable {
     // After a failure nothing held in memory can be trusted: later tasks are
     // dropped and the node stops (a restart recovers from the store).
-    if (failed_.load()) return;
+    if (failed_.load()) return waiters_.task_done();
     const auto* chunk = std::get_if<consensus::StoreChunk>(&task);
     const std::uint64_t chunk_bytes = chunk ? chunk->chunk.size() : 0;
-    // A block reaches the state (and so the mempool's nonce checks) before
-    // the tx index; callers refused meanwhile look the index up after this.
-    waiters_.begin_execution();
     host::ExecutionResult result = host_->executor().run(task);
     if (!result.status) {
-      waiters_.end_execution();
+      waiters_.task_done();
       fatal(result.status);
       return;
     }
@@ -45,7 +45,7 @@ void Node::Impl::post(host::ExecutionTask task) {
       metrics_->on_state_chunk(chunk_bytes);
     }
     after_execution(result);
-    waiters_.end_execution();
+    waiters_.task_done();
     consensus_loop_.post([this, result = std::move(result)]() mutable {
       if (failed_.load()) return;
       const Status s = host_->complete(unix_now_ms(), std::move(result));

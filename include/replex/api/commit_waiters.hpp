@@ -10,11 +10,11 @@
 // once, outside the lock, on the thread that answers. Bounded by max_waiters.
 // Thread-safe.
 //
-// A block changes the state (which the mempool checks nonces against) before
-// its transactions are indexed in the store; the execution thread brackets
-// each task with begin_execution()/end_execution(), and when_indexed() lets a
-// caller refused for a used nonce look the index up only once that window
-// has closed.
+// A block is committed, and then changes the state (which the mempool checks
+// against), before its transactions are indexed in the store. The node counts
+// the tasks it hands the execution thread (task_posted(), task_done()), and
+// when_indexed() lets a caller refused for a used nonce or an expiry look the
+// index up only once every block committed before the refusal is indexed.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,8 @@ inline constexpr std::string_view kEvictedAfterAdmission =
     "the transaction may have committed there: look it up by hash): ";
 
 // A waiting call refused with this verdict may be a retry of a transaction
-// that just committed (its nonce is used): it looks the tx index up first.
+// that just committed (its nonce is used, or its good_til_height has passed):
+// it looks the tx index up first.
 bool may_have_committed(const consensus::TxStatusReport& refusal);
 
 class CommitWaiters {
@@ -75,13 +76,15 @@ class CommitWaiters {
   // Answers every waiter with Closed and refuses new ones.
   void close();
 
-  // The execution thread, around each task (a block, a chunk, an install);
-  // every task that begins ends, on a failure too.
-  void begin_execution();
-  void end_execution();
-  // Runs `then` once every block the state already holds is in the store's
-  // tx index: at once when no execution task is under way, else when the one
-  // under way ends. Runs outside the lock.
+  // The node, for each task it hands the execution thread (a block, a chunk,
+  // an install), before handing it over; the execution thread once that task
+  // has run or was dropped (after a failure).
+  void task_posted();
+  void task_done();
+  // Runs `then` once every task posted so far is done, so that every block
+  // committed so far is in the store's tx index: at once when none is
+  // outstanding, else on the thread that ends the last of them. Runs outside
+  // the lock. The waiters close() answers do not wait for this.
   void when_indexed(std::function<void()> then);
 
   std::size_t size() const;
@@ -91,8 +94,10 @@ class CommitWaiters {
   mutable std::mutex mutex_;
   std::multimap<Hash256, std::shared_ptr<Waiter>> waiters_;  // guarded by mutex_
   bool closed_ = false;                                       // guarded by mutex_
-  bool executing_ = false;                                    // guarded by mutex_
-  std::vector<std::function<void()>> after_execution_;        // guarded by mutex_
+  std::uint64_t tasks_posted_ = 0;                            // guarded by mutex_
+  std::uint64_t tasks_done_ = 0;                              // guarded by mutex_
+  // when_indexed() callbacks, by the count of tasks done they wait for.
+  std::multimap<std::uint64_t, std::function<void()>> after_tasks_;  // guarded by mutex_
 };
 
 }  // namespace replex::api

@@ -77,25 +77,27 @@ TEST(CommitWaiters, AnswersWaitersOfAnEvictedTransaction) {
   EXPECT_EQ(answers_a.size(), 1u) << "answered once";
 }
 
-// A block reaches the state before its tx index: a lookup asked for while a
-// task is under way runs when it ends (closing does not hurry it), else at once.
-TEST(CommitWaiters, WhenIndexedWaitsForTheTaskUnderWay) {
+// A committed block reaches the state before its tx index: a lookup asked
+// for while execution tasks are outstanding runs once those are done (closing
+// does not hurry it), else at once.
+TEST(CommitWaiters, WhenIndexedWaitsForTheTasksPostedBeforeIt) {
   CommitWaiters waiters(4);
   int ran = 0;
   waiters.when_indexed([&] { ++ran; });
-  EXPECT_EQ(ran, 1) << "no task under way";
-  waiters.begin_execution();
-  waiters.when_indexed([&] { ++ran; });
-  waiters.when_indexed([&] { ++ran; });
+  EXPECT_EQ(ran, 1) << "no task outstanding";
+  waiters.task_posted();
+  waiters.task_posted();
+  waiters.when_indexed([&] { ++ran; });  // waits for both
+  waiters.task_done();
+  waiters.task_posted();                  // a later one it does not wait for
   EXPECT_EQ(ran, 1);
-  waiters.end_execution();
-  EXPECT_EQ(ran, 3);
-  waiters.begin_execution();
+  waiters.task_done();
+  EXPECT_EQ(ran, 2);
   waiters.when_indexed([&] { ++ran; });
   waiters.close();
-  EXPECT_EQ(ran, 3) << "the block under way is not indexed yet";
-  waiters.end_execution();
-  EXPECT_EQ(ran, 4);
+  EXPECT_EQ(ran, 2) << "the block under way is not indexed yet";
+  waiters.task_done();
+  EXPECT_EQ(ran, 3);
 }
 
 TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {

@@ -115,12 +115,12 @@ class RefusedWhileIndexing : public ::testing::Test {
     return exchange::TxBuilder(genesis_.chain_id()).place_order(trader_, exchange::TxHeader{nonce, 900}, args);
   }
 
-  // The rest of the execution thread's task: the block holding `txs` is
+  // The execution thread's task: the block holding `txs` is
   // indexed, the read model and (when `notify`) the waiters hear of it, the
   // task ends. Without `notify`, as when a call registered its waiter after
   // the block's notification, only the index can answer it.
   enum class Notify : bool { kNo, kYes };
-  void index_block_and_end_execution(std::uint64_t height, const std::vector<Hash256>& txs, Notify notify) {
+  void index_block_and_finish_task(std::uint64_t height, const std::vector<Hash256>& txs, Notify notify) {
     storage::BlockRecord record;
     record.height = height;
     record.block_hash = sha256("block " + std::to_string(height));
@@ -136,7 +136,7 @@ class RefusedWhileIndexing : public ::testing::Test {
     digest.tx_hashes = txs;
     gateway_->feed(std::move(digest));
     if (notify == Notify::kYes) waiters_.notify_block(height, record.tx_hashes, record.tx_codes);
-    waiters_.end_execution();
+    waiters_.task_done();
   }
 
   std::future<grpc::Status> submit_and_wait(const Bytes& tx, v1::SubmitTransactionResponse* response) {
@@ -171,12 +171,12 @@ TEST_F(RefusedWhileIndexing, AWaitingCallWhoseBlockIsNotYetIndexedLearnsTheCommi
   for (const Notify notify : {Notify::kYes, Notify::kNo}) {
     const std::uint64_t height = notify == Notify::kYes ? 1 : 2;
     const Bytes tx = order(height);
-    waiters_.begin_execution();  // the block holding tx is applied, not yet indexed
+    waiters_.task_posted();  // the block holding tx is committed, not yet indexed
     v1::SubmitTransactionResponse response;
     auto answer = submit_and_wait(tx, &response);
     submitter_.wait_for_verdicts(height);
-    EXPECT_FALSE(answered(answer)) << "refused while the block is applied but not indexed";
-    index_block_and_end_execution(height, {tx_hash(tx)}, notify);
+    EXPECT_FALSE(answered(answer)) << "refused while the block is committed but not indexed";
+    index_block_and_finish_task(height, {tx_hash(tx)}, notify);
     const grpc::Status status = answer.get();
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
@@ -186,11 +186,11 @@ TEST_F(RefusedWhileIndexing, AWaitingCallWhoseBlockIsNotYetIndexedLearnsTheCommi
 
 TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceTheBlockIsIndexed) {
   const Bytes tx = order(1);
-  waiters_.begin_execution();
+  waiters_.task_posted();
   v1::SubmitTransactionResponse response;
   auto answer = submit_and_wait(tx, &response);
   submitter_.wait_for_verdicts(1);
-  index_block_and_end_execution(1, {tx_hash(order(2))}, Notify::kYes);
+  index_block_and_finish_task(1, {tx_hash(order(2))}, Notify::kYes);
   const grpc::Status status = answer.get();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("DUPLICATE_NONCE"), std::string::npos) << status.error_message();
@@ -200,22 +200,37 @@ TEST_F(RefusedWhileIndexing, ARefusalForANonceAnotherTransactionUsedComesOnceThe
   EXPECT_EQ(submit_and_wait(order(3), &again).get().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(RefusedWhileIndexing, ARetryRefusedAsExpiredLearnsTheCommit) {
+  // Committed at height 1 with good_til_height 1; admission checks height 2.
+  submitter_.reason = exchange::Reason::kExpired;
+  const Bytes tx = order(1);
+  waiters_.task_posted();
+  v1::SubmitTransactionResponse response;
+  auto answer = submit_and_wait(tx, &response);
+  submitter_.wait_for_verdicts(1);
+  EXPECT_FALSE(answered(answer));
+  index_block_and_finish_task(1, {tx_hash(tx)}, Notify::kNo);
+  const grpc::Status status = answer.get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
+}
+
 TEST_F(RefusedWhileIndexing, OtherRefusalsComeAtOnce) {
-  submitter_.reason = exchange::Reason::kExpired;  // its own nonce cannot be why
-  waiters_.begin_execution();
+  submitter_.reason = exchange::Reason::kGoodTilTooFar;  // a commit cannot be why
+  waiters_.task_posted();
   v1::SubmitTransactionResponse response;
   auto answer = submit_and_wait(order(1), &response);
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
   const grpc::Status status = answer.get();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("EXPIRED"), std::string::npos) << status.error_message();
-  waiters_.end_execution();
+  EXPECT_NE(status.error_message().find("GOOD_TIL_TOO_FAR"), std::string::npos) << status.error_message();
+  waiters_.task_done();
 }
 
 TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
   const Bytes committed = order(1);
   const Bytes refused = order(2);
-  waiters_.begin_execution();
+  waiters_.task_posted();
   v1::SubmitTransactionsResponse response;
   auto answer = std::async(std::launch::async, [&] {
     grpc::ClientContext context;
@@ -227,7 +242,7 @@ TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
   });
   submitter_.wait_for_verdicts(2);
   EXPECT_FALSE(answered(answer));
-  index_block_and_end_execution(1, {tx_hash(committed)}, Notify::kNo);
+  index_block_and_finish_task(1, {tx_hash(committed)}, Notify::kNo);
   const grpc::Status status = answer.get();
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.results_size(), 2);
@@ -241,14 +256,14 @@ TEST_F(RefusedWhileIndexing, RestLearnsTheCommitToo) {
   for (const Notify notify : {Notify::kYes, Notify::kNo}) {
     const std::uint64_t height = notify == Notify::kYes ? 1 : 2;
     const Bytes tx = order(height);
-    waiters_.begin_execution();
+    waiters_.task_posted();
     auto answer = std::async(std::launch::async, [&] {
       return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
                           "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(tx)}}.dump());
     });
     submitter_.wait_for_verdicts(height);
     EXPECT_FALSE(answered(answer));
-    index_block_and_end_execution(height, {tx_hash(tx)}, notify);
+    index_block_and_finish_task(height, {tx_hash(tx)}, notify);
     const HttpAnswer committed = answer.get();
     ASSERT_EQ(committed.status, 200) << committed.body;
     EXPECT_EQ(json::parse(committed.body)["height"], height) << committed.body;
