@@ -108,6 +108,7 @@ void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusRe
       // It may have committed since the index lookup: a waiting caller
       // learns where, once it is indexed.
       if (entry.waiter && may_have_committed(*report)) {
+        entry.phase = Phase::kLookingUp;
         look_up_first = std::move(status);
       } else {
         refuse_locked(index, status);
@@ -137,7 +138,7 @@ void SubmitBatchCall::on_refusal(std::size_t index, const grpc::Status& status) 
   bool end = false;
   {
     std::lock_guard lock(mutex_);
-    if (answered_ || entries_[index].phase != Phase::kAdmitting) return;  // the commit answered
+    if (answered_ || entries_[index].phase != Phase::kLookingUp) return;  // the commit answered
     if (auto location = ctx_.store.find_tx(entries_[index].hash)) {
       auto* result = response_->mutable_results(static_cast<int>(index));
       result->set_status(v1::SUBMIT_STATUS_COMMITTED);
@@ -179,6 +180,9 @@ void SubmitBatchCall::on_deadline() {
           break;
         case Phase::kAdmitting:
           refuse_locked(i, {grpc::StatusCode::DEADLINE_EXCEEDED, "no admission verdict before the deadline"});
+          break;
+        case Phase::kLookingUp:
+          refuse_locked(i, {grpc::StatusCode::DEADLINE_EXCEEDED, std::string(kRefusedLookupPending)});
           break;
         case Phase::kWaitingForCommit:
           refuse_locked(i, {grpc::StatusCode::DEADLINE_EXCEEDED,

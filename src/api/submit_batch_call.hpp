@@ -38,7 +38,8 @@ class SubmitBatchCall final : public grpc::ServerUnaryReactor,
   void OnDone() override;
 
  private:
-  enum class Phase : std::uint8_t { kAdmitting, kWaitingForCommit, kDone };
+  // kLookingUp: as in SubmitCall.
+  enum class Phase : std::uint8_t { kAdmitting, kLookingUp, kWaitingForCommit, kDone };
   struct Entry {
     Hash256 hash;
     Phase phase = Phase::kAdmitting;

@@ -149,7 +149,11 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
         return;
       }
     }
-    if (!look_up_first) answer_locked();
+    if (look_up_first) {
+      phase_ = Phase::kLookingUp;
+    } else {
+      answer_locked();
+    }
   }
   // Not under mutex_: it may run at once.
   if (look_up_first) return ctx_.waiters.when_indexed([self = shared_from_this(), status] { self->on_refusal(status); });
@@ -187,6 +191,8 @@ void SubmitCall::on_deadline() {
     if (phase_ == Phase::kAnswered) return;
     status = phase_ == Phase::kAdmitting
                  ? grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "no admission verdict before the deadline")
+             : phase_ == Phase::kLookingUp
+                 ? grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, std::string(kRefusedLookupPending))
                  : grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                 "not committed within " + std::to_string(timeout_ms_) +
                                     " ms (it may still commit: look it up by hash)");

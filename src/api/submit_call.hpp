@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include "replex/api/commit_waiters.hpp"
 #include "replex/consensus/inputs_and_actions.hpp"
@@ -34,6 +35,10 @@ grpc::Status no_commit_status(const CommitWaiters::Answer& answer);
 // The answer when admission itself failed (queue full, shutting down).
 grpc::Status admission_failure(const Status& status);
 void fill_commit(const CommitInfo& info, v1::TransactionCommit* commit);
+// The deadline's answer while a refused call waits for the tx index.
+inline constexpr std::string_view kRefusedLookupPending =
+    "refused, and the deadline passed before the tx index told whether an earlier submission of it committed "
+    "(look it up by hash)";
 // The request's timeout_ms under api.submit_wait_timeout_ms (0: the limit).
 std::uint64_t submit_timeout_ms(const ApiContext& ctx, std::uint32_t requested_ms);
 
@@ -51,7 +56,9 @@ class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_sha
   void OnDone() override;
 
  private:
-  enum class Phase : std::uint8_t { kAdmitting, kWaitingForCommit, kAnswered };
+  // kLookingUp: refused, and waiting for the tx index to tell whether an
+  // earlier submission of it committed.
+  enum class Phase : std::uint8_t { kAdmitting, kLookingUp, kWaitingForCommit, kAnswered };
   using Clock = std::chrono::system_clock;
 
   void run(const v1::SubmitTransactionRequest& request);

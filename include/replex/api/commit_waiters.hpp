@@ -82,7 +82,8 @@ class CommitWaiters {
   void task_posted();
   void task_done();
   // Runs `then` once every task posted so far is done, so that every block
-  // committed so far is in the store's tx index: at once when none is
+  // committed so far is in the store's tx index (but those a state transfer
+  // skipped, which this node never indexes): at once when none is
   // outstanding, else on the thread that ends the last of them. Runs outside
   // the lock. The waiters close() answers do not wait for this.
   void when_indexed(std::function<void()> then);

@@ -139,12 +139,14 @@ class RefusedWhileIndexing : public ::testing::Test {
     waiters_.task_done();
   }
 
-  std::future<grpc::Status> submit_and_wait(const Bytes& tx, v1::SubmitTransactionResponse* response) {
-    return std::async(std::launch::async, [this, tx, response] {
+  std::future<grpc::Status> submit_and_wait(const Bytes& tx, v1::SubmitTransactionResponse* response,
+                                            std::uint32_t timeout_ms = 0) {
+    return std::async(std::launch::async, [this, tx, response, timeout_ms] {
       grpc::ClientContext context;
       v1::SubmitTransactionRequest request;
       request.set_transaction(std::string(as_chars(tx)));
       request.set_wait_for_commit(true);
+      request.set_timeout_ms(timeout_ms);
       return stub_->SubmitTransaction(&context, request, response);
     });
   }
@@ -213,6 +215,16 @@ TEST_F(RefusedWhileIndexing, ARetryRefusedAsExpiredLearnsTheCommit) {
   const grpc::Status status = answer.get();
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.status(), v1::SUBMIT_STATUS_COMMITTED);
+}
+
+TEST_F(RefusedWhileIndexing, ADeadlineWhileTheIndexIsAwaitedSaysSo) {
+  waiters_.task_posted();  // a block that does not finish before the deadline
+  v1::SubmitTransactionResponse response;
+  const grpc::Status status = submit_and_wait(order(1), &response, /*timeout_ms=*/200).get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_NE(status.error_message().find("whether an earlier submission of it committed"), std::string::npos)
+      << status.error_message();
+  waiters_.task_done();
 }
 
 TEST_F(RefusedWhileIndexing, OtherRefusalsComeAtOnce) {
