@@ -25,7 +25,6 @@
 #include <span>
 #include <string_view>
 #include <variant>
-#include <vector>
 
 #include "replex/consensus/inputs_and_actions.hpp"
 #include "replex/core/bytes.hpp"
