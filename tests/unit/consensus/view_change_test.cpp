@@ -253,6 +253,29 @@ TEST(ViewChange, QuorumMemberMovingToALaterViewDoesNotStallTheOthers) {
   EXPECT_EQ(c.replica(0).view(), 3u) << "a quorum left view 1; view 2 timed out";
 }
 
+Height vote_height(const Envelope& e) {
+  return decode_message(*e.bytes, make_validators(4), message_limits(test_config()))->vote().height;
+}
+
+// Block 1 ("a") commits everywhere but at `lagging`; block 2 ("b") prepares
+// everywhere and commits nowhere. The network filter doing this stays set.
+void commit_block_1_except_at(Cluster& c, ValidatorIndex lagging) {
+  c.drop = [lagging](const Envelope& e) {
+    return e.type == MessageType::kCommit && (e.to == lagging || vote_height(e) == 2);
+  };
+  c.submit_all("a");
+  c.advance(60);
+  c.submit_all("b");
+  c.advance(60);
+}
+
+// Advances the clock until node `i` has entered view 1 (at most 3 s).
+void advance_into_view_1(Cluster& c, ValidatorIndex i) {
+  for (int step = 0; step < 300 && (c.replica(i).view() != 1 || c.replica(i).in_view_change()); ++step) {
+    c.advance(10);
+  }
+}
+
 // Found by the simulator (replex-sim --seed 31 --validators 7): the primary
 // of a new view was behind its NEW-VIEW's base but held a re-proposal above
 // it, so it cut fresh blocks from a mempool still holding transactions the
@@ -260,30 +283,15 @@ TEST(ViewChange, QuorumMemberMovingToALaterViewDoesNotStallTheOthers) {
 // honest primary's block (INVALID_PROPOSAL) and changed views for nothing.
 TEST(ViewChange, APrimaryBehindItsBaseCatchesUpBeforeProposing) {
   Cluster c(4);
-  const auto height_of = [](const Envelope& e) {
-    return decode_message(*e.bytes, make_validators(4), message_limits(test_config()))
-        ->vote()
-        .height;
-  };
-  // Block 1 commits everywhere but at node 1 (the primary of view 1); block 2
-  // prepares everywhere and commits nowhere.
-  c.drop = [&](const Envelope& e) {
-    return e.type == MessageType::kCommit && (e.to == 1 || height_of(e) == 2);
-  };
-  c.submit_all("a");
-  c.advance(60);
-  c.submit_all("b");
-  c.advance(60);
+  // Node 1 is the primary of view 1.
+  commit_block_1_except_at(c, 1);
   ASSERT_EQ(c.replica(2).committed_height(), 1u);
   ASSERT_EQ(c.replica(1).committed_height(), 0u);
   c.drop = nullptr;
   c.serve_blocks = false;  // node 1 cannot fetch block 1 yet
   c.crash(0);
   c.submit_all("c");
-  for (int step = 0; step < 300 && (c.replica(1).view() != 1 || c.replica(1).in_view_change());
-       ++step) {
-    c.advance(10);
-  }
+  advance_into_view_1(c, 1);
   // View 1: base 1 (nodes 2 and 3 committed it), block 2 re-proposed; node 1
   // is behind the base and must not propose "a" (committed in block 1) again.
   ASSERT_EQ(c.replica(1).view(), 1u);
@@ -303,29 +311,17 @@ TEST(ViewChange, APrimaryBehindItsBaseCatchesUpBeforeProposing) {
   c.expect_consistent();
 }
 
-Height vote_height(const Envelope& e) {
-  return decode_message(*e.bytes, make_validators(4), message_limits(test_config()))->vote().height;
-}
-
 // Block 1 ("a") commits at nodes 0-2 but not at node 3, which cannot fetch
 // it; block 2 ("b") prepares everywhere and commits nowhere; node 0 crashes
 // and view 1 begins, with base 1 and block 2 re-proposed by node 1. Commits
 // for height 2 and to node 3 stay dropped.
 void leave_node3_behind_the_base(Cluster& c) {
-  c.drop = [](const Envelope& e) {
-    return e.type == MessageType::kCommit && (e.to == 3 || vote_height(e) == 2);
-  };
-  c.submit_all("a");
-  c.advance(60);
-  c.submit_all("b");
-  c.advance(60);
+  commit_block_1_except_at(c, 3);
   ASSERT_EQ(c.replica(1).committed_height(), 1u);
   ASSERT_EQ(c.replica(3).committed_height(), 0u);
   c.serve_blocks = false;
   c.crash(0);
-  for (int step = 0; step < 300 && (c.replica(3).view() != 1 || c.replica(3).in_view_change()); ++step) {
-    c.advance(10);
-  }
+  advance_into_view_1(c, 3);
   ASSERT_EQ(c.replica(3).view(), 1u);
   ASSERT_FALSE(c.replica(3).in_view_change());
 }
