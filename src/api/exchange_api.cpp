@@ -540,6 +540,7 @@ ApiError ExchangeApi::verdict_error(const consensus::TxStatusReport& report) con
   switch (report.verdict) {
     case TxVerdict::kAccepted:
     case TxVerdict::kDuplicate:
+    case TxVerdict::kHeld:  // in the mempool (only relayed transactions are held)
       break;
     case TxVerdict::kMempoolFull:
       return ApiError{ApiErrorKind::kUnavailable, "MEMPOOL_FULL", report.message + "; retry later", "", 1};

@@ -39,6 +39,7 @@ grpc::Status verdict_status(const consensus::TxStatusReport& report) {
   switch (report.verdict) {
     case TxVerdict::kAccepted:
     case TxVerdict::kDuplicate:
+    case TxVerdict::kHeld:  // in the mempool (only relayed transactions are held)
       return grpc::Status::OK;
     case TxVerdict::kMempoolFull:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, "MEMPOOL_FULL: " + report.message + "; retry later"};

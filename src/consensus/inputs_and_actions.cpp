@@ -68,6 +68,8 @@ std::string_view tx_verdict_name(TxVerdict verdict) {
       return "REJECTED";
     case TxVerdict::kEvicted:
       return "EVICTED";
+    case TxVerdict::kHeld:
+      return "HELD";
   }
   return "UNKNOWN";
 }

@@ -77,6 +77,7 @@ bool Mempool::remove(const Hash256& hash) {
     REPLEX_ASSERT(sender != per_sender_.end() && sender->second > 0);
     if (--sender->second == 0) per_sender_.erase(sender);
   }
+  if (entry->second.held_until != 0) --held_;
   entries_of(entry->second).erase(entry);
   index_.erase(hash);
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
@@ -104,6 +105,29 @@ void Mempool::clear_in_flight() {
   pending_.merge(in_flight_);
   REPLEX_ASSERT(in_flight_.empty());
   pending_bytes_ = bytes_;
+}
+
+void Mempool::hold(const Hash256& hash, Height until) {
+  REPLEX_ASSERT(until > 0);
+  auto entry = locate(hash);
+  if (entry == pending_.end()) return;
+  if (entry->second.held_until == 0) ++held_;
+  entry->second.held_until = until;
+}
+
+void Mempool::release(const Hash256& hash) {
+  auto entry = locate(hash);
+  if (entry == pending_.end() || entry->second.held_until == 0) return;
+  entry->second.held_until = 0;
+  --held_;
+}
+
+void Mempool::release_all() {
+  if (held_ == 0) return;
+  for (Entries* entries : {&pending_, &in_flight_}) {
+    for (auto& [sequence, entry] : *entries) entry.held_until = 0;
+  }
+  held_ = 0;
 }
 
 std::optional<Hash256> Mempool::holder_of(const abci::ReplayKey& key) const {

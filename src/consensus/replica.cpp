@@ -407,11 +407,11 @@ void Replica::Impl::on_transactions(TransactionsReceived& input) {
                         std::to_string(input.txs.size()) + " transactions");
   for (std::size_t i = 0; i < input.txs.size(); ++i) {
     const Hash256 hash = input.tx_hashes.empty() ? tx_hash(input.txs[i]) : input.tx_hashes[i];
-    admit_transaction(std::move(input.txs[i]), hash);
+    admit_transaction(std::move(input.txs[i]), hash, input.relayed);
   }
 }
 
-void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash) {
+void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash, bool relayed) {
   TxStatusReport status{hash, TxVerdict::kAccepted, 0, {}};
   if (tx.empty() || tx.size() > config_.max_tx_bytes) {
     status.verdict = TxVerdict::kTooLarge;
@@ -427,7 +427,13 @@ void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash) {
     return;
   }
   const abci::TxCheck check = app_.check_tx(tx, committed_height_ + 1);
-  if (!check.ok()) {
+  // The relay admitted it on its state; this replica's may lack blocks it
+  // already knows of (committed or accepted, not executed): judge it once
+  // they executed. A client's own submission is answered on this state.
+  const Height known = next_proposal_height() - 1;
+  const bool hold = !check.ok() && relayed && check.scope == abci::TxCheck::Scope::kUntilLaterState &&
+                    executed_height_ < known;
+  if (!check.ok() && !hold) {
     status.verdict = TxVerdict::kRejected;
     status.app_code = check.code;
     status.message = std::string(app_.reason_name(check.code)) + ": " + check.message;
@@ -437,6 +443,13 @@ void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash) {
   std::optional<abci::ReplayKey> key = app_.replay_key(tx);
   switch (mempool_.add(std::move(tx), hash, key, now_ms_)) {
     case Mempool::AddResult::kAdded:
+      if (hold) {
+        mempool_.hold(hash, known);
+        status.verdict = TxVerdict::kHeld;
+        status.app_code = check.code;
+        status.message = std::string(app_.reason_name(check.code)) + ": " + check.message +
+                         " (held until this replica executed height " + std::to_string(known) + ")";
+      }
       break;
     case Mempool::AddResult::kDuplicate:
       status.verdict = TxVerdict::kDuplicate;

@@ -26,13 +26,14 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
     return false;
   });
   const bool left_out = config_.censorship_timeout_ms != 0 && !is_primary() && !in_view_change_ && room &&
-                        oldest != nullptr && now_ms_ >= oldest->arrival_ms + config_.censorship_timeout_ms &&
+                        oldest != nullptr && oldest->held_until == 0 &&
+                        now_ms_ >= oldest->arrival_ms + config_.censorship_timeout_ms &&
                         room->fits(oldest->tx.size(), oldest->key);
   if (!left_out) {
     censored_blocks_ = 0;
     return;
   }
-  // recheck_mempool just ran: the entry passes check_tx. A block committed
+  // recheck_mempool just ran: the entry, not held, passes check_tx. A block committed
   // or accepted above the executed height may still use it up.
   const detail::UsedUp used = used_below(committed_height_ + config_.max_inflight_heights + 1);
   if (used.hashes.contains(oldest->hash) || (oldest->key && used.keys.contains(*oldest->key)) ||

@@ -159,7 +159,7 @@ class Replica::Impl {
   // --- dispatch (replica.cpp) -------------------------------------------------------
   void on_message(MessageReceived& input);
   void on_transactions(TransactionsReceived& input);
-  void admit_transaction(Bytes tx, const Hash256& hash);
+  void admit_transaction(Bytes tx, const Hash256& hash, bool relayed);
   void on_timer(const TimerFired& input);
   void replay_own_record(const Message& message, const SharedBytes& wire);
 
@@ -216,6 +216,9 @@ class Replica::Impl {
                                  const detail::Parent& parent) const;
   void refuse_proposal(Height height, const Proposal& proposal, const Status& reason);
   void recheck_mempool(Height next_height);
+  // A held entry (TxVerdict::kHeld) refused on the executed state before
+  // the height it waits for executed: no verdict yet.
+  bool still_held(const Mempool::Entry& entry, const abci::TxCheck& check) const;
 
   // --- censorship (replica_censorship.cpp) ------------------------------------------------
   // After `height` executed (its room, if it committed here): counts blocks

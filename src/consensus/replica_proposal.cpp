@@ -96,7 +96,7 @@ bool Replica::Impl::propose() {
       if (key && !used.keys.insert(*key).second) return true;
       abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
-        evicted.emplace_back(e.hash, std::move(check));
+        if (!still_held(e, check)) evicted.emplace_back(e.hash, std::move(check));
         return true;
       }
       bytes += encoded_tx_bytes(e.tx.size());
@@ -239,13 +239,23 @@ void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, con
   start_view_change(view_ + 1);
 }
 
+bool Replica::Impl::still_held(const Mempool::Entry& entry, const abci::TxCheck& check) const {
+  return check.scope == abci::TxCheck::Scope::kUntilLaterState && entry.held_until > executed_height_;
+}
+
 void Replica::Impl::recheck_mempool(Height next_height) {
   std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
+  std::vector<Hash256> released;  // held, and now passing: an ordinary entry
   mempool_.for_each_pending([&](const Mempool::Entry& e) {
     abci::TxCheck check = app_.check_tx(e.tx, next_height);
-    if (!check.ok()) evicted.emplace_back(e.hash, std::move(check));
+    if (check.ok()) {
+      if (e.held_until != 0) released.push_back(e.hash);
+    } else if (!still_held(e, check)) {
+      evicted.emplace_back(e.hash, std::move(check));
+    }
     return true;
   });
+  for (const Hash256& hash : released) mempool_.release(hash);
   for (auto& [hash, check] : evicted) {
     mempool_.remove(hash);
     emit(TxStatusReport{hash, TxVerdict::kEvicted, check.code,

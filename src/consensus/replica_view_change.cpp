@@ -150,6 +150,12 @@ void Replica::Impl::leave_old_views() {
   }
   future_pre_prepares_.erase(future_pre_prepares_.begin(), future_pre_prepares_.lower_bound(view_));
   mempool_.clear_in_flight();
+  // A held entry waits for blocks of the old view, which may never commit:
+  // judge it on the executed state now, so no one waits on it for nothing.
+  if (mempool_.held_count() != 0) {
+    mempool_.release_all();
+    recheck_mempool(executed_height_ + 1);
+  }
   registry_.forget_views_below(view_);
 }
 

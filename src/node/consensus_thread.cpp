@@ -20,7 +20,7 @@ void Node::Impl::handle(consensus::Event event) {
   if (!s) fatal(s);
 }
 
-void Node::Impl::admit(std::vector<VerifiedTx> batch) {
+void Node::Impl::admit(std::vector<VerifiedTx> batch, bool relayed) {
   if (failed_.load()) {
     for (VerifiedTx& item : batch) item.done(Status::unavailable("the node stopped after a fatal error"));
     return;
@@ -31,6 +31,7 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch) {
   consensus::TransactionsReceived received;
   received.txs.reserve(batch.size());
   received.tx_hashes.reserve(batch.size());
+  received.relayed = relayed;
   for (VerifiedTx& item : batch) {
     pending_admissions_[item.hash].push_back(std::move(item.done));
     received.txs.push_back(std::move(item.tx));

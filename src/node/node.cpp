@@ -209,7 +209,7 @@ Status Node::Impl::start() {
   const bool validator = host_->is_validator();
   admission_ = std::make_unique<TxAdmission>(
       *workers_, *app_, consensus_config_.max_tx_bytes,
-      [this, validator](std::vector<VerifiedTx> batch) {
+      [this, validator](std::vector<VerifiedTx> batch, bool relayed) {
         if (!validator) {
           // An observer has no mempool: it checks the transactions against its
           // committed state (on this worker) and relays them to the validators.
@@ -225,7 +225,8 @@ Status Node::Impl::start() {
           }
           return;
         }
-        consensus_loop_.post([this, batch = std::move(batch)]() mutable { admit(std::move(batch)); });
+        consensus_loop_.post(
+            [this, batch = std::move(batch), relayed]() mutable { admit(std::move(batch), relayed); });
       },
       network_.get());
   // Before any block executes, so the gateway's read model misses none.

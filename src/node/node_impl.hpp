@@ -102,7 +102,7 @@ class Node::Impl final : public host::Transport,
   void feed(consensus::Event event);
   // The same without publishing (callers publish once after a batch).
   void handle(consensus::Event event);
-  void admit(std::vector<VerifiedTx> batch);
+  void admit(std::vector<VerifiedTx> batch, bool relayed);
   void publish_consensus_view();
   void fatal(const Status& status);
   // The first validator of `peers` (not this node) that p2p has connected.

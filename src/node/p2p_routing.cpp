@@ -80,9 +80,11 @@ void Node::Impl::on_gossip(const p2p::NodeId& from, p2p::Channel channel, std::v
     return;
   }
   // The same path as local submissions; relayed only once accepted. A
-  // verdict of "no such account" is charged to the peer that sent it.
+  // verdict of "no such account" is charged to the peer that sent it, held
+  // or refused (held, it may still be lifted: honest relays are within bounds).
   auto charge = [this, from](Result<consensus::TxStatusReport> report) {
-    if (!report || report->verdict != consensus::TxVerdict::kRejected ||
+    if (!report ||
+        (report->verdict != consensus::TxVerdict::kRejected && report->verdict != consensus::TxVerdict::kHeld) ||
         report->app_code != exchange::code(exchange::Reason::kUnknownAccount)) {
       return;
     }

@@ -36,7 +36,7 @@ void TxAdmission::submit(std::vector<api::Submission> batch, std::optional<p2p::
     parts.push_back(std::make_shared<std::vector<api::Submission>>(std::make_move_iterator(sized.begin() + begin),
                                                                    std::make_move_iterator(sized.begin() + end)));
   }
-  auto join = std::make_shared<Join>(parts.size());
+  auto join = std::make_shared<Join>(parts.size(), from.has_value());
   std::vector<std::function<void()>> jobs;
   for (std::size_t index = 0; index < parts.size(); ++index) {
     jobs.emplace_back([this, share = parts[index], from, join, index] {
@@ -64,7 +64,7 @@ void TxAdmission::join_share(Join& join, std::size_t index, std::vector<Verified
       batch.insert(batch.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));
     }
   }
-  if (!batch.empty()) admit(std::move(batch));
+  if (!batch.empty()) admit(std::move(batch), join.relayed);
 }
 
 std::vector<VerifiedTx> TxAdmission::verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from) {
@@ -94,10 +94,11 @@ std::vector<VerifiedTx> TxAdmission::verify(std::vector<api::Submission> share, 
   return verified;
 }
 
-void TxAdmission::admit(std::vector<VerifiedTx> batch) {
-  if (network_ == nullptr) return admit_(std::move(batch));
-  // The accepted ones are gossiped together once every verdict is in. Keep
-  // copies: the mempool takes ownership of the transactions.
+void TxAdmission::admit(std::vector<VerifiedTx> batch, bool relayed) {
+  if (network_ == nullptr) return admit_(std::move(batch), relayed);
+  // The accepted ones are gossiped together once every verdict is in (a held
+  // one is not: consensus::TxVerdict::kHeld). Keep copies: the mempool takes
+  // ownership of the transactions.
   struct Relay {
     std::mutex mu;
     std::vector<Bytes> accepted;
@@ -120,7 +121,7 @@ void TxAdmission::admit(std::vector<VerifiedTx> batch) {
       done(std::move(report));
     };
   }
-  admit_(std::move(batch));
+  admit_(std::move(batch), relayed);
 }
 
 }  // namespace replex::node

@@ -38,7 +38,8 @@ struct VerifiedTx {
 // Admits verified transactions, called on a worker: a validator hands them to
 // the consensus thread's mempool, an observer checks them against its
 // committed state; each `done` gets the verdict as a TxStatusReport.
-using ConsensusAdmit = std::function<void(std::vector<VerifiedTx> batch)>;
+// `relayed`: a peer gossiped them (consensus::TransactionsReceived::relayed).
+using ConsensusAdmit = std::function<void(std::vector<VerifiedTx> batch, bool relayed)>;
 
 class TxAdmission final : public api::TxSubmitter {
  public:
@@ -57,16 +58,17 @@ class TxAdmission final : public api::TxSubmitter {
  private:
   // The verified shares of one submitted batch, until the last is in.
   struct Join {
-    explicit Join(std::size_t count) : shares(count), waiting(count) {}
+    Join(std::size_t count, bool from_peer) : shares(count), waiting(count), relayed(from_peer) {}
     std::mutex mu;
     std::vector<std::vector<VerifiedTx>> shares;
     std::size_t waiting;
+    const bool relayed;
   };
 
   std::vector<VerifiedTx> verify(std::vector<api::Submission> share, std::optional<p2p::NodeId> from);
   // Records a share's verified transactions; the last share admits them all.
   void join_share(Join& join, std::size_t index, std::vector<VerifiedTx> verified);
-  void admit(std::vector<VerifiedTx> batch);
+  void admit(std::vector<VerifiedTx> batch, bool relayed);
 
   WorkerPool& workers_;
   const abci::Application& app_;

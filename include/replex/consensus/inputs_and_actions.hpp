@@ -54,6 +54,11 @@ struct TransactionsReceived {
   // given: they key the mempool and, on a primary, go into the tx_root it
   // signs (a wrong one makes every backup refuse the block).
   std::vector<Hash256> tx_hashes;
+  // A peer relayed them (gossip): it admitted them on its own state, which
+  // may be ahead of this replica's. A refusal a later state may lift
+  // (TxCheck::Scope::kUntilLaterState) then holds the transaction (kHeld)
+  // instead of refusing it, until this replica executed the blocks it knew of.
+  bool relayed = false;
 };
 
 // A timer the core set has expired (stale expiries are ignored).
@@ -275,6 +280,11 @@ enum class TxVerdict : std::uint8_t {
   kTooLarge,     // empty or above max_tx_bytes
   kRejected,     // Application::check_tx refused it (app_code, message)
   kEvicted,      // dropped from the mempool: no longer passes check_tx (app_code)
+  // Relayed, and refused on this replica's older state by a refusal a later
+  // state may lift (app_code): in the mempool but not proposed, judged again
+  // once the blocks this replica knew of executed (kept, or kEvicted), or
+  // when the view changes. Not relayed further.
+  kHeld,
 };
 std::string_view tx_verdict_name(TxVerdict verdict);
 

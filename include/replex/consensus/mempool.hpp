@@ -9,6 +9,8 @@
 // by at most one entry: a second transaction with it is kKeyHeld, so no one
 // can fill the pool, or race a client, with variants of one nonce; and one
 // sender holds at most max_txs_per_sender entries (kSenderFull).
+// An entry may be held (TxVerdict::kHeld): refused on an older state, kept
+// until the replica's execution reaches `held_until`; the core judges it.
 // Not thread-safe: owned and driven by one consensus core.
 #pragma once
 
@@ -20,6 +22,7 @@
 
 #include "replex/abci/application.hpp"
 #include "replex/core/bytes.hpp"
+#include "replex/consensus/types.hpp"
 
 namespace replex::consensus {
 
@@ -40,6 +43,7 @@ class Mempool {
     std::optional<abci::ReplayKey> key;
     std::uint64_t arrival_ms = 0;
     bool in_flight = false;
+    Height held_until = 0;  // held (kHeld) until this height executed; 0: not held
   };
 
   explicit Mempool(const Limits& limits);
@@ -61,6 +65,13 @@ class Mempool {
 
   void set_in_flight(const Hash256& hash, bool in_flight);
   void clear_in_flight();
+
+  // Holds the entry until `until` (> 0) executed; release(hash) ends it, as
+  // does release_all().
+  void hold(const Hash256& hash, Height until);
+  void release(const Hash256& hash);
+  void release_all();
+  std::size_t held_count() const { return held_; }
 
   std::size_t size() const { return index_.size(); }
   std::uint64_t bytes() const { return bytes_; }
@@ -95,6 +106,7 @@ class Mempool {
   std::unordered_map<abci::ReplayKey::Sender, std::uint64_t, abci::SenderHasher> per_sender_;
   std::uint64_t bytes_ = 0;
   std::uint64_t pending_bytes_ = 0;
+  std::size_t held_ = 0;  // entries with held_until != 0
 };
 
 }  // namespace replex::consensus

@@ -88,6 +88,74 @@ TEST(Censorship, ATransactionInAProposalWaitingToBeJudgedIsNotLeftOut) {
   EXPECT_TRUE(committed(c, 1, "needs:a"));
 }
 
+// A deposit ("a") creates an account; its first order ("needs:a") reaches
+// the backups, which executed "a" and relay it, and a primary whose
+// execution lags. Refused on the primary's older state, it would never be
+// proposed, and the backups would blame an honest primary: it is held
+// instead, and proposed once the primary executed "a".
+TEST(Censorship, ARelayedTransactionTheLaggingPrimaryCannotCheckYetIsHeldNotDropped) {
+  Cluster c(4, censorship_config());
+  c.node(0).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(0).committed_height(), 1u);
+  ASSERT_EQ(c.node(0).app->last_height(), 0u);
+  for (ValidatorIndex i = 1; i < 4; ++i) c.submit(i, "needs:a");
+  c.relay(0, "needs:a");
+  const TxStatusReport& held = c.node(0).tx_reports.back();
+  EXPECT_EQ(held.verdict, TxVerdict::kHeld);
+  EXPECT_EQ(held.app_code, TestApp::kUnmet);
+  EXPECT_NE(held.message.find("held until this replica executed height 1"), std::string::npos) << held.message;
+  c.submit_all("b");  // a block the primary cuts meanwhile leaves it out, and keeps it
+  c.advance(100);
+  ASSERT_EQ(c.replica(0).committed_height(), 2u);
+  EXPECT_TRUE(c.replica(0).mempool().contains(sha256("needs:a")));
+  c.node(0).execute_later = false;
+  c.execute_waiting(0);
+  const int rounds = static_cast<int>(censorship_config().censorship_timeout_ms / 200) + 5;
+  for (int round = 0; round < rounds; ++round) {
+    c.submit_all(std::string("t").append(std::to_string(round)));
+    c.advance(200);
+  }
+  for (ValidatorIndex i = 0; i < 4; ++i) {
+    EXPECT_TRUE(committed(c, i, "needs:a")) << i;
+    EXPECT_TRUE(c.node(i).evidence.empty()) << "node " << i << ": " << c.node(i).evidence.front().detail;
+    EXPECT_EQ(c.replica(i).view(), 0u) << i;
+  }
+  c.expect_consistent();
+}
+
+// A held transaction is not one the primary leaves out: the backup cannot
+// check it yet (here the blocks it waits for execute one by one, long after
+// it arrived), and once they executed it is kept or evicted.
+TEST(Censorship, AHeldTransactionIsNotLeftOut) {
+  Cluster c(4, censorship_config());
+  c.node(1).execute_later = true;
+  for (int round = 0; round < 6; ++round) {
+    c.submit_all(std::string("t").append(std::to_string(round)));
+    c.advance(200);
+  }
+  const Height known = c.replica(1).committed_height();
+  ASSERT_GE(known, 5u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  c.relay(1, "needs:never-executed");
+  ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  const int rounds = static_cast<int>(censorship_config().censorship_timeout_ms / 200) + 1;
+  for (int round = 0; round < rounds; ++round) {  // blocks keep committing, unexecuted here
+    c.submit_all(std::string("u").append(std::to_string(round)));
+    c.advance(200);
+  }
+  ASSERT_EQ(c.replica(1).view(), 0u);
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);  // blocks with room, each executed while the transaction waits
+  c.deliver_all();
+  EXPECT_FALSE(c.node(1).has_evidence(EvidenceKind::kCensorship)) << c.node(1).evidence.front().detail;
+  // The last of the blocks it waited for executed: the refusal is final.
+  EXPECT_FALSE(c.replica(1).mempool().contains(sha256("needs:never-executed")));
+  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kEvicted);
+  EXPECT_EQ(c.node(1).tx_reports.back().app_code, TestApp::kUnmet);
+}
+
 TEST(Censorship, WithoutTheWatchTheTransactionWaitsForever) {
   Config config = censorship_config();
   config.censorship_timeout_ms = 0;

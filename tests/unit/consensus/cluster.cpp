@@ -92,6 +92,11 @@ void Cluster::submit(ValidatorIndex i, std::string_view tx) {
   deliver_all();
 }
 
+void Cluster::relay(ValidatorIndex i, std::string_view tx) {
+  local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}, {}, /*relayed=*/true});
+  deliver_all();
+}
+
 void Cluster::submit_all(std::string_view tx) {
   for (ValidatorIndex i = 0; i < nodes_.size(); ++i) {
     if (!nodes_[i].crashed) local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}, {}});

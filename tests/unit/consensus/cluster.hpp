@@ -92,6 +92,8 @@ class Cluster {
   // Hands a transaction to one node / to every live node (gossip).
   void submit(ValidatorIndex i, std::string_view tx);
   void submit_all(std::string_view tx);
+  // Hands node i a transaction a peer gossiped (TransactionsReceived::relayed).
+  void relay(ValidatorIndex i, std::string_view tx);
 
   // Feeds an input to node i and performs its actions.
   void feed(ValidatorIndex i, Event event);

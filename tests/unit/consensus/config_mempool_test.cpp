@@ -149,6 +149,86 @@ TEST(MempoolTest, TheReplicaAnswersEveryTransaction) {
   EXPECT_EQ(r[0].tx_hash, sha256("a"));
 }
 
+TEST(MempoolTest, HeldEntriesAreCountedUntilReleasedOrRemoved) {
+  Mempool m(limits(10, 1000));
+  const Bytes a = to_bytes("a"), b = to_bytes("b"), c = to_bytes("c");
+  for (const Bytes* tx : {&a, &b, &c}) ASSERT_EQ(m.add(*tx, sha256(*tx), std::nullopt, 0), Mempool::AddResult::kAdded);
+  m.hold(sha256(a), 5);
+  m.hold(sha256(b), 6);
+  m.hold(sha256(b), 7);  // held again: counted once
+  EXPECT_EQ(m.held_count(), 2u);
+  EXPECT_EQ(m.find(sha256(b))->held_until, 7u);
+  EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
+  m.release(sha256(a));
+  m.release(sha256(a));
+  m.release(sha256(c));  // not held
+  EXPECT_EQ(m.held_count(), 1u);
+  EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
+  EXPECT_TRUE(m.remove(sha256(b)));
+  EXPECT_EQ(m.held_count(), 0u);
+  m.hold(sha256(a), 3);
+  m.set_in_flight(sha256(a), true);
+  m.hold(sha256(c), 3);
+  m.release_all();  // pending and in flight alike
+  EXPECT_EQ(m.held_count(), 0u);
+  EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
+  EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
+  EXPECT_EQ(m.pending_count(), 1u);  // holding changes nothing else
+  EXPECT_EQ(m.size(), 2u);
+}
+
+// Held: relayed, refused on this replica's state by a refusal a later state
+// may lift, while blocks it knows of have not executed. Anything else is
+// answered on this state at once.
+TEST(MempoolTest, OnlyARelayedTransactionALaterStateMayAdmitIsHeld) {
+  Cluster c(4);
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  const auto& r = c.node(1).tx_reports;
+  c.submit(1, "needs:a");  // a client's own
+  EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
+  c.relay(1, "stale-b");  // a lasting refusal
+  EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
+  EXPECT_EQ(r.back().app_code, TestApp::kStale);
+  c.relay(1, "needs:a");
+  EXPECT_EQ(r.back().verdict, TxVerdict::kHeld);
+  EXPECT_EQ(r.back().app_code, TestApp::kUnmet);
+  EXPECT_EQ(tx_verdict_name(r.back().verdict), "HELD");
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 1u);
+  c.relay(1, "needs:a");
+  EXPECT_EQ(r.back().verdict, TxVerdict::kDuplicate);
+  // Once it executed what it knew of, a relayed transaction is judged at once.
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);
+  c.deliver_all();
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);  // "a" executed: an ordinary entry
+  EXPECT_TRUE(c.replica(1).mempool().contains(sha256("needs:a")));
+  c.relay(1, "needs:z");
+  EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
+}
+
+// A held transaction waits for blocks of the current view, which a view
+// change may discard: entering it, the replica judges held ones on its
+// executed state, so none waits for a block that never comes.
+TEST(MempoolTest, AViewChangeJudgesHeldTransactionsOnTheExecutedState) {
+  Cluster c(4);
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  c.relay(1, "needs:a");
+  ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  c.crash(0);  // the primary: node 1's view timer fires, the transaction pending
+  for (int step = 0; step < 300 && c.replica(1).view() == 0; ++step) c.advance(10);
+  ASSERT_GE(c.replica(1).view(), 1u);
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);
+  EXPECT_FALSE(c.replica(1).mempool().contains(sha256("needs:a")));  // "a" not executed here
+  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kEvicted);
+}
+
 abci::ReplayKey replay_key(char c) {
   abci::ReplayKey k;
   k.bytes.fill(static_cast<std::uint8_t>(c));

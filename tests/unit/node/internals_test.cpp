@@ -129,8 +129,9 @@ class SlowShareApp final : public abci::Application {
 struct AdmissionRecorder {
   std::mutex mu;
   std::vector<std::vector<std::string>> admitted;
+  std::vector<bool> relayed;  // per call
   ConsensusAdmit admit() {
-    return [this](std::vector<VerifiedTx> batch) {
+    return [this](std::vector<VerifiedTx> batch, bool from_peer) {
       std::vector<std::string> txs;
       for (VerifiedTx& item : batch) {
         txs.emplace_back(as_chars(item.tx));
@@ -138,6 +139,7 @@ struct AdmissionRecorder {
       }
       std::lock_guard lock(mu);
       admitted.push_back(std::move(txs));
+      relayed.push_back(from_peer);
     };
   }
 };
@@ -163,6 +165,37 @@ TEST(TxAdmission, AdmitsABatchsSharesTogetherInTheOrderSubmitted) {
   ASSERT_EQ(answered.load(), 64);
   ASSERT_EQ(recorder.admitted.size(), 1u);  // not one call per share: no block cut can fall between them
   EXPECT_EQ(recorder.admitted[0], expected);
+  EXPECT_FALSE(recorder.relayed[0]);  // a client's
+}
+
+// The mempool may hold a relayed transaction its older state refuses
+// (consensus::TxVerdict::kHeld), never a client's: admission says which.
+TEST(TxAdmission, SaysWhetherAPeerRelayedTheBatch) {
+  WorkerPool pool(2, 100, 100);
+  SlowShareApp app;
+  AdmissionRecorder recorder;
+  TxAdmission admission(pool, app, 1024, recorder.admit(), nullptr);
+  std::atomic<int> answered{0};
+  const auto one = [&](std::string tx) {
+    std::vector<api::Submission> batch;
+    batch.push_back({to_bytes(tx), [&](Result<consensus::TxStatusReport>) { answered.fetch_add(1); }});
+    return batch;
+  };
+  admission.submit(one("from-a-client"));
+  for (int waited = 0; answered.load() < 1 && waited < 10'000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  admission.submit(one("from-a-peer"), KeyPair::from_label("peer").public_key());
+  for (int waited = 0; answered.load() < 2 && waited < 10'000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  pool.stop();
+  ASSERT_EQ(answered.load(), 2);
+  ASSERT_EQ(recorder.admitted.size(), 2u);
+  EXPECT_EQ(recorder.admitted[0], std::vector<std::string>{"from-a-client"});
+  EXPECT_FALSE(recorder.relayed[0]);
+  EXPECT_EQ(recorder.admitted[1], std::vector<std::string>{"from-a-peer"});
+  EXPECT_TRUE(recorder.relayed[1]);
 }
 
 TEST(WorkerPool, TakesAllOfABatchOrNone) {
