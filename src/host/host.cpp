@@ -68,7 +68,7 @@ Status ReplicaHost::handle(consensus::Input input) {
   return drain(input.now_ms);
 }
 
-Status ReplicaHost::submit_transaction(std::uint64_t now_ms, Bytes tx) {
+Status ReplicaHost::submit_transaction(std::uint64_t now_ms, Bytes tx, bool relayed) {
   if (!failure_.is_ok()) return failure_;
   if (!is_validator()) {
     return Status::failed_precondition(
@@ -83,6 +83,7 @@ Status ReplicaHost::submit_transaction(std::uint64_t now_ms, Bytes tx) {
   }
   consensus::TransactionsReceived received;
   received.txs.push_back(std::move(tx));
+  received.relayed = relayed;
   return handle({now_ms, std::move(received)});
 }
 

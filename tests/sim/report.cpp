@@ -44,6 +44,9 @@ SimReport Simulator::report() {
   r.consensus_messages = consensus_messages_;
   r.txs_submitted = txs_submitted_;
   r.txs_committed = latencies_ms_.size();
+  r.deposits = workload_.deposits();
+  r.depositors_trading = workload_.depositors_trading();
+  r.held = held_verdicts_;
   r.latency_p50_ms = percentile(latencies_ms_, 50);
   r.latency_p99_ms = percentile(latencies_ms_, 99);
   r.invariant_checks = checker_.checks();
@@ -86,6 +89,10 @@ std::string SimReport::summary() const {
   s += format("  transactions: %" PRIu64 " submitted, %" PRIu64
               " committed; commit latency p50 %" PRIu64 " ms, p99 %" PRIu64 " ms\n",
               txs_submitted, txs_committed, latency_p50_ms, latency_p99_ms);
+  if (plan.deposits) {
+    s += format("  deposits %" PRIu64 ", depositors trading %" PRIu64 ", relayed transactions held %" PRIu64 "\n",
+                deposits, depositors_trading, held);
+  }
   if (plan.cpu) {
     s += format("  cpu: %s (microseconds); utilisation mean %.0f%%, max %.0f%% (replica %u); "
                 "longest wait for a core %" PRIu64 " ms\n",

@@ -26,7 +26,8 @@ std::string sim_usage() {
   return "usage: replex-sim --seed S [--validators N] [--heights H] [--faults LIST|none]\n"
          "                  [--storage memory|rocks] [--execution inline|deferred]\n"
          "                  [--latency-ms MIN:MAX] [--cpu off|on|KEY=US,...]\n"
-         "                  [--rate ORDERS_PER_S [--duration-s S]] [--idle-block-delay-ms MS] [--trace]\n"
+         "                  [--rate ORDERS_PER_S [--duration-s S]] [--idle-block-delay-ms MS] [--deposits]\n"
+         "                  [--trace]\n"
          "faults: drop dup delay reorder partition crash outage disk-error disk-corrupt skew\n"
          "        equivocate silent forge double-vote replay invalid-proposal lying-view-change\n"
          "cpu: cores=N verify sign message kib tx execute-tx block (microseconds of one core);\n"
@@ -53,6 +54,7 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
   app.add_option("--idle-block-delay-ms", idle_delay);
   SimOptions o;
   app.add_flag("--trace", o.trace);
+  app.add_flag("--deposits", o.deposits);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
     app.parse(reversed);
@@ -198,6 +200,7 @@ SimPlan resolve(const SimOptions& o) {
   plan.rate = o.rate;
   plan.duration_s = o.duration_s;
   plan.idle_block_delay_ms = o.idle_block_delay_ms;
+  plan.deposits = o.deposits;
   return plan;
 }
 
@@ -211,7 +214,8 @@ std::string SimPlan::replay_command() const {
          (cpu ? cpu->to_string() : std::string("off")) +
          (rate > 0 ? " --rate " + std::to_string(rate) + " --duration-s " + std::to_string(duration_s)
                    : std::string()) +
-         (idle_block_delay_ms > 0 ? " --idle-block-delay-ms " + std::to_string(idle_block_delay_ms) : std::string());
+         (idle_block_delay_ms > 0 ? " --idle-block-delay-ms " + std::to_string(idle_block_delay_ms) : std::string()) +
+         (deposits ? " --deposits" : "");
 }
 
 Result<SimOptions> parse_replay_command(const std::string& command) {

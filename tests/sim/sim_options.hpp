@@ -44,6 +44,9 @@ struct SimOptions {
   std::uint64_t rate = 0;  // orders/s offered; 0: the suites' clients (one every 5-45 ms)
   std::uint64_t duration_s = 10;  // with a rate: how long the load is offered
   std::uint64_t idle_block_delay_ms = 0;  // consensus.idle_block_delay_ms (0: off)
+  // Deposits from a simulated Ethereum: the validators attest them, and each
+  // credited one's new account starts trading at once (workload.hpp).
+  bool deposits = false;
 };
 
 // Parses replex-sim's arguments (without argv[0]); errors name the flag.
@@ -64,6 +67,7 @@ struct SimPlan {
   std::uint64_t rate = 0;
   std::uint64_t duration_s = 10;
   std::uint64_t idle_block_delay_ms = 0;
+  bool deposits = false;
 
   // "replex-sim --seed 7 --validators 4 --heights 40 --faults crash,dup ..."
   std::string replay_command() const;

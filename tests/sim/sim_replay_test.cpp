@@ -18,6 +18,13 @@ TEST(SimReplay, TheSameSeedReplaysExactly) {
   EXPECT_EQ(first.summary(), second.summary());
   EXPECT_EQ(first.steps, second.steps);
   EXPECT_EQ(first.consensus_messages, second.consensus_messages);
+
+  options.deposits = true;  // deposits draw from their own stream, and replay as exactly
+  const SimPlan with_deposits = resolve(options);
+  const SimReport third = run_simulation(with_deposits);
+  ASSERT_TRUE(third.status.is_ok()) << third.summary();
+  EXPECT_GT(third.deposits, 0u) << third.summary();
+  EXPECT_EQ(third.summary(), run_simulation(with_deposits).summary());
 }
 
 TEST(SimReplay, TheReplayCommandResolvesToTheSamePlan) {
@@ -37,6 +44,14 @@ TEST(SimReplay, TheReplayCommandResolvesToTheSamePlan) {
   auto parsed_idle = parse_replay_command(idle.replay_command());
   ASSERT_TRUE(parsed_idle.is_ok()) << parsed_idle.status().to_string();
   EXPECT_EQ(resolve(*parsed_idle).idle_block_delay_ms, 2u);
+
+  EXPECT_EQ(plan.replay_command().find("--deposits"), std::string::npos);
+  options.deposits = true;
+  const SimPlan deposits = resolve(options);
+  EXPECT_NE(deposits.replay_command().find(" --deposits"), std::string::npos);
+  auto parsed_deposits = parse_replay_command(deposits.replay_command());
+  ASSERT_TRUE(parsed_deposits.is_ok()) << parsed_deposits.status().to_string();
+  EXPECT_TRUE(resolve(*parsed_deposits).deposits);
 }
 
 TEST(SimReplay, BadArgumentsNameTheFlag) {

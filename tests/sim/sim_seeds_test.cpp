@@ -3,7 +3,8 @@
 // faults, Byzantine behaviours, both). Every seed must keep every invariant;
 // every range must have exercised every fault kind, view changes,
 // crash-restarts, refused starts on damaged disks and state transfers
-// (chunk by chunk, as nodes transfer state).
+// (chunk by chunk, as nodes transfer state). Ranges with deposits must also
+// have credited some, and held relayed transactions.
 // Each range is its own CTest test, so ranges run in parallel.
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@ struct SeedRange {
   std::uint64_t idle_block_delay_ms = 0;  // consensus.idle_block_delay_ms (0: off)
   std::uint64_t latency_min_ms = SimOptions{}.latency_min_ms;  // one-way, before faults
   std::uint64_t latency_max_ms = SimOptions{}.latency_max_ms;
+  bool deposits = false;
 };
 
 // How gtest (and so CTest's test list) shows a range.
@@ -34,6 +36,7 @@ void PrintTo(const SeedRange& r, std::ostream* os) {
   if (r.latency_min_ms != defaults.latency_min_ms || r.latency_max_ms != defaults.latency_max_ms) {
     *os << ", latency " << r.latency_min_ms << ".." << r.latency_max_ms << " ms";
   }
+  if (r.deposits) *os << ", deposits";
 }
 
 constexpr std::uint64_t kHeights = 40;
@@ -49,6 +52,7 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
   std::uint64_t checks = 0;
   std::uint64_t rocks_seeds = 0;
   std::uint64_t deferred_seeds = 0;
+  std::uint64_t deposits = 0, depositors_trading = 0, held = 0;
   for (std::uint64_t seed = range.first; seed < range.first + range.count; ++seed) {
     SimOptions options;
     options.seed = seed;
@@ -57,6 +61,7 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
     options.idle_block_delay_ms = range.idle_block_delay_ms;
     options.latency_min_ms = range.latency_min_ms;
     options.latency_max_ms = range.latency_max_ms;
+    options.deposits = range.deposits;
     const SimPlan plan = resolve(options);
     const SimReport report = run_simulation(plan);
     EXPECT_TRUE(report.status.is_ok()) << report.summary();
@@ -65,6 +70,9 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
     checks += report.invariant_checks;
     rocks_seeds += plan.storage == StorageKind::kRocks;
     deferred_seeds += plan.execution == ExecutionMode::kDeferred;
+    deposits += report.deposits;
+    depositors_trading += report.depositors_trading;
+    held += report.held;
   }
 
   std::string injected;
@@ -90,6 +98,12 @@ TEST_P(SimSeeds, InvariantsHoldAndEveryFaultKindOccurs) {
   EXPECT_GT(total.chunks_served, 0u) << "no state was transferred chunk by chunk";
   EXPECT_GT(rocks_seeds, 0u);
   EXPECT_GT(deferred_seeds, 0u);
+  if (range.deposits) {
+    std::printf("  deposits %" PRIu64 ", depositors trading %" PRIu64 ", relayed transactions held %" PRIu64 "\n",
+                deposits, depositors_trading, held);
+    EXPECT_GT(depositors_trading, 0u) << "no deposit created an account that traded";
+    EXPECT_GT(held, 0u) << "no replica held a relayed transaction its older state refused";
+  }
 }
 
 std::vector<SeedRange> ranges(std::uint32_t validators, std::uint64_t first, std::size_t n,
@@ -108,6 +122,12 @@ std::vector<SeedRange> wan_ranges(std::uint64_t first, std::size_t n) {
   return out;
 }
 
+std::vector<SeedRange> deposit_ranges(std::uint32_t validators, std::uint64_t first, std::size_t n) {
+  std::vector<SeedRange> out = ranges(validators, first, n);
+  for (SeedRange& r : out) r.deposits = true;
+  return out;
+}
+
 std::string range_name(const ::testing::TestParamInfo<SeedRange>& info) {
   std::string name = std::to_string(info.param.validators);
   name.insert(0, 1, 'n');
@@ -116,11 +136,12 @@ std::string range_name(const ::testing::TestParamInfo<SeedRange>& info) {
   name += std::to_string(info.param.first + info.param.count - 1);
   if (info.param.idle_block_delay_ms != 0) name += "_idle_" + std::to_string(info.param.idle_block_delay_ms);
   if (info.param.latency_max_ms != SimOptions{}.latency_max_ms) name += "_wan";
+  if (info.param.deposits) name += "_deposits";
   return name;
 }
 
-// 300 seeds with 4 validators, 200 with 7, 50 with an idle block delay and
-// 50 on a WAN (50 to 300 ms one way): 600 in all.
+// 300 seeds with 4 validators, 200 with 7, 50 with an idle block delay, 50
+// on a WAN (50 to 300 ms one way) and 75 with deposits: 675 in all.
 INSTANTIATE_TEST_SUITE_P(FourValidators, SimSeeds, ::testing::ValuesIn(ranges(4, 1, 12)),
                          range_name);
 INSTANTIATE_TEST_SUITE_P(SevenValidators, SimSeeds, ::testing::ValuesIn(ranges(7, 1001, 8)),
@@ -131,6 +152,12 @@ INSTANTIATE_TEST_SUITE_P(IdleBlockDelay, SimSeeds, ::testing::ValuesIn(ranges(4,
 // Round trips as long as fetch timeouts: answers arrive late, out of turn,
 // and across each other (state offers, chunks, blocks asked for earlier).
 INSTANTIATE_TEST_SUITE_P(Wan, SimSeeds, ::testing::ValuesIn(wan_ranges(3001, 2)), range_name);
+// Deposits that create accounts, whose first orders reach replicas that have
+// not executed the credit yet (held when relayed, waited for in proposals),
+// and attestations that arrive after the credit (refused on admission only).
+INSTANTIATE_TEST_SUITE_P(Deposits, SimSeeds, ::testing::ValuesIn(deposit_ranges(4, 4001, 2)), range_name);
+INSTANTIATE_TEST_SUITE_P(DepositsSevenValidators, SimSeeds, ::testing::ValuesIn(deposit_ranges(7, 5001, 1)),
+                         range_name);
 
 // Replays a run's command line: it must keep every invariant and reach its
 // target. Its report, for what a regression checks beyond that.

@@ -57,12 +57,14 @@ consensus::Config sim_consensus_config(const SimPlan& plan) {
   return c;
 }
 
-consensus::ValidatorSet sim_validators(std::uint32_t n) {
+std::vector<PublicKey> sim_validator_keys(std::uint32_t n) {
   std::vector<PublicKey> keys;
-  for (ValidatorIndex i = 0; i < n; ++i) {
-    keys.push_back(KeyPair::from_label("sim-validator-" + std::to_string(i)).public_key());
-  }
-  return consensus::ValidatorSet::create(std::move(keys)).value();
+  for (ValidatorIndex i = 0; i < n; ++i) keys.push_back(sim_validator_key(i).public_key());
+  return keys;
+}
+
+consensus::ValidatorSet sim_validators(std::uint32_t n) {
+  return consensus::ValidatorSet::create(sim_validator_keys(n)).value();
 }
 
 }  // namespace
@@ -79,13 +81,15 @@ SimReport run_simulation(const SimPlan& plan) {
 
 Simulator::Simulator(const SimPlan& plan)
     : plan_(plan),
-      genesis_(exchange::canonical_genesis(Workload::genesis())),
+      genesis_(exchange::canonical_genesis(
+          Workload::genesis(plan.deposits ? sim_validator_keys(plan.validators) : std::vector<PublicKey>{}))),
       chain_{std::string(kSimChainId), exchange::genesis_hash(genesis_), kStartTimeMs - 1000},
       validators_(sim_validators(plan.validators)),
       root_rng_(plan.seed),
       fault_rng_(root_rng_.fork(3)),
       client_rng_(root_rng_.fork(4)),
       execution_rng_(root_rng_.fork(5)),
+      deposit_rng_(root_rng_.fork(7)),
       network_(root_rng_.fork(1), plan.validators, plan.latency_min_ms, plan.latency_max_ms,
                /*bandwidth_bytes_per_ms=*/12'500),  // 100 Mbit/s
       nodes_(plan.validators),
@@ -97,6 +101,11 @@ Simulator::Simulator(const SimPlan& plan)
   host_options_.consensus = sim_consensus_config(plan);
   host_options_.snapshots_kept = 2;
   if (plan.rate > 0) network_.fix_link_latencies(root_rng_.fork(6));
+  if (plan.deposits) {
+    std::vector<KeyPair> attesters;
+    for (ValidatorIndex i = 0; i < plan.validators; ++i) attesters.push_back(sim_validator_key(i));
+    workload_.enable_deposits(std::move(attesters));
+  }
 }
 
 Simulator::~Simulator() {
@@ -248,9 +257,9 @@ void Simulator::handle_packet(Node& node, Packet& p) {
     }
     case PacketKind::kTransaction:
       if (plan_.cpu) {
-        admit_transaction(node, *p.bytes);
+        admit_transaction(node, *p.bytes, /*relayed=*/true);
       } else {
-        check(node, node.host->submit_transaction(now, *p.bytes), "gossiped transaction");
+        check(node, node.host->submit_transaction(now, *p.bytes, /*relayed=*/true), "gossiped transaction");
       }
       return;
     case PacketKind::kClientTransaction:
@@ -335,6 +344,7 @@ std::optional<Bytes> Simulator::serve(Node& node, const Packet& p) {
 
 void Simulator::submit_client_transaction() {
   schedule(now_ + client_rng_.range(5, 45), ClientSubmit{});
+  if (plan_.deposits) deposit_tick();
   const exchange::ExchangeApp* view = nullptr;
   for (const Node& n : nodes_) {
     if (n.up && n.honest()) {
@@ -352,6 +362,33 @@ void Simulator::submit_client_transaction() {
     if (twin.empty()) return;
     ++counts_[Fault::kNonceReuse];
     submit_to(nodes_[(target + 1 + client_rng_.below(nodes_.size() - 1)) % nodes_.size()], std::move(twin));
+  }
+}
+
+void Simulator::deposit_tick() {
+  // Each validator's settler sees a deposit on Ethereum at its own time, and
+  // attests it through its own node.
+  while (!attestations_due_.empty() && attestations_due_.begin()->first <= now_) {
+    auto [attester, tx] = std::move(attestations_due_.begin()->second);
+    attestations_due_.erase(attestations_due_.begin());
+    submit_to(nodes_[attester], std::move(tx));
+  }
+  // A depositor learns of its credit from the replica that executed it first,
+  // and sends its first order there at once: the others may not have
+  // executed the credit yet when it reaches them.
+  const Node* fastest = nullptr;
+  for (const Node& n : nodes_) {
+    if (n.up && n.honest() && (fastest == nullptr || n.app->last_height() > fastest->app->last_height())) fastest = &n;
+  }
+  if (fastest != nullptr) {
+    if (auto order = workload_.first_order_of_credited(max_honest_height(), *fastest->app)) {
+      submit_to(nodes_[fastest->index], std::move(*order));
+    }
+  }
+  if (deposit_rng_.below(12) != 0) return;
+  std::vector<Bytes> attestations = workload_.deposit(max_honest_height());
+  for (ValidatorIndex i = 0; i < attestations.size(); ++i) {
+    attestations_due_.emplace(now_ + deposit_rng_.below(150), std::make_pair(i, std::move(attestations[i])));
   }
 }
 
@@ -375,7 +412,7 @@ void Simulator::submit_to(Node& node, Bytes tx) {
 void Simulator::accept_client_transaction(Node& node, Bytes tx) {
   const Hash256 hash = tx_hash(tx);
   if (plan_.cpu) {
-    admit_transaction(node, tx);
+    admit_transaction(node, tx, /*relayed=*/false);
   } else {
     check(node, node.host->submit_transaction(local_now(node), tx), "client transaction");
   }

@@ -33,6 +33,13 @@ struct SimReport {
   std::uint64_t latency_p99_ms = 0;
   std::uint64_t invariant_checks = 0;
 
+  // With --deposits: deposits made, depositors that saw their credit and
+  // started trading, and relayed transactions honest replicas held
+  // (TxVerdict::kHeld) because their state was behind the relay's.
+  std::uint64_t deposits = 0;
+  std::uint64_t depositors_trading = 0;
+  std::uint64_t held = 0;
+
   // Liveness: when faults stopped, at which height, and how long until every
   // honest replica committed above it.
   std::uint64_t heal_at_ms = 0;

@@ -93,14 +93,14 @@ const Simulator::VerifiedMessage& Simulator::verified(const consensus::SharedByt
   return verified_messages_.emplace(bytes.get(), std::move(v)).first->second;
 }
 
-void Simulator::admit_transaction(Node& node, const Bytes& tx) {
+void Simulator::admit_transaction(Node& node, const Bytes& tx, bool relayed) {
   const Hash256 hash = tx_hash(tx);
   auto it = verified_txs_.find(hash);
   if (it == verified_txs_.end()) {
     it = verified_txs_.emplace(hash, node.app->verify_tx(tx).ok()).first;
   }
   if (!it->second) return;  // refused before the mempool, as ReplicaHost::submit_transaction does
-  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}, {hash}}}),
+  check(node, node.host->handle({local_now(node), consensus::TransactionsReceived{{tx}, {hash}, relayed}}),
         "transaction");
 }
 

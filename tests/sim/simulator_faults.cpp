@@ -75,7 +75,7 @@ void Simulator::assign_byzantine() {
     }
     std::erase(free, index);
     nodes_[index].byzantine = std::make_unique<ByzantineValidator>(
-        index, KeyPair::from_label("sim-validator-" + std::to_string(index)), validators_,
+        index, sim_validator_key(index), validators_,
         host_options_.consensus, chain_, group, root_rng_.fork(100 + index));
   }
 }

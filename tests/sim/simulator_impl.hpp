@@ -45,6 +45,9 @@ inline constexpr std::uint64_t kCompletionBoundMs =
 inline constexpr std::uint64_t kMaxSteps = 50'000'000;
 inline constexpr std::int64_t kClockSkewMaxMs = 400;
 inline constexpr std::uint64_t kStartTimeMs = 1'750'000'000'000;
+
+// Validator i's consensus key (also its attester key with --deposits).
+inline KeyPair sim_validator_key(ValidatorIndex i) { return KeyPair::from_label("sim-validator-" + std::to_string(i)); }
 // With --rate: after the load stops, how long the run waits for the last
 // accepted orders to commit; and the start of the window whose commits
 // measure the committed rate (the first blocks are still filling the pipeline).
@@ -173,6 +176,8 @@ class Simulator {
   // Puts a packet on the network when it leaves the sender (`depart_at`, ms).
   void transmit(Packet packet, std::optional<std::uint64_t> depart_at = std::nullopt);
   void submit_client_transaction();
+  // --deposits: attestations due, a credited depositor's first order, new deposits.
+  void deposit_tick();
   void submit_to(Node& node, Bytes tx);
   void accept_client_transaction(Node& node, Bytes tx);
   void gossip(Node& node, Bytes tx);
@@ -227,7 +232,7 @@ class Simulator {
   // its bytes), as the node's worker pool runs it before the core.
   const VerifiedMessage& verified(const consensus::SharedBytes& bytes);
   // verify_tx() once per distinct transaction, then the mempool.
-  void admit_transaction(Node& node, const Bytes& tx);
+  void admit_transaction(Node& node, const Bytes& tx, bool relayed);
   // Occupies a core for sending `packets` copies of one signed message of
   // `bytes`; returns when they leave (ms).
   std::uint64_t charge_send(Node& node, std::size_t packets, std::size_t bytes);
@@ -268,6 +273,7 @@ class Simulator {
   Prng fault_rng_;
   Prng client_rng_;
   Prng execution_rng_;
+  Prng deposit_rng_;
 
   // --- world state ---------------------------------------------------------------
   std::uint64_t now_ = kStartTimeMs;
@@ -276,6 +282,7 @@ class Simulator {
   NetworkModel network_;
   std::vector<Node> nodes_;
   Workload workload_;
+  std::multimap<std::uint64_t, std::pair<ValidatorIndex, Bytes>> attestations_due_;  // by when submitted
   InvariantChecker checker_;
   Status status_;
 
@@ -293,6 +300,7 @@ class Simulator {
   std::uint64_t steps_ = 0;
   std::uint64_t consensus_messages_ = 0;
   std::uint64_t txs_submitted_ = 0;
+  std::uint64_t held_verdicts_ = 0;  // TxVerdict::kHeld from honest replicas
   std::vector<std::uint64_t> latencies_ms_;
   std::map<Hash256, std::uint64_t> submitted_at_;  // awaiting their first honest commit
   std::vector<std::uint64_t> link_sent_;           // per (from, to)

@@ -57,6 +57,7 @@ void Simulator::note_committed_tx(const Hash256& tx) {
 }
 
 void Simulator::on_tx_status(Node& node, const consensus::TxStatusReport& report) {
+  if (node.honest() && report.verdict == consensus::TxVerdict::kHeld) ++held_verdicts_;
   // An accepted order that no longer passes check_tx is dropped from that
   // mempool and will not commit: the run does not wait for it.
   if (plan_.rate == 0 || !node.honest() || report.verdict != consensus::TxVerdict::kEvicted) return;

@@ -63,7 +63,7 @@ void Simulator::start_node(Node& node) {
       node.app = std::move(app).value();
       auto host = host::ReplicaHost::open(
           host_options_, chain_, validators_,
-          KeyPair::from_label("sim-validator-" + std::to_string(node.index)), *node.app,
+          sim_validator_key(node.index), *node.app,
           *node.store,
           {*node.ports, *node.ports, *node.ports,
            plan_.execution == ExecutionMode::kDeferred ? node.ports.get() : nullptr});

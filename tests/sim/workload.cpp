@@ -23,7 +23,7 @@ Workload::Workload(Prng rng) : rng_(rng), builder_(std::string(kSimChainId)) {
   for (std::size_t i = 0; i < kTraders; ++i) traders_.emplace_back(trader_key(i));
 }
 
-exchange::Genesis Workload::genesis() {
+exchange::Genesis Workload::genesis(const std::vector<PublicKey>& attesters) {
   exchange::Genesis g;
   g.chain_id = std::string(kSimChainId);
   g.assets = {{"BTC", 8}, {"ETH", 8}, {"USDT", 6}};
@@ -56,7 +56,56 @@ exchange::Genesis Workload::genesis() {
     g.allocations.push_back({key, "USDT", 100'000'000'000'000});  // 100M USDT
   }
   g.fee_account = KeyPair::from_label("sim-fees").public_key();
+  if (!attesters.empty()) {
+    exchange::GenesisSettlement s;
+    s.attesters = attesters;
+    const auto f = static_cast<std::uint32_t>((attesters.size() - 1) / 3);
+    s.attestation_threshold = 2 * f + 1;  // as the config module sets it
+    s.chains = {{kSimEvmChainId, {"BTC", "USDT"}}};
+    g.settlement = std::move(s);
+  }
   return g;
+}
+
+void Workload::enable_deposits(std::vector<KeyPair> attesters) {
+  for (KeyPair& key : attesters) attesters_.emplace_back(std::move(key));
+}
+
+std::vector<Bytes> Workload::deposit(std::uint64_t height) {
+  exchange::DepositAttestationArgs args;
+  args.chain_id = kSimEvmChainId;
+  args.deposit_id = next_deposit_id_++;
+  const std::size_t trading = traders_.size() - kTraders;  // depositors credited before
+  if (deposited_accounts_ < kMaxDepositors && (trading == 0 || rng_.coin())) {
+    depositors_.emplace_back(KeyPair::from_label("sim-depositor-" + std::to_string(deposited_accounts_++)));
+    args.account = depositors_.back().key.public_key();
+    args.asset = "USDT";
+    args.amount = 1'000'000'000'000;  // 1M USDT: its first order buys with it
+  } else if (trading > 0) {
+    args.account = traders_[kTraders + rng_.below(trading)].key.public_key();
+    args.asset = "BTC";
+    args.amount = 1'000'000'000;  // 10 BTC
+  } else {
+    return {};  // every depositor is still waiting for its first credit
+  }
+  for (std::size_t i = 0; i < args.eth_tx_hash.size(); ++i) args.eth_tx_hash[i] = static_cast<std::uint8_t>(rng_.below(256));
+  std::vector<Bytes> attestations;
+  for (Trader& attester : attesters_) {
+    attestations.push_back(builder_.deposit_attestation(attester.key, header(attester, height), args));
+  }
+  return attestations;
+}
+
+std::optional<Bytes> Workload::first_order_of_credited(std::uint64_t height, const exchange::ExchangeApp& view) {
+  for (auto it = depositors_.begin(); it != depositors_.end(); ++it) {
+    if (!view.has_account(it->key.public_key())) continue;
+    traders_.push_back(std::move(*it));
+    depositors_.erase(it);
+    PlaceOrderArgs order = limit_order(std::string(kBtc), btc_mid_);
+    order.side = Side::kBuy;
+    return place(traders_.back(), height, order);
+  }
+  return std::nullopt;
 }
 
 exchange::TxHeader Workload::header(Trader& t, std::uint64_t height) {

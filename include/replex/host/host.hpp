@@ -60,10 +60,10 @@ class ReplicaHost {
   // status means the store failed: the host stops (every later call returns
   // the same status) and the node must restart, recovering from the store.
   Status handle(consensus::Input input);
-  // Application::verify_tx, then the mempool (TransactionsReceived). The
-  // verdict goes to Listener::on_tx_status either way. kFailedPrecondition
-  // on an observer, which has no mempool.
-  Status submit_transaction(std::uint64_t now_ms, Bytes tx);
+  // Application::verify_tx, then the mempool (TransactionsReceived; `relayed`:
+  // a peer gossiped it). The verdict goes to Listener::on_tx_status either
+  // way. kFailedPrecondition on an observer, which has no mempool.
+  Status submit_transaction(std::uint64_t now_ms, Bytes tx, bool relayed = false);
   // The result of a task posted to the ExecutionQueue, in posting order.
   Status complete(std::uint64_t now_ms, ExecutionResult result);
 
