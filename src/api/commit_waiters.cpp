@@ -96,7 +96,7 @@ void CommitWaiters::task_done() {
 void CommitWaiters::when_indexed(std::function<void()> then) {
   {
     std::lock_guard lock(mutex_);
-    if (tasks_done_ < tasks_posted_) {
+    if (tasks_done_ < tasks_posted_ && after_tasks_.size() < max_waiters_) {
       after_tasks_.emplace(tasks_posted_, std::move(then));
       return;
     }

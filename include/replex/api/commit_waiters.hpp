@@ -84,7 +84,10 @@ class CommitWaiters {
   // committed so far is in the store's tx index (but those a state transfer
   // skipped, which this node never indexes): at once when none is
   // outstanding, else on the thread that ends the last of them. Runs outside
-  // the lock. The waiters close() answers do not wait for this.
+  // the lock. The waiters close() answers do not wait for this. At most
+  // max_waiters wait at once (a caller that gave up leaves its `then`
+  // queued): beyond, `then` runs at once, and its lookup may miss a block
+  // not indexed yet, as without the wait.
   void when_indexed(std::function<void()> then);
 
   std::size_t size() const;

@@ -100,6 +100,26 @@ TEST(CommitWaiters, WhenIndexedWaitsForTheTasksPostedBeforeIt) {
   EXPECT_EQ(ran, 3);
 }
 
+// Callers that gave up leave their lookups queued; a long install must not
+// let them grow without bound: max_waiters wait, the next runs at once.
+TEST(CommitWaiters, AtMostMaxWaitersLookupsWaitForTheIndex) {
+  CommitWaiters waiters(2);
+  int ran = 0;
+  waiters.task_posted();
+  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&] { ++ran; });
+  EXPECT_EQ(ran, 0);
+  waiters.when_indexed([&] { ++ran; });
+  EXPECT_EQ(ran, 1) << "beyond the bound: at once";
+  waiters.task_done();
+  EXPECT_EQ(ran, 3);
+  waiters.task_posted();
+  waiters.when_indexed([&] { ++ran; });  // room again
+  EXPECT_EQ(ran, 3);
+  waiters.task_done();
+  EXPECT_EQ(ran, 4);
+}
+
 TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {
   ReadViews views;
   auto held = views.chain();
