@@ -540,7 +540,8 @@ ApiError ExchangeApi::verdict_error(const consensus::TxStatusReport& report) con
   switch (report.verdict) {
     case TxVerdict::kAccepted:
     case TxVerdict::kDuplicate:
-    case TxVerdict::kHeld:  // in the mempool (only relayed transactions are held)
+    case TxVerdict::kHeld:      // in the mempool (only relayed transactions are held)
+    case TxVerdict::kReleased:  // (never an admission's answer)
       break;
     case TxVerdict::kMempoolFull:
       return ApiError{ApiErrorKind::kUnavailable, "MEMPOOL_FULL", report.message + "; retry later", "", 1};

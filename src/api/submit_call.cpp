@@ -39,7 +39,8 @@ grpc::Status verdict_status(const consensus::TxStatusReport& report) {
   switch (report.verdict) {
     case TxVerdict::kAccepted:
     case TxVerdict::kDuplicate:
-    case TxVerdict::kHeld:  // in the mempool (only relayed transactions are held)
+    case TxVerdict::kHeld:      // in the mempool (only relayed transactions are held)
+    case TxVerdict::kReleased:  // (never an admission's answer)
       return grpc::Status::OK;
     case TxVerdict::kMempoolFull:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, "MEMPOOL_FULL: " + report.message + "; retry later"};

@@ -70,6 +70,8 @@ std::string_view tx_verdict_name(TxVerdict verdict) {
       return "EVICTED";
     case TxVerdict::kHeld:
       return "HELD";
+    case TxVerdict::kReleased:
+      return "RELEASED";
   }
   return "UNKNOWN";
 }

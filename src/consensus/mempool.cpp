@@ -77,7 +77,7 @@ bool Mempool::remove(const Hash256& hash) {
     REPLEX_ASSERT(sender != per_sender_.end() && sender->second > 0);
     if (--sender->second == 0) per_sender_.erase(sender);
   }
-  if (entry->second.held_until != 0) --held_;
+  if (entry->second.held_until != 0) end_hold(entry->second);
   entries_of(entry->second).erase(entry);
   index_.erase(hash);
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
@@ -87,6 +87,7 @@ bool Mempool::remove(const Hash256& hash) {
 void Mempool::set_in_flight(const Hash256& hash, bool in_flight) {
   auto entry = locate(hash);
   if (entry == pending_.end() || entry->second.in_flight == in_flight) return;
+  if (in_flight && entry->second.held_until != 0) end_hold(entry->second);
   const std::size_t size = entry->second.tx.size();
   entry->second.in_flight = in_flight;
   // Moved between the maps without copying the transaction or allocating.
@@ -110,24 +111,37 @@ void Mempool::clear_in_flight() {
 void Mempool::hold(const Hash256& hash, Height until) {
   REPLEX_ASSERT(until > 0);
   auto entry = locate(hash);
-  if (entry == pending_.end()) return;
-  if (entry->second.held_until == 0) ++held_;
+  if (entry == pending_.end() || entry->second.in_flight) return;
+  if (entry->second.held_until == 0) {
+    ++held_;
+    held_bytes_ += entry->second.tx.size();
+  }
   entry->second.held_until = until;
 }
 
 void Mempool::release(const Hash256& hash) {
   auto entry = locate(hash);
   if (entry == pending_.end() || entry->second.held_until == 0) return;
-  entry->second.held_until = 0;
-  --held_;
+  end_hold(entry->second);
 }
 
-void Mempool::release_all() {
+void Mempool::cap_holds(Height until) {
   if (held_ == 0) return;
-  for (Entries* entries : {&pending_, &in_flight_}) {
-    for (auto& [sequence, entry] : *entries) entry.held_until = 0;
+  for (auto& [sequence, entry] : pending_) {
+    if (entry.held_until <= until) continue;
+    if (until == 0) {
+      end_hold(entry);
+    } else {
+      entry.held_until = until;
+    }
   }
-  held_ = 0;
+}
+
+void Mempool::end_hold(Entry& entry) {
+  REPLEX_ASSERT(held_ > 0 && held_bytes_ >= entry.tx.size() && !entry.in_flight);
+  entry.held_until = 0;
+  --held_;
+  held_bytes_ -= entry.tx.size();
 }
 
 std::optional<Hash256> Mempool::holder_of(const abci::ReplayKey& key) const {
@@ -142,8 +156,10 @@ std::uint64_t Mempool::count_of_sender(const abci::ReplayKey& key) const {
 }
 
 std::optional<std::uint64_t> Mempool::oldest_pending_arrival_ms() const {
-  if (pending_.empty()) return std::nullopt;
-  return pending_.begin()->second.arrival_ms;
+  for (const auto& [sequence, entry] : pending_) {  // held entries are few
+    if (entry.held_until == 0) return entry.arrival_ms;
+  }
+  return std::nullopt;
 }
 
 }  // namespace replex::consensus

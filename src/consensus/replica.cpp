@@ -441,7 +441,16 @@ void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash, bool relaye
     return;
   }
   std::optional<abci::ReplayKey> key = app_.replay_key(tx);
-  switch (mempool_.add(std::move(tx), hash, key, now_ms_)) {
+  const Mempool::AddResult added = mempool_.add(std::move(tx), hash, key, now_ms_);
+  if (hold && added != Mempool::AddResult::kAdded) {
+    // No room to hold it: the refusal stands (and is charged to the relay).
+    status.verdict = TxVerdict::kRejected;
+    status.app_code = check.code;
+    status.message = std::string(app_.reason_name(check.code)) + ": " + check.message;
+    emit(std::move(status));
+    return;
+  }
+  switch (added) {
     case Mempool::AddResult::kAdded:
       if (hold) {
         mempool_.hold(hash, known);

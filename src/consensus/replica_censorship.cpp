@@ -20,14 +20,14 @@ void Replica::Impl::watch_for_censorship(Height height, const std::optional<deta
     censorship_view_ = view_;
     censored_blocks_ = 0;
   }
-  const Mempool::Entry* oldest = nullptr;
+  const Mempool::Entry* oldest = nullptr;  // of those not held
   mempool_.for_each_pending([&](const Mempool::Entry& e) {
+    if (e.held_until != 0) return true;
     oldest = &e;
     return false;
   });
   const bool left_out = config_.censorship_timeout_ms != 0 && !is_primary() && !in_view_change_ && room &&
-                        oldest != nullptr && oldest->held_until == 0 &&
-                        now_ms_ >= oldest->arrival_ms + config_.censorship_timeout_ms &&
+                        oldest != nullptr && now_ms_ >= oldest->arrival_ms + config_.censorship_timeout_ms &&
                         room->fits(oldest->tx.size(), oldest->key);
   if (!left_out) {
     censored_blocks_ = 0;

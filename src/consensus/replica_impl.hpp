@@ -215,10 +215,9 @@ class Replica::Impl {
   Status validate_fresh_proposal(Height height, const Proposal& proposal,
                                  const detail::Parent& parent) const;
   void refuse_proposal(Height height, const Proposal& proposal, const Status& reason);
+  // Evicts pending entries check_tx refuses now, but held ones whose height
+  // has not executed; releases held ones it passes (TxVerdict::kReleased).
   void recheck_mempool(Height next_height);
-  // A held entry (TxVerdict::kHeld) refused on the executed state before
-  // the height it waits for executed: no verdict yet.
-  bool still_held(const Mempool::Entry& entry, const abci::TxCheck& check) const;
 
   // --- censorship (replica_censorship.cpp) ------------------------------------------------
   // After `height` executed (its room, if it committed here): counts blocks

@@ -105,7 +105,8 @@ void Replica::Impl::cancel_timer(TimerKind kind) {
 }
 
 bool Replica::Impl::has_pending_work() const {
-  if (!mempool_.empty()) return true;
+  // A held entry waits for this replica's own execution, not for a primary.
+  if (mempool_.size() > mempool_.held_count()) return true;
   // An uncommitted proposal of the current view: held, or prepared (which
   // is all that is left of it after a restart).
   for (const auto& [height, slot] : slots_) {

@@ -93,10 +93,11 @@ bool Replica::Impl::propose() {
           senders[key->sender()] >= config_.max_block_txs_per_sender) {
         return true;  // this sender's share of the block is taken: the next block
       }
+      if (e.held_until != 0) return true;  // refused on this state; judged once executed further
       if (key && !used.keys.insert(*key).second) return true;
       abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
-        if (!still_held(e, check)) evicted.emplace_back(e.hash, std::move(check));
+        evicted.emplace_back(e.hash, std::move(check));
         return true;
       }
       bytes += encoded_tx_bytes(e.tx.size());
@@ -239,23 +240,23 @@ void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, con
   start_view_change(view_ + 1);
 }
 
-bool Replica::Impl::still_held(const Mempool::Entry& entry, const abci::TxCheck& check) const {
-  return check.scope == abci::TxCheck::Scope::kUntilLaterState && entry.held_until > executed_height_;
-}
-
 void Replica::Impl::recheck_mempool(Height next_height) {
   std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
-  std::vector<Hash256> released;  // held, and now passing: an ordinary entry
+  std::vector<const Mempool::Entry*> released;  // held, and now passing: an ordinary entry
   mempool_.for_each_pending([&](const Mempool::Entry& e) {
     abci::TxCheck check = app_.check_tx(e.tx, next_height);
     if (check.ok()) {
-      if (e.held_until != 0) released.push_back(e.hash);
-    } else if (!still_held(e, check)) {
-      evicted.emplace_back(e.hash, std::move(check));
+      if (e.held_until != 0) released.push_back(&e);
+    } else if (check.scope != abci::TxCheck::Scope::kUntilLaterState || e.held_until <= executed_height_) {
+      evicted.emplace_back(e.hash, std::move(check));  // (a held one waits for the height it knew of)
     }
     return true;
   });
-  for (const Hash256& hash : released) mempool_.release(hash);
+  for (const Mempool::Entry* e : released) {
+    // Not relayed while held: the driver relays it now.
+    emit(TxStatusReport{e->hash, TxVerdict::kReleased, 0, "passes check_tx now", e->tx});
+    mempool_.release(e->hash);
+  }
   for (auto& [hash, check] : evicted) {
     mempool_.remove(hash);
     emit(TxStatusReport{hash, TxVerdict::kEvicted, check.code,

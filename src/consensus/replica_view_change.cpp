@@ -150,10 +150,11 @@ void Replica::Impl::leave_old_views() {
   }
   future_pre_prepares_.erase(future_pre_prepares_.begin(), future_pre_prepares_.lower_bound(view_));
   mempool_.clear_in_flight();
-  // A held entry waits for blocks of the old view, which may never commit:
-  // judge it on the executed state now, so no one waits on it for nothing.
+  // A held entry may wait for blocks of the old view that never commit: it
+  // waits for committed ones only (the base's too), and is judged now if
+  // those executed, so no one waits on it for nothing.
   if (mempool_.held_count() != 0) {
-    mempool_.release_all();
+    mempool_.cap_holds(std::max(committed_height_, view_base_height_));
     recheck_mempool(executed_height_ + 1);
   }
   registry_.forget_views_below(view_);

@@ -51,6 +51,12 @@ void Node::Impl::admit(std::vector<VerifiedTx> batch, bool relayed) {
 }
 
 void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
+  if (report.verdict == consensus::TxVerdict::kReleased) {
+    // Held transactions are not relayed (TxAdmission gossips accepted ones):
+    // one is now. Best effort, as there.
+    (void)network_->gossip(p2p::Channel::kTransactions, {report.tx});
+    return;
+  }
   // An eviction answers no admission: the core admits a batch before it cuts
   // (and evicts), so an admission's own verdict always comes first.
   auto it = report.verdict == consensus::TxVerdict::kEvicted ? pending_admissions_.end()

@@ -140,6 +140,9 @@ Result<SimOptions> parse_sim_args(const std::vector<std::string>& args) {
                                       "the simulated max_block_delay_ms)");
     }
   }
+  if (o.deposits && o.rate > 0) {
+    return Status::invalid_argument("--deposits: not with --rate (deposits come with the suites' clients)");
+  }
   return o;
 }
 

@@ -19,7 +19,7 @@ TEST(SimReplay, TheSameSeedReplaysExactly) {
   EXPECT_EQ(first.steps, second.steps);
   EXPECT_EQ(first.consensus_messages, second.consensus_messages);
 
-  options.deposits = true;  // deposits draw from their own stream, and replay as exactly
+  options.deposits = true;  // a different run, which replays as exactly
   const SimPlan with_deposits = resolve(options);
   const SimReport third = run_simulation(with_deposits);
   ASSERT_TRUE(third.status.is_ok()) << third.summary();
@@ -65,6 +65,8 @@ TEST(SimReplay, BadArgumentsNameTheFlag) {
             std::string::npos);
   EXPECT_NE(parse_sim_args({"--seed"}).status().message().find("needs a value"), std::string::npos);
   EXPECT_NE(parse_sim_args({"--idle-block-delay-ms", "31"}).status().message().find("--idle-block-delay-ms: 31"),
+            std::string::npos);
+  EXPECT_NE(parse_sim_args({"--deposits", "--rate", "100"}).status().message().find("--deposits: not with --rate"),
             std::string::npos);
 }
 

@@ -58,6 +58,11 @@ void Simulator::note_committed_tx(const Hash256& tx) {
 
 void Simulator::on_tx_status(Node& node, const consensus::TxStatusReport& report) {
   if (node.honest() && report.verdict == consensus::TxVerdict::kHeld) ++held_verdicts_;
+  if (report.verdict == consensus::TxVerdict::kReleased) {
+    // Relayed once released, as a node does (it was not when held).
+    if (!node.byzantine || node.byzantine->gossips_transactions()) gossip(node, report.tx);
+    return;
+  }
   // An accepted order that no longer passes check_tx is dropped from that
   // mempool and will not commit: the run does not wait for it.
   if (plan_.rate == 0 || !node.honest() || report.verdict != consensus::TxVerdict::kEvicted) return;

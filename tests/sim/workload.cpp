@@ -74,7 +74,6 @@ void Workload::enable_deposits(std::vector<KeyPair> attesters) {
 std::vector<Bytes> Workload::deposit(std::uint64_t height) {
   exchange::DepositAttestationArgs args;
   args.chain_id = kSimEvmChainId;
-  args.deposit_id = next_deposit_id_++;
   const std::size_t trading = traders_.size() - kTraders;  // depositors credited before
   if (deposited_accounts_ < kMaxDepositors && (trading == 0 || rng_.coin())) {
     depositors_.emplace_back(KeyPair::from_label("sim-depositor-" + std::to_string(deposited_accounts_++)));
@@ -88,6 +87,7 @@ std::vector<Bytes> Workload::deposit(std::uint64_t height) {
   } else {
     return {};  // every depositor is still waiting for its first credit
   }
+  args.deposit_id = next_deposit_id_++;
   for (std::size_t i = 0; i < args.eth_tx_hash.size(); ++i) args.eth_tx_hash[i] = static_cast<std::uint8_t>(rng_.below(256));
   std::vector<Bytes> attestations;
   for (Trader& attester : attesters_) {

@@ -282,9 +282,12 @@ enum class TxVerdict : std::uint8_t {
   kEvicted,      // dropped from the mempool: no longer passes check_tx (app_code)
   // Relayed, and refused on this replica's older state by a refusal a later
   // state may lift (app_code): in the mempool but not proposed, judged again
-  // once the blocks this replica knew of executed (kept, or kEvicted), or
-  // when the view changes. Not relayed further.
+  // once the blocks this replica knew of executed: kReleased, or kEvicted.
+  // Not relayed further until released.
   kHeld,
+  // A held transaction passes check_tx now: an ordinary entry. Not an
+  // admission's answer; `tx` carries it for the driver to relay.
+  kReleased,
 };
 std::string_view tx_verdict_name(TxVerdict verdict);
 
@@ -294,6 +297,7 @@ struct TxStatusReport {
   TxVerdict verdict = TxVerdict::kAccepted;
   std::uint32_t app_code = 0;
   std::string message;
+  Bytes tx{};  // kReleased only
 };
 
 using Action = std::variant<SendMessage, BroadcastMessage, PersistRecord, CommitBlock, SetTimer,

@@ -11,6 +11,7 @@
 // sender holds at most max_txs_per_sender entries (kSenderFull).
 // An entry may be held (TxVerdict::kHeld): refused on an older state, kept
 // until the replica's execution reaches `held_until`; the core judges it.
+// A held entry is never in flight, and not counted as pending.
 // Not thread-safe: owned and driven by one consensus core.
 #pragma once
 
@@ -66,24 +67,26 @@ class Mempool {
   void set_in_flight(const Hash256& hash, bool in_flight);
   void clear_in_flight();
 
-  // Holds the entry until `until` (> 0) executed; release(hash) ends it, as
-  // does release_all().
+  // Holds a pending entry until `until` (> 0) executed. release(hash) ends
+  // the hold, as does set_in_flight (in a block, its fate is the block's).
   void hold(const Hash256& hash, Height until);
   void release(const Hash256& hash);
-  void release_all();
+  // Holds end at `until` at the latest (0: now).
+  void cap_holds(Height until);
   std::size_t held_count() const { return held_; }
 
   std::size_t size() const { return index_.size(); }
   std::uint64_t bytes() const { return bytes_; }
   bool empty() const { return index_.empty(); }
-  // Entries not in flight: what the primary may still propose.
-  std::size_t pending_count() const { return pending_.size(); }
-  std::uint64_t pending_bytes() const { return pending_bytes_; }
+  // Entries neither in flight nor held: what the primary may still propose.
+  std::size_t pending_count() const { return pending_.size() - held_; }
+  std::uint64_t pending_bytes() const { return pending_bytes_ - held_bytes_; }
   std::optional<std::uint64_t> oldest_pending_arrival_ms() const;
   const Limits& limits() const { return limits_; }
 
-  // Visits the entries not in flight in insertion order until `fn` returns
-  // false; in-flight entries cost nothing (a primary may hold thousands).
+  // Visits the entries not in flight, held ones included, in insertion order
+  // until `fn` returns false; in-flight entries cost nothing (a primary may
+  // hold thousands).
   template <typename Fn>
   void for_each_pending(Fn&& fn) const {
     for (const auto& [sequence, entry] : pending_) {
@@ -95,6 +98,7 @@ class Mempool {
   using Entries = std::map<std::uint64_t, Entry>;  // by insertion sequence
   Entries& entries_of(const Entry& entry) { return entry.in_flight ? in_flight_ : pending_; }
   Entries::iterator locate(const Hash256& hash);
+  void end_hold(Entry& entry);
 
   Limits limits_;
   std::uint64_t next_sequence_ = 0;
@@ -106,7 +110,8 @@ class Mempool {
   std::unordered_map<abci::ReplayKey::Sender, std::uint64_t, abci::SenderHasher> per_sender_;
   std::uint64_t bytes_ = 0;
   std::uint64_t pending_bytes_ = 0;
-  std::size_t held_ = 0;  // entries with held_until != 0
+  std::size_t held_ = 0;  // entries with held_until != 0, all in pending_
+  std::uint64_t held_bytes_ = 0;
 };
 
 }  // namespace replex::consensus

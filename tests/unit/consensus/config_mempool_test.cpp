@@ -2,6 +2,8 @@
 // de-duplicating, and says MEMPOOL_FULL rather than dropping silently.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "unit/consensus/cluster.hpp"
 
 namespace replex::consensus::testing {
@@ -149,32 +151,54 @@ TEST(MempoolTest, TheReplicaAnswersEveryTransaction) {
   EXPECT_EQ(r[0].tx_hash, sha256("a"));
 }
 
-TEST(MempoolTest, HeldEntriesAreCountedUntilReleasedOrRemoved) {
+// Held entries are in the pool (its limits count them) but not pending:
+// nothing the primary may propose, nor what makes a block due.
+TEST(MempoolTest, HeldEntriesAreCountedApartUntilReleasedOrRemoved) {
   Mempool m(limits(10, 1000));
-  const Bytes a = to_bytes("a"), b = to_bytes("b"), c = to_bytes("c");
-  for (const Bytes* tx : {&a, &b, &c}) ASSERT_EQ(m.add(*tx, sha256(*tx), std::nullopt, 0), Mempool::AddResult::kAdded);
+  const Bytes a = to_bytes("a"), b = to_bytes("bb"), c = to_bytes("ccc");
+  std::uint64_t arrival = 10;
+  for (const Bytes* tx : {&a, &b, &c}) {
+    ASSERT_EQ(m.add(*tx, sha256(*tx), std::nullopt, arrival++), Mempool::AddResult::kAdded);
+  }
   m.hold(sha256(a), 5);
   m.hold(sha256(b), 6);
   m.hold(sha256(b), 7);  // held again: counted once
   EXPECT_EQ(m.held_count(), 2u);
   EXPECT_EQ(m.find(sha256(b))->held_until, 7u);
   EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
+  EXPECT_EQ(m.size(), 3u);
+  EXPECT_EQ(m.pending_count(), 1u);
+  EXPECT_EQ(m.pending_bytes(), 3u);
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);  // c's: a and b are held
   m.release(sha256(a));
   m.release(sha256(a));
   m.release(sha256(c));  // not held
   EXPECT_EQ(m.held_count(), 1u);
   EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
+  EXPECT_EQ(m.pending_count(), 2u);
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 10u);
   EXPECT_TRUE(m.remove(sha256(b)));
   EXPECT_EQ(m.held_count(), 0u);
+  EXPECT_EQ(m.pending_bytes(), 4u);
+
   m.hold(sha256(a), 3);
-  m.set_in_flight(sha256(a), true);
-  m.hold(sha256(c), 3);
-  m.release_all();  // pending and in flight alike
+  m.set_in_flight(sha256(a), true);  // in a block: its fate is the block's
   EXPECT_EQ(m.held_count(), 0u);
   EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
-  EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
-  EXPECT_EQ(m.pending_count(), 1u);  // holding changes nothing else
-  EXPECT_EQ(m.size(), 2u);
+  m.hold(sha256(a), 3);  // never held in flight
+  EXPECT_EQ(m.held_count(), 0u);
+
+  m.set_in_flight(sha256(a), false);
+  m.hold(sha256(a), 9);
+  m.hold(sha256(c), 4);
+  m.cap_holds(5);
+  EXPECT_EQ(m.find(sha256(a))->held_until, 5u);
+  EXPECT_EQ(m.find(sha256(c))->held_until, 4u);
+  m.cap_holds(0);
+  EXPECT_EQ(m.held_count(), 0u);
+  EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
+  EXPECT_EQ(m.pending_count(), 2u);
+  EXPECT_EQ(m.pending_bytes(), 4u);
 }
 
 // Held: relayed, refused on this replica's state by a refusal a later state
@@ -206,27 +230,99 @@ TEST(MempoolTest, OnlyARelayedTransactionALaterStateMayAdmitIsHeld) {
   c.deliver_all();
   EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);  // "a" executed: an ordinary entry
   EXPECT_TRUE(c.replica(1).mempool().contains(sha256("needs:a")));
+  const auto released = std::find_if(r.begin(), r.end(), [](const TxStatusReport& s) {
+    return s.verdict == TxVerdict::kReleased;
+  });
+  ASSERT_NE(released, r.end());  // for the driver to relay, as it did not while held
+  EXPECT_EQ(released->tx_hash, sha256("needs:a"));
+  EXPECT_EQ(released->tx, to_bytes("needs:a"));
   c.relay(1, "needs:z");
   EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
 }
 
-// A held transaction waits for blocks of the current view, which a view
-// change may discard: entering it, the replica judges held ones on its
-// executed state, so none waits for a block that never comes.
-TEST(MempoolTest, AViewChangeJudgesHeldTransactionsOnTheExecutedState) {
-  Cluster c(4);
+// No room to hold it (a limit, or its replay key taken): the refusal stands,
+// with the application's code (so the node charges the relay for it).
+TEST(MempoolTest, ARelayedTransactionWithNoRoomToBeHeldIsRefused) {
+  Config config = test_config();
+  config.max_mempool_txs = 1;
+  Cluster c(4, config);
   c.node(1).execute_later = true;
   c.submit_all("a");
   c.advance(100);
   ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  c.drop = [](const Envelope&) { return true; };
+  c.submit(1, "b");  // the pool is full
+  c.relay(1, "needs:a");
+  const TxStatusReport& r = c.node(1).tx_reports.back();
+  EXPECT_EQ(r.verdict, TxVerdict::kRejected);
+  EXPECT_EQ(r.app_code, TestApp::kUnmet);
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);
+}
+
+// A held entry waits for this replica's execution, not for a primary: alone,
+// it arms no view timer (nor a batch timer on a primary).
+TEST(MempoolTest, AHeldTransactionAloneIsNoPendingWork) {
+  Cluster c(4);
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  ASSERT_FALSE(c.node(1).timers.contains(TimerKind::kView));
   c.relay(1, "needs:a");
   ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
-  c.crash(0);  // the primary: node 1's view timer fires, the transaction pending
+  EXPECT_FALSE(c.node(1).timers.contains(TimerKind::kView));
+  EXPECT_EQ(c.replica(1).mempool().pending_count(), 0u);
+  c.submit(1, "b");  // an ordinary one is
+  EXPECT_TRUE(c.node(1).timers.contains(TimerKind::kView));
+}
+
+// A held transaction may wait for a block a view change discards: leaving
+// the view, a replica holds it only until its committed blocks executed, and
+// judges it at once if they have.
+TEST(MempoolTest, AViewChangeJudgesAHoldOnABlockItMayDiscard) {
+  Cluster c(4);
+  c.drop = [](const Envelope&) { return true; };  // node 1 alone
+  c.inject(0, 1, pre_prepare(0, 0, test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"})));
+  ASSERT_EQ(c.replica(1).committed_height(), 0u);  // "a" accepted, not committed
+  c.relay(1, "needs:a");
+  ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  EXPECT_EQ(c.replica(1).mempool().find(sha256("needs:a"))->held_until, 1u);
+  for (int step = 0; step < 300 && !c.replica(1).in_view_change(); ++step) c.advance(10);
+  ASSERT_TRUE(c.replica(1).in_view_change());
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);
+  EXPECT_FALSE(c.replica(1).mempool().contains(sha256("needs:a")));  // nothing committed made it valid
+  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kEvicted);
+}
+
+// ...but a committed block will execute: the hold on it survives the view
+// change, and the transaction is kept once it executed.
+TEST(MempoolTest, AViewChangeKeepsAHoldOnACommittedBlock) {
+  Cluster c(4);
+  c.node(1).execute_later = true;
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  c.relay(1, "needs:a");
+  ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  c.crash(0);  // the primary
+  c.submit(1, "b");  // pending work: node 1's view timer runs
   for (int step = 0; step < 300 && c.replica(1).view() == 0; ++step) c.advance(10);
   ASSERT_GE(c.replica(1).view(), 1u);
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 1u);
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);
+  c.deliver_all();
   EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);
-  EXPECT_FALSE(c.replica(1).mempool().contains(sha256("needs:a")));  // "a" not executed here
-  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kEvicted);
+  const auto& r = c.node(1).tx_reports;
+  const auto verdict_of_needs_a = [&](TxVerdict v) {
+    return std::any_of(r.begin(), r.end(), [&](const TxStatusReport& s) {
+      return s.tx_hash == sha256("needs:a") && s.verdict == v;
+    });
+  };
+  EXPECT_TRUE(verdict_of_needs_a(TxVerdict::kReleased));
+  EXPECT_FALSE(verdict_of_needs_a(TxVerdict::kEvicted));
 }
 
 abci::ReplayKey replay_key(char c) {
