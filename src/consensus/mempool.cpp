@@ -77,7 +77,7 @@ bool Mempool::remove(const Hash256& hash) {
     REPLEX_ASSERT(sender != per_sender_.end() && sender->second > 0);
     if (--sender->second == 0) per_sender_.erase(sender);
   }
-  if (entry->second.held_until != 0) end_hold(entry->second);
+  if (entry->second.held_until != 0 && !entry->second.in_flight) count_held(entry->second, -1);
   entries_of(entry->second).erase(entry);
   index_.erase(hash);
   REPLEX_ASSERT(pending_.size() + in_flight_.size() == index_.size());
@@ -87,7 +87,7 @@ bool Mempool::remove(const Hash256& hash) {
 void Mempool::set_in_flight(const Hash256& hash, bool in_flight) {
   auto entry = locate(hash);
   if (entry == pending_.end() || entry->second.in_flight == in_flight) return;
-  if (in_flight && entry->second.held_until != 0) end_hold(entry->second);
+  if (entry->second.held_until != 0) count_held(entry->second, in_flight ? -1 : +1);
   const std::size_t size = entry->second.tx.size();
   entry->second.in_flight = in_flight;
   // Moved between the maps without copying the transaction or allocating.
@@ -102,7 +102,10 @@ void Mempool::set_in_flight(const Hash256& hash, bool in_flight) {
 }
 
 void Mempool::clear_in_flight() {
-  for (auto& [sequence, entry] : in_flight_) entry.in_flight = false;
+  for (auto& [sequence, entry] : in_flight_) {
+    entry.in_flight = false;
+    if (entry.held_until != 0) count_held(entry, +1);
+  }
   pending_.merge(in_flight_);
   REPLEX_ASSERT(in_flight_.empty());
   pending_bytes_ = bytes_;
@@ -112,11 +115,9 @@ void Mempool::hold(const Hash256& hash, Height until) {
   REPLEX_ASSERT(until > 0);
   auto entry = locate(hash);
   if (entry == pending_.end() || entry->second.in_flight) return;
-  if (entry->second.held_until == 0) {
-    ++held_;
-    held_bytes_ += entry->second.tx.size();
-  }
+  const bool was_held = entry->second.held_until != 0;
   entry->second.held_until = until;
+  if (!was_held) count_held(entry->second, +1);
 }
 
 void Mempool::release(const Hash256& hash) {
@@ -126,22 +127,33 @@ void Mempool::release(const Hash256& hash) {
 }
 
 void Mempool::cap_holds(Height until) {
-  if (held_ == 0) return;
-  for (auto& [sequence, entry] : pending_) {
-    if (entry.held_until <= until) continue;
-    if (until == 0) {
-      end_hold(entry);
-    } else {
-      entry.held_until = until;
+  for (Entries* entries : {&pending_, &in_flight_}) {
+    for (auto& [sequence, entry] : *entries) {
+      if (entry.held_until <= until) continue;
+      if (until == 0) {
+        end_hold(entry);
+      } else {
+        entry.held_until = until;
+      }
     }
   }
 }
 
 void Mempool::end_hold(Entry& entry) {
-  REPLEX_ASSERT(held_ > 0 && held_bytes_ >= entry.tx.size() && !entry.in_flight);
+  if (!entry.in_flight) count_held(entry, -1);
   entry.held_until = 0;
-  --held_;
-  held_bytes_ -= entry.tx.size();
+}
+
+void Mempool::count_held(const Entry& entry, int sign) {
+  REPLEX_ASSERT(entry.held_until != 0);
+  if (sign > 0) {
+    ++held_;
+    held_bytes_ += entry.tx.size();
+  } else {
+    REPLEX_ASSERT(held_ > 0 && held_bytes_ >= entry.tx.size());
+    --held_;
+    held_bytes_ -= entry.tx.size();
+  }
 }
 
 std::optional<Hash256> Mempool::holder_of(const abci::ReplayKey& key) const {

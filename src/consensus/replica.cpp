@@ -430,7 +430,7 @@ void Replica::Impl::admit_transaction(Bytes tx, const Hash256& hash, bool relaye
   // The relay admitted it on its state; this replica's may lack blocks it
   // already knows of (committed or accepted, not executed): judge it once
   // they executed. A client's own submission is answered on this state.
-  const Height known = next_proposal_height() - 1;
+  const Height known = known_height();
   const bool hold = !check.ok() && relayed && check.scope == abci::TxCheck::Scope::kUntilLaterState &&
                     executed_height_ < known;
   if (!check.ok() && !hold) {

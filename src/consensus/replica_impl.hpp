@@ -218,6 +218,9 @@ class Replica::Impl {
   // Evicts pending entries check_tx refuses now, but held ones whose height
   // has not executed; releases held ones it passes (TxVerdict::kReleased).
   void recheck_mempool(Height next_height);
+  // The highest height of a block this replica knows may commit: accepted
+  // in this view or, in a view change, prepared (a NEW-VIEW re-proposes it).
+  Height known_height() const;
 
   // --- censorship (replica_censorship.cpp) ------------------------------------------------
   // After `height` executed (its room, if it committed here): counts blocks

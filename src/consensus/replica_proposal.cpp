@@ -85,6 +85,7 @@ bool Replica::Impl::propose() {
     std::unordered_map<abci::ReplayKey::Sender, std::uint32_t, abci::SenderHasher> senders;  // per block
     std::uint64_t bytes = encoded_block_bytes(chain_.chain_id, {});
     mempool_.for_each_pending([&](const Mempool::Entry& e) {
+      if (e.held_until != 0) return true;  // refused on this state; judged once executed further
       if (txs.size() >= config_.max_block_txs) return false;
       if (bytes + encoded_tx_bytes(e.tx.size()) > config_.max_block_bytes) return false;
       if (used.hashes.contains(e.hash)) return true;
@@ -93,7 +94,6 @@ bool Replica::Impl::propose() {
           senders[key->sender()] >= config_.max_block_txs_per_sender) {
         return true;  // this sender's share of the block is taken: the next block
       }
-      if (e.held_until != 0) return true;  // refused on this state; judged once executed further
       if (key && !used.keys.insert(*key).second) return true;
       abci::TxCheck check = app_.check_tx(e.tx, height);
       if (!check.ok()) {
@@ -238,6 +238,16 @@ void Replica::Impl::refuse_proposal(Height height, const Proposal& proposal, con
   report(EvidenceKind::kInvalidProposal, validators_.primary_of(proposal.view), proposal.view,
          height, "refused PRE-PREPARE: " + reason.message(), std::move(proof));
   start_view_change(view_ + 1);
+}
+
+Height Replica::Impl::known_height() const {
+  Height known = next_proposal_height() - 1;
+  if (in_view_change_) {
+    for (auto it = slots_.upper_bound(known); it != slots_.end(); ++it) {
+      if (it->second.prepared) known = it->first;
+    }
+  }
+  return known;
 }
 
 void Replica::Impl::recheck_mempool(Height next_height) {

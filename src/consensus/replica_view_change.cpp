@@ -150,13 +150,6 @@ void Replica::Impl::leave_old_views() {
   }
   future_pre_prepares_.erase(future_pre_prepares_.begin(), future_pre_prepares_.lower_bound(view_));
   mempool_.clear_in_flight();
-  // A held entry may wait for blocks of the old view that never commit: it
-  // waits for committed ones only (the base's too), and is judged now if
-  // those executed, so no one waits on it for nothing.
-  if (mempool_.held_count() != 0) {
-    mempool_.cap_holds(std::max(committed_height_, view_base_height_));
-    recheck_mempool(executed_height_ + 1);
-  }
   registry_.forget_views_below(view_);
 }
 
@@ -340,6 +333,13 @@ void Replica::Impl::install_new_view(const NewViewBody& nv, const SharedBytes& w
     proposal.received_ms = now_ms_;
     // Carried over: a quorum prepared it, so it is not validated as fresh.
     accept_proposal(p.height, std::move(proposal));
+  }
+  // A held entry may wait for a block of an old view this one does not
+  // re-propose: it waits for the base and the re-proposals at most, and is
+  // judged now if those executed, so no one waits on it for nothing.
+  if (mempool_.held_count() != 0) {
+    mempool_.cap_holds(known_height());
+    recheck_mempool(executed_height_ + 1);
   }
   if (selection.base_height > committed_height_) {
     // This replica is behind the base: fetch the committed blocks before

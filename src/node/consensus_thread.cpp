@@ -54,7 +54,7 @@ void Node::Impl::on_tx_status(const consensus::TxStatusReport& report) {
   if (report.verdict == consensus::TxVerdict::kReleased) {
     // Held transactions are not relayed (TxAdmission gossips accepted ones):
     // one is now. Best effort, as there.
-    (void)network_->gossip(p2p::Channel::kTransactions, {report.tx});
+    if (network_) (void)network_->gossip(p2p::Channel::kTransactions, {report.tx});
     return;
   }
   // An eviction answers no admission: the core admits a batch before it cuts

@@ -281,8 +281,9 @@ enum class TxVerdict : std::uint8_t {
   kRejected,     // Application::check_tx refused it (app_code, message)
   kEvicted,      // dropped from the mempool: no longer passes check_tx (app_code)
   // Relayed, and refused on this replica's older state by a refusal a later
-  // state may lift (app_code): in the mempool but not proposed, judged again
-  // once the blocks this replica knew of executed: kReleased, or kEvicted.
+  // state may lift (app_code): in the mempool but not proposed. kReleased
+  // once check_tx passes; kEvicted on a lasting refusal, or once the blocks
+  // it knew of executed (a new view caps those at its base and re-proposals).
   // Not relayed further until released.
   kHeld,
   // A held transaction passes check_tx now: an ordinary entry. Not an

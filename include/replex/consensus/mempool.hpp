@@ -11,7 +11,8 @@
 // sender holds at most max_txs_per_sender entries (kSenderFull).
 // An entry may be held (TxVerdict::kHeld): refused on an older state, kept
 // until the replica's execution reaches `held_until`; the core judges it.
-// A held entry is never in flight, and not counted as pending.
+// A held entry is not pending; one in a proposed block keeps its hold for
+// when it comes back (the block may not commit).
 // Not thread-safe: owned and driven by one consensus core.
 #pragma once
 
@@ -67,12 +68,12 @@ class Mempool {
   void set_in_flight(const Hash256& hash, bool in_flight);
   void clear_in_flight();
 
-  // Holds a pending entry until `until` (> 0) executed. release(hash) ends
-  // the hold, as does set_in_flight (in a block, its fate is the block's).
+  // Holds a pending entry until `until` (> 0) executed; release(hash) ends it.
   void hold(const Hash256& hash, Height until);
   void release(const Hash256& hash);
-  // Holds end at `until` at the latest (0: now).
+  // Holds end at `until` at the latest (0: now), in flight or not.
   void cap_holds(Height until);
+  // Held entries not in flight.
   std::size_t held_count() const { return held_; }
 
   std::size_t size() const { return index_.size(); }
@@ -99,6 +100,8 @@ class Mempool {
   Entries& entries_of(const Entry& entry) { return entry.in_flight ? in_flight_ : pending_; }
   Entries::iterator locate(const Hash256& hash);
   void end_hold(Entry& entry);
+  // held_ and held_bytes_ of a held entry entering (+1) or leaving pending_.
+  void count_held(const Entry& entry, int sign);
 
   Limits limits_;
   std::uint64_t next_sequence_ = 0;
@@ -110,7 +113,7 @@ class Mempool {
   std::unordered_map<abci::ReplayKey::Sender, std::uint64_t, abci::SenderHasher> per_sender_;
   std::uint64_t bytes_ = 0;
   std::uint64_t pending_bytes_ = 0;
-  std::size_t held_ = 0;  // entries with held_until != 0, all in pending_
+  std::size_t held_ = 0;  // entries of pending_ with held_until != 0
   std::uint64_t held_bytes_ = 0;
 };
 

@@ -181,24 +181,32 @@ TEST(MempoolTest, HeldEntriesAreCountedApartUntilReleasedOrRemoved) {
   EXPECT_EQ(m.held_count(), 0u);
   EXPECT_EQ(m.pending_bytes(), 4u);
 
-  m.hold(sha256(a), 3);
-  m.set_in_flight(sha256(a), true);  // in a block: its fate is the block's
-  EXPECT_EQ(m.held_count(), 0u);
-  EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
-  m.hold(sha256(a), 3);  // never held in flight
-  EXPECT_EQ(m.held_count(), 0u);
-
-  m.set_in_flight(sha256(a), false);
+  // In a proposed block (a NEW-VIEW re-proposal), a held entry keeps its
+  // hold for when it comes back: the block may not commit.
   m.hold(sha256(a), 9);
+  m.set_in_flight(sha256(a), true);
+  EXPECT_EQ(m.held_count(), 0u);
+  EXPECT_EQ(m.find(sha256(a))->held_until, 9u);
+  EXPECT_EQ(m.pending_count(), 1u);  // c
   m.hold(sha256(c), 4);
-  m.cap_holds(5);
+  m.clear_in_flight();
+  EXPECT_EQ(m.held_count(), 2u);
+  EXPECT_EQ(m.pending_count(), 0u);
+  EXPECT_EQ(m.pending_bytes(), 0u);
+  m.set_in_flight(sha256(a), true);
+  m.cap_holds(5);  // in flight or not
   EXPECT_EQ(m.find(sha256(a))->held_until, 5u);
   EXPECT_EQ(m.find(sha256(c))->held_until, 4u);
+  m.set_in_flight(sha256(a), false);
+  EXPECT_EQ(m.held_count(), 2u);
+  m.set_in_flight(sha256(a), true);
+  EXPECT_TRUE(m.remove(sha256(a)));  // committed in that block
+  EXPECT_EQ(m.held_count(), 1u);
   m.cap_holds(0);
   EXPECT_EQ(m.held_count(), 0u);
-  EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
-  EXPECT_EQ(m.pending_count(), 2u);
-  EXPECT_EQ(m.pending_bytes(), 4u);
+  EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
+  EXPECT_EQ(m.pending_count(), 1u);
+  EXPECT_EQ(m.pending_bytes(), 3u);
 }
 
 // Held: relayed, refused on this replica's state by a refusal a later state
@@ -240,8 +248,8 @@ TEST(MempoolTest, OnlyARelayedTransactionALaterStateMayAdmitIsHeld) {
   EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
 }
 
-// No room to hold it (a limit, or its replay key taken): the refusal stands,
-// with the application's code (so the node charges the relay for it).
+// No room to hold it (here the pool is full): the refusal stands, with the
+// application's code (so the node charges the relay for it).
 TEST(MempoolTest, ARelayedTransactionWithNoRoomToBeHeldIsRefused) {
   Config config = test_config();
   config.max_mempool_txs = 1;
@@ -260,7 +268,7 @@ TEST(MempoolTest, ARelayedTransactionWithNoRoomToBeHeldIsRefused) {
 }
 
 // A held entry waits for this replica's execution, not for a primary: alone,
-// it arms no view timer (nor a batch timer on a primary).
+// it arms no view timer.
 TEST(MempoolTest, AHeldTransactionAloneIsNoPendingWork) {
   Cluster c(4);
   c.node(1).execute_later = true;
@@ -277,22 +285,58 @@ TEST(MempoolTest, AHeldTransactionAloneIsNoPendingWork) {
   EXPECT_TRUE(c.node(1).timers.contains(TimerKind::kView));
 }
 
-// A held transaction may wait for a block a view change discards: leaving
-// the view, a replica holds it only until its committed blocks executed, and
-// judges it at once if they have.
-TEST(MempoolTest, AViewChangeJudgesAHoldOnABlockItMayDiscard) {
+// A held transaction may wait for a block the new view does not re-propose:
+// entering it, a replica holds it only until the base and the re-proposals
+// executed, and judges it at once if they have.
+TEST(MempoolTest, ANewViewJudgesAHoldOnABlockItDiscarded) {
   Cluster c(4);
-  c.drop = [](const Envelope&) { return true; };  // node 1 alone
+  c.crash(0);  // the primary of view 0; its block reaches node 1 alone
   c.inject(0, 1, pre_prepare(0, 0, test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"})));
   ASSERT_EQ(c.replica(1).committed_height(), 0u);  // "a" accepted, not committed
   c.relay(1, "needs:a");
   ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
   EXPECT_EQ(c.replica(1).mempool().find(sha256("needs:a"))->held_until, 1u);
+  c.submit_all("b");  // pending work: the view timers run
+  // Node 1, the next primary, waits for the others' VIEW-CHANGEs.
+  c.hold = [](const Envelope& e) { return e.to == 1 && e.type == MessageType::kViewChange; };
   for (int step = 0; step < 300 && !c.replica(1).in_view_change(); ++step) c.advance(10);
   ASSERT_TRUE(c.replica(1).in_view_change());
+  EXPECT_EQ(c.replica(1).mempool().held_count(), 1u) << "a NEW-VIEW may still re-propose it";
+  // Node 1's blocks of view 1 commit nothing meanwhile (nothing executes).
+  std::deque<Envelope> view_changes = std::move(c.held);
+  c.held.clear();
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kPrepare || e.type == MessageType::kCommit; };
+  for (const Envelope& e : view_changes) c.inject(e.from, e.to, *e.bytes);
+  for (int step = 0; step < 300 && (c.replica(1).view() == 0 || c.replica(1).in_view_change()); ++step) {
+    c.advance(10);
+  }
+  ASSERT_EQ(c.replica(1).view(), 1u);
+  ASSERT_EQ(c.node(1).app->last_height(), 0u);
   EXPECT_EQ(c.replica(1).mempool().held_count(), 0u);
   EXPECT_FALSE(c.replica(1).mempool().contains(sha256("needs:a")));  // nothing committed made it valid
-  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kEvicted);
+  const auto& r = c.node(1).tx_reports;
+  EXPECT_TRUE(std::any_of(r.begin(), r.end(), [](const TxStatusReport& s) {
+    return s.tx_hash == sha256("needs:a") && s.verdict == TxVerdict::kEvicted;
+  }));
+}
+
+// In a view change no block is accepted, but a prepared one may be
+// re-proposed: a relayed transaction may wait for it.
+TEST(MempoolTest, InAViewChangeARelayedTransactionMayWaitForAPreparedBlock) {
+  Cluster c(4);
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit; };
+  c.submit_all("a");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 0u);  // "a" prepared, not committed
+  ASSERT_FALSE(c.held.empty());
+  c.crash(0);
+  c.held.clear();
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit || e.type == MessageType::kViewChange; };
+  for (int step = 0; step < 300 && !c.replica(1).in_view_change(); ++step) c.advance(10);
+  ASSERT_TRUE(c.replica(1).in_view_change());
+  c.relay(1, "needs:a");
+  EXPECT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  EXPECT_EQ(c.replica(1).mempool().find(sha256("needs:a"))->held_until, 1u);
 }
 
 // ...but a committed block will execute: the hold on it survives the view
