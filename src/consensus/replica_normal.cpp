@@ -231,7 +231,7 @@ bool Replica::Impl::send_commits() {
     const VoteBody vote{view_, height, p.block_hash};
     const OwnSignature state = own_signature_state(MessageType::kCommit, vote);
     if (state == OwnSignature::kSame) continue;
-    if (!parent_prepared(height, p.block->header.prev_block_hash)) continue;
+    if (!chain_prepared(height, p.block->header.prev_block_hash)) continue;
     // The prepared certificate reaches the WAL before the COMMIT leaves, so a
     // restarted replica still reports it in VIEW-CHANGE.
     if (state == OwnSignature::kNone) {
@@ -408,6 +408,16 @@ bool Replica::Impl::parent_prepared(Height height, const Hash256& prev) const {
   if (height == committed_height_ + 1) return prev == committed_hash_;
   auto it = slots_.find(height - 1);
   return it != slots_.end() && it->second.prepared && it->second.prepared->block_hash == prev;
+}
+
+bool Replica::Impl::chain_prepared(Height height, const Hash256& prev) const {
+  Hash256 expected = prev;
+  for (Height h = height - 1; h > committed_height_; --h) {
+    auto it = slots_.find(h);
+    if (it == slots_.end() || !it->second.prepared || it->second.prepared->block_hash != expected) return false;
+    expected = it->second.prepared_block->header.prev_block_hash;
+  }
+  return expected == committed_hash_;
 }
 
 std::shared_ptr<const Block> Replica::Impl::block_in_slot(const Slot& slot,

@@ -200,5 +200,18 @@ TEST(SimRegressions, AProposalOnAnOrphanedBlockIsNotJudged) {
       "--cpu cores=2,verify=50,sign=20,message=10,kib=2,tx=28,execute-tx=6,block=100");
 }
 
+// Found by a scan of seeds 25001..25500: a primary that had prepared 17 and
+// 18 but not 15 and 16 sent COMMIT for 18, which with a double-voting
+// Byzantine validator and one more made a commit certificate for a block the
+// next views could not carry over (their quorums held its chain at no honest
+// replica); every replica then waited forever for that block. A COMMIT now
+// needs the whole chain above the committed block prepared.
+TEST(SimRegressions, ACommitCertificateNeedsItsWholeChainPrepared) {
+  replay_keeps_invariants(
+      "replex-sim --seed 25467 --validators 4 --heights 40 --faults drop,partition,double-vote,lying-view-change "
+      "--storage memory --execution inline --latency-ms 1:20 "
+      "--cpu cores=2,verify=50,sign=20,message=10,kib=2,tx=28,execute-tx=6,block=100");
+}
+
 }  // namespace
 }  // namespace replex::sim

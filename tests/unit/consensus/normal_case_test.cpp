@@ -242,6 +242,44 @@ void lose_first_prepares(Cluster& c) {
   };
 }
 
+// The heights node 1 sent COMMIT for.
+std::set<Height> commits_sent(Cluster& c, ValidatorIndex i) {
+  std::set<Height> heights;
+  for (const Envelope& e : c.node(i).sent) {
+    if (e.type != MessageType::kCommit) continue;
+    auto m = decode_message(*e.bytes, c.validators(), message_limits(c.config()));
+    if (m.is_ok()) heights.insert(m->vote().height);
+  }
+  return heights;
+}
+
+// Found by the simulator (seed 25467: drops, partitions, a double-voting
+// Byzantine validator): a primary holds prepared certificates for 17 and 18
+// but not 15 and 16 (its PRE-PREPARE counts as its vote at 17 whether or not
+// it prepared 16), and sent COMMIT for 18 on its prepared parent. With the
+// Byzantine validator and one more, that made a commit certificate at 18; the
+// next view's quorum held 18's chain at no honest replica, so it proposed
+// another block at 18, and every replica waited forever for the certified one.
+// A COMMIT needs every height above the committed one prepared.
+TEST(PrepareInOrder, ACommitWaitsForTheWholeChainAboveTheCommittedBlockToPrepare) {
+  Cluster c(4);
+  c.drop = [](const Envelope&) { return true; };  // node 1 alone
+  const Block b1 = test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"});
+  const Block b2 = test_block(2, block_hash(b1.header), 0, c.now_ms(), {"b"});
+  const Block b3 = test_block(3, block_hash(b2.header), 0, c.now_ms(), {"c"});
+  for (const Block* b : {&b1, &b2, &b3}) c.inject(0, 1, pre_prepare(0, 0, *b));
+  // 2 and 3 prepare heights 2 and 3: node 1 holds prepared certificates for
+  // them, not for 1 (its own PREPARE alone).
+  for (ValidatorIndex v : {2u, 3u}) {
+    for (const Block* b : {&b2, &b3}) {
+      c.inject(v, 1, signed_message(v, MessageType::kPrepare, VoteBody{0, b->header.height, block_hash(b->header)}));
+    }
+  }
+  EXPECT_TRUE(commits_sent(c, 1).empty()) << "COMMIT for height " << *commits_sent(c, 1).begin();
+  c.inject(2, 1, signed_message(2, MessageType::kPrepare, VoteBody{0, 1, block_hash(b1.header)}));
+  EXPECT_EQ(commits_sent(c, 1), (std::set<Height>{1, 2, 3}));
+}
+
 TEST(Retransmission, LostVotesAreSentAgainBeforeTheViewTimesOut) {
   Cluster c(4);
   lose_first_prepares(c);
