@@ -185,9 +185,6 @@ class Replica::Impl {
   std::optional<detail::Parent> parent_of(Height height) const;
   // The parent of `height` is committed, or prepared with hash `prev`.
   bool parent_prepared(Height height, const Hash256& prev) const;
-  // Every height from the committed one up to `height` - 1 is prepared, each
-  // block the parent of the next, `prev` the last: what a COMMIT needs.
-  bool chain_prepared(Height height, const Hash256& prev) const;
   std::shared_ptr<const Block> block_in_slot(const Slot& slot, const Hash256& hash) const;
   // Heights this replica holds proposals and votes for: above the committed
   // height within the watermark window, or within the window above the

@@ -205,6 +205,11 @@ bool Replica::Impl::send_commits() {
   if (in_view_change_ || diverged_at_) return false;
   bool changed = false;
   const std::size_t needed_prepares = validators_.quorum() - 1;  // plus the PRE-PREPARE
+  // The chain prepared in this view above the committed block, as far as it
+  // reaches: a COMMIT needs all of it below its height (docs/consensus.md,
+  // "Prepare in order"). Slots ascend, so one pass extends it.
+  Height chain_top = committed_height_;
+  Hash256 chain_hash = committed_hash_;
   for (auto& [height, slot] : slots_) {
     if (!slot.accepted) continue;
     const Proposal& p = *slot.accepted;
@@ -228,10 +233,16 @@ bool Replica::Impl::send_commits() {
       slot.prepared_block = p.block;
       changed = true;
     }
+    // Prepared in this view (just above); on the chain if it extends it.
+    const bool on_chain = height == chain_top + 1 && p.block->header.prev_block_hash == chain_hash;
+    if (on_chain) {
+      chain_top = height;
+      chain_hash = p.block_hash;
+    }
     const VoteBody vote{view_, height, p.block_hash};
     const OwnSignature state = own_signature_state(MessageType::kCommit, vote);
     if (state == OwnSignature::kSame) continue;
-    if (!chain_prepared(height, p.block->header.prev_block_hash)) continue;
+    if (!on_chain) continue;
     // The prepared certificate reaches the WAL before the COMMIT leaves, so a
     // restarted replica still reports it in VIEW-CHANGE.
     if (state == OwnSignature::kNone) {
@@ -408,16 +419,6 @@ bool Replica::Impl::parent_prepared(Height height, const Hash256& prev) const {
   if (height == committed_height_ + 1) return prev == committed_hash_;
   auto it = slots_.find(height - 1);
   return it != slots_.end() && it->second.prepared && it->second.prepared->block_hash == prev;
-}
-
-bool Replica::Impl::chain_prepared(Height height, const Hash256& prev) const {
-  Hash256 expected = prev;
-  for (Height h = height - 1; h > committed_height_; --h) {
-    auto it = slots_.find(h);
-    if (it == slots_.end() || !it->second.prepared || it->second.prepared->block_hash != expected) return false;
-    expected = it->second.prepared_block->header.prev_block_hash;
-  }
-  return expected == committed_hash_;
 }
 
 std::shared_ptr<const Block> Replica::Impl::block_in_slot(const Slot& slot,

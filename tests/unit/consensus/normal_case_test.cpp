@@ -242,13 +242,13 @@ void lose_first_prepares(Cluster& c) {
   };
 }
 
-// The heights node 1 sent COMMIT for.
-std::set<Height> commits_sent(Cluster& c, ValidatorIndex i) {
+// The heights node i sent COMMIT for in `view`.
+std::set<Height> commits_sent(Cluster& c, ValidatorIndex i, View view = 0) {
   std::set<Height> heights;
   for (const Envelope& e : c.node(i).sent) {
     if (e.type != MessageType::kCommit) continue;
     auto m = decode_message(*e.bytes, c.validators(), message_limits(c.config()));
-    if (m.is_ok()) heights.insert(m->vote().height);
+    if (m.is_ok() && m->vote().view == view) heights.insert(m->vote().height);
   }
   return heights;
 }
@@ -278,6 +278,41 @@ TEST(PrepareInOrder, ACommitWaitsForTheWholeChainAboveTheCommittedBlockToPrepare
   EXPECT_TRUE(commits_sent(c, 1).empty()) << "COMMIT for height " << *commits_sent(c, 1).begin();
   c.inject(2, 1, signed_message(2, MessageType::kPrepare, VoteBody{0, 1, block_hash(b1.header)}));
   EXPECT_EQ(commits_sent(c, 1), (std::set<Height>{1, 2, 3}));
+}
+
+// ...prepared in the COMMIT's view: a certificate of an older view at a
+// lower height may be outranked there in the next view change (a later view
+// prepared another block at that height elsewhere), which would orphan the
+// chain of the COMMIT's block all the same.
+TEST(PrepareInOrder, ACommitCountsOnlyCertificatesOfItsView) {
+  Cluster c(4);
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit; };
+  c.submit_all("a");
+  c.advance(100);
+  c.submit_all("b");
+  c.advance(100);
+  ASSERT_EQ(c.replica(1).committed_height(), 0u);  // 1 and 2 prepared in view 0, not committed
+  c.held.clear();
+  c.crash(0);
+  // View 1 (primary: node 1) re-proposes 1 and 2; the PREPAREs for 1 never
+  // reach node 1, which holds a view-0 certificate for it.
+  const auto height_of = [&c](const Envelope& e) {
+    auto m = decode_message(*e.bytes, c.validators(), message_limits(c.config()));
+    return m.is_ok() ? m->vote().height : Height{0};
+  };
+  c.hold = [&](const Envelope& e) {
+    return e.type == MessageType::kCommit || (e.to == 1 && e.type == MessageType::kPrepare && height_of(e) == 1);
+  };
+  for (int step = 0; step < 300 && (c.replica(1).view() == 0 || c.replica(1).in_view_change()); ++step) {
+    c.advance(10);
+  }
+  ASSERT_EQ(c.replica(1).view(), 1u);
+  c.advance(100);
+  EXPECT_TRUE(commits_sent(c, 1, 1).empty()) << "COMMIT in view 1 for height " << *commits_sent(c, 1, 1).begin();
+  c.hold = nullptr;
+  c.release_held();
+  c.advance(100);
+  EXPECT_EQ(c.replica(1).committed_height(), 2u);
 }
 
 TEST(Retransmission, LostVotesAreSentAgainBeforeTheViewTimesOut) {
