@@ -335,12 +335,11 @@ void Replica::Impl::install_new_view(const NewViewBody& nv, const SharedBytes& w
     accept_proposal(p.height, std::move(proposal));
   }
   // A held entry may wait for a block of an old view this one does not
-  // re-propose: it waits for the base and the re-proposals at most, and is
-  // judged now if those executed, so no one waits on it for nothing.
-  if (mempool_.held_count() != 0) {
-    mempool_.cap_holds(known_height());
-    recheck_mempool(executed_height_ + 1);
-  }
+  // re-propose: it waits for the base and the re-proposals at most (one in a
+  // re-proposed block too, should it come back), and is judged now if those
+  // executed, so no one waits on it for nothing.
+  mempool_.cap_holds(known_height());
+  if (mempool_.held_count() != 0) recheck_mempool(executed_height_ + 1);
   if (selection.base_height > committed_height_) {
     // This replica is behind the base: fetch the committed blocks before
     // voting above them (prepare in order waits for them).
