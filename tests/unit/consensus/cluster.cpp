@@ -97,6 +97,14 @@ void Cluster::relay(ValidatorIndex i, std::string_view tx) {
   deliver_all();
 }
 
+void Cluster::commit_block_1_unexecuted_at(ValidatorIndex i, std::string_view tx) {
+  nodes_[i].execute_later = true;
+  submit_all(tx);
+  advance(100);
+  ASSERT_EQ(replica(i).committed_height(), 1u);
+  ASSERT_EQ(node(i).app->last_height(), 0u);  // committed, not executed
+}
+
 void Cluster::submit_all(std::string_view tx) {
   for (ValidatorIndex i = 0; i < nodes_.size(); ++i) {
     if (!nodes_[i].crashed) local_.emplace_back(i, TransactionsReceived{{to_bytes(tx)}, {}});

@@ -94,6 +94,9 @@ class Cluster {
   void submit_all(std::string_view tx);
   // Hands node i a transaction a peer gossiped (TransactionsReceived::relayed).
   void relay(ValidatorIndex i, std::string_view tx);
+  // Commits block 1 holding `tx` everywhere while node i holds it back from
+  // execution (Node::execute_later, left on): node i's state is at height 0.
+  void commit_block_1_unexecuted_at(ValidatorIndex i, std::string_view tx);
 
   // Feeds an input to node i and performs its actions.
   void feed(ValidatorIndex i, Event event);

@@ -214,11 +214,7 @@ TEST(MempoolTest, HeldEntriesAreCountedApartUntilReleasedOrRemoved) {
 // answered on this state at once.
 TEST(MempoolTest, OnlyARelayedTransactionALaterStateMayAdmitIsHeld) {
   Cluster c(4);
-  c.node(1).execute_later = true;
-  c.submit_all("a");
-  c.advance(100);
-  ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
   const auto& r = c.node(1).tx_reports;
   c.submit(1, "needs:a");  // a client's own
   EXPECT_EQ(r.back().verdict, TxVerdict::kRejected);
@@ -254,10 +250,7 @@ TEST(MempoolTest, ARelayedTransactionWithNoRoomToBeHeldIsRefused) {
   Config config = test_config();
   config.max_mempool_txs = 1;
   Cluster c(4, config);
-  c.node(1).execute_later = true;
-  c.submit_all("a");
-  c.advance(100);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
   c.drop = [](const Envelope&) { return true; };
   c.submit(1, "b");  // the pool is full
   c.relay(1, "needs:a");
@@ -271,11 +264,7 @@ TEST(MempoolTest, ARelayedTransactionWithNoRoomToBeHeldIsRefused) {
 // it arms no view timer.
 TEST(MempoolTest, AHeldTransactionAloneIsNoPendingWork) {
   Cluster c(4);
-  c.node(1).execute_later = true;
-  c.submit_all("a");
-  c.advance(100);
-  ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
   ASSERT_FALSE(c.node(1).timers.contains(TimerKind::kView));
   c.relay(1, "needs:a");
   ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
@@ -343,11 +332,7 @@ TEST(MempoolTest, InAViewChangeARelayedTransactionMayWaitForAPreparedBlock) {
 // change, and the transaction is kept once it executed.
 TEST(MempoolTest, AViewChangeKeepsAHoldOnACommittedBlock) {
   Cluster c(4);
-  c.node(1).execute_later = true;
-  c.submit_all("a");
-  c.advance(100);
-  ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
   c.relay(1, "needs:a");
   ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
   c.crash(0);  // the primary

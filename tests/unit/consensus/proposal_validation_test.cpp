@@ -170,11 +170,7 @@ TEST(ProposalValidation, AReplayKeyUsedByAnUncommittedAncestorIsRefused) {
 
 TEST(ProposalValidation, ValidityDoesNotDependOnHowFarExecutionGot) {
   Cluster c(4, small_blocks());
-  c.node(1).execute_later = true;
-  c.submit_all("key:acct0001-first");
-  c.advance(100);
-  ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);  // committed, not executed
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "key:acct0001-first"));
   ASSERT_EQ(c.node(2).app->last_height(), 1u);
   // A proposal reusing the committed transaction's key: node 2 refuses it by
   // check_tx, node 1 (whose state does not show it yet) by the same rule.
@@ -196,11 +192,7 @@ TEST(ProposalValidation, ValidityDoesNotDependOnHowFarExecutionGot) {
 // primary's waits for it instead of refusing an honest proposal.
 TEST(ProposalValidation, ARefusalALaterStateMayLiftWaitsForTheStateBelowTheBlock) {
   Cluster c(4, small_blocks());
-  c.node(1).execute_later = true;
-  c.submit_all("a");
-  c.advance(100);
-  ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(1).app->last_height(), 0u);  // committed, not executed
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
   c.submit(0, "needs:a");                       // the primary executed "a"
   c.advance(100);
   EXPECT_TRUE(c.node(1).evidence.empty()) << c.node(1).evidence.front().detail;
@@ -229,11 +221,8 @@ TEST(ProposalValidation, ARefusalALaterStateMayLiftWaitsForTheStateBelowTheBlock
 // execution lags includes it, and execution rejects it.
 TEST(ProposalValidation, ARefusalALaterStateMayCauseDoesNotMakeABlockInvalid) {
   Cluster c(4, small_blocks());
-  c.node(0).execute_later = true;  // the primary's execution lags
-  c.submit_all("a");
-  c.advance(100);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(0, "a"));  // the primary's execution lags
   ASSERT_EQ(c.replica(1).committed_height(), 1u);
-  ASSERT_EQ(c.node(0).app->last_height(), 0u);
   c.submit(0, "before:a");  // admitted on the primary's state, where "a" has not executed
   c.advance(100);
   for (ValidatorIndex i = 0; i < 4; ++i) {
@@ -246,10 +235,7 @@ TEST(ProposalValidation, ARefusalALaterStateMayCauseDoesNotMakeABlockInvalid) {
 
 TEST(ProposalValidation, AnHonestPrimaryLeavesOutWhatItsUnexecutedBlocksUsedUp) {
   Cluster c(4, small_blocks());
-  c.node(0).execute_later = true;  // the primary's execution lags
-  c.submit_all("key:acct0001-first");
-  c.advance(100);
-  ASSERT_EQ(c.replica(0).committed_height(), 1u);
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(0, "key:acct0001-first"));  // the primary's execution lags
   // The primary still admits the same key (its state is at height 0); the
   // backups, which executed height 1, do not.
   c.submit_all("key:acct0001-second");
