@@ -1,5 +1,7 @@
 #include "replex/consensus/mempool.hpp"
 
+#include <algorithm>
+
 #include "replex/core/assert.hpp"
 
 namespace replex::consensus {
@@ -120,10 +122,17 @@ void Mempool::hold(const Hash256& hash, Height until) {
   if (!was_held) count_held(entry->second, +1);
 }
 
-void Mempool::release(const Hash256& hash) {
+void Mempool::release(const Hash256& hash, std::uint64_t now_ms) {
   auto entry = locate(hash);
   if (entry == pending_.end() || entry->second.held_until == 0) return;
   end_hold(entry->second);
+  if (entry->second.in_flight) return;
+  // Re-sequenced without copying the transaction: pending_ stays in arrival order.
+  auto node = pending_.extract(entry);
+  node.key() = next_sequence_++;
+  node.mapped().arrival_ms = std::max(node.mapped().arrival_ms, now_ms);
+  index_[hash] = node.key();
+  pending_.insert(pending_.end(), std::move(node));
 }
 
 void Mempool::cap_holds(Height until) {

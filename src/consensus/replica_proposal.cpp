@@ -265,7 +265,7 @@ void Replica::Impl::recheck_mempool(Height next_height) {
   for (const Mempool::Entry* e : released) {
     // Not relayed while held: the driver relays it now.
     emit(TxStatusReport{e->hash, TxVerdict::kReleased, 0, "passes check_tx now", e->tx});
-    mempool_.release(e->hash);
+    mempool_.release(e->hash, now_ms_);
   }
   for (auto& [hash, check] : evicted) {
     mempool_.remove(hash);

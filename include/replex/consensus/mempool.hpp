@@ -68,9 +68,12 @@ class Mempool {
   void set_in_flight(const Hash256& hash, bool in_flight);
   void clear_in_flight();
 
-  // Holds a pending entry until `until` (> 0) executed; release(hash) ends it.
+  // Holds a pending entry until `until` (> 0) executed; release() ends it.
   void hold(const Hash256& hash, Height until);
-  void release(const Hash256& hash);
+  // Ends an entry's hold. One not in flight becomes the newest entry, arrived
+  // at `now_ms`: only now may it be proposed, and a backup's censorship clock
+  // for it starts now.
+  void release(const Hash256& hash, std::uint64_t now_ms);
   // Holds end at `until` at the latest (0: now), in flight or not.
   void cap_holds(Height until);
   // Held entries not in flight.

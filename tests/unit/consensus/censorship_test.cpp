@@ -152,6 +152,39 @@ TEST(Censorship, AHeldTransactionIsNotLeftOut) {
   EXPECT_EQ(c.node(1).tx_reports.back().app_code, TestApp::kUnmet);
 }
 
+// Released, a transaction that was held for longer than the censorship
+// timeout is only now relayed, to a primary that may not have it yet: the
+// backup's clock for it starts at the release, not at its first arrival.
+TEST(Censorship, AReleasedTransactionIsTimedFromItsRelease) {
+  Cluster c(4, censorship_config());
+  ASSERT_NO_FATAL_FAILURE(c.commit_block_1_unexecuted_at(1, "a"));
+  c.relay(1, "needs:a");  // the primary never receives it (this cluster relays nothing)
+  ASSERT_EQ(c.node(1).tx_reports.back().verdict, TxVerdict::kHeld);
+  const int rounds = static_cast<int>(censorship_config().censorship_timeout_ms / 200) + 1;
+  for (int round = 0; round < rounds; ++round) {  // blocks commit, unexecuted at backup 1
+    c.submit_all(std::string("t").append(std::to_string(round)));
+    c.advance(200);
+  }
+  ASSERT_EQ(c.replica(1).view(), 0u);
+  const std::uint64_t released_at = c.now_ms();
+  c.node(1).execute_later = false;
+  c.execute_waiting(1);
+  c.deliver_all();
+  const auto& reports = c.node(1).tx_reports;
+  ASSERT_TRUE(std::any_of(reports.begin(), reports.end(), [](const TxStatusReport& r) {
+    return r.verdict == TxVerdict::kReleased && r.tx_hash == sha256("needs:a");
+  }));
+  const Mempool::Entry* entry = c.replica(1).mempool().find(sha256("needs:a"));
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->arrival_ms, released_at);
+  for (int round = 0; round < 5; ++round) {  // blocks with room leave it out, within the timeout
+    c.submit_all(std::string("u").append(std::to_string(round)));
+    c.advance(200);
+  }
+  EXPECT_FALSE(c.node(1).has_evidence(EvidenceKind::kCensorship)) << c.node(1).evidence.front().detail;
+  EXPECT_EQ(c.replica(1).view(), 0u);
+}
+
 TEST(Censorship, WithoutTheWatchTheTransactionWaitsForever) {
   Config config = censorship_config();
   config.censorship_timeout_ms = 0;

@@ -170,13 +170,22 @@ TEST(MempoolTest, HeldEntriesAreCountedApartUntilReleasedOrRemoved) {
   EXPECT_EQ(m.pending_count(), 1u);
   EXPECT_EQ(m.pending_bytes(), 3u);
   EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);  // c's: a and b are held
-  m.release(sha256(a));
-  m.release(sha256(a));
-  m.release(sha256(c));  // not held
+  m.release(sha256(a), 20);
+  m.release(sha256(a), 21);
+  m.release(sha256(c), 22);  // not held
   EXPECT_EQ(m.held_count(), 1u);
   EXPECT_EQ(m.find(sha256(a))->held_until, 0u);
   EXPECT_EQ(m.pending_count(), 2u);
-  EXPECT_EQ(m.oldest_pending_arrival_ms(), 10u);
+  // Released, `a` may be proposed from now on: it is the newest entry.
+  EXPECT_EQ(m.find(sha256(a))->arrival_ms, 20u);
+  EXPECT_EQ(m.find(sha256(c))->arrival_ms, 12u);
+  EXPECT_EQ(m.oldest_pending_arrival_ms(), 12u);
+  std::vector<Hash256> order;
+  m.for_each_pending([&](const Mempool::Entry& e) {
+    order.push_back(e.hash);
+    return true;
+  });
+  EXPECT_EQ(order, (std::vector<Hash256>{sha256(b), sha256(c), sha256(a)}));
   EXPECT_TRUE(m.remove(sha256(b)));
   EXPECT_EQ(m.held_count(), 0u);
   EXPECT_EQ(m.pending_bytes(), 4u);
