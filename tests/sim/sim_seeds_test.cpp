@@ -193,6 +193,8 @@ TEST(SimRegressions, BlocksThatOvertakeAChunkedTransferEndIt) {
 // on them: its transaction, in the committed block, was "already in a block
 // below", and the honest old primary was blamed (INVALID_PROPOSAL). Accepted
 // blocks that do not chain onto the committed one are no parent now.
+// ViewChange.AProposalOnAnOrphanedBlockIsNotJudged pins the interleaving,
+// should a change to the simulator move this seed off it.
 TEST(SimRegressions, AProposalOnAnOrphanedBlockIsNotJudged) {
   replay_keeps_invariants(
       "replex-sim --seed 703 --validators 7 --heights 40 --faults delay,crash,outage,nonce-reuse "

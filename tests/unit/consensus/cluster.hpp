@@ -149,6 +149,11 @@ class Cluster {
   void execute_waiting(ValidatorIndex i);
 
   void crash(ValidatorIndex i);
+  // A paused node (a stopped process) keeps its state and timers but gets no
+  // input, and its messages are lost; resume() lets them through again, its
+  // overdue timers firing at the next advance().
+  void pause(ValidatorIndex i) { nodes_[i].crashed = true; }
+  void resume(ValidatorIndex i) { nodes_[i].crashed = false; }
   // Rebuilds the replica from its WAL and block store (as a node restart would).
   void restart(ValidatorIndex i);
 

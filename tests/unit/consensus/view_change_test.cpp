@@ -379,5 +379,60 @@ TEST(ViewChange, ABackupBehindTheBaseRefusesAReplayOnceItCatchesUp) {
   EXPECT_TRUE(c.node(3).has_evidence(EvidenceKind::kInvalidProposal));
 }
 
+// The interleaving of SimRegressions.AProposalOnAnOrphanedBlockIsNotJudged
+// (seed 703), pinned: node 3, stale in view 0, accepted primary 0's blocks 1
+// ("x") and 2 ("y"), which never prepared; view 1 committed another block 1
+// ("z") without it, and node 3 then commits that block, fetched. Its block 2
+// now chains onto nothing it committed, so a view-0 proposal above it is not
+// judged: on the orphaned chain, "z" looked "already in a block below" and
+// the honest old primary was blamed (INVALID_PROPOSAL).
+TEST(ViewChange, AProposalOnAnOrphanedBlockIsNotJudged) {
+  Cluster c(4);
+  c.drop = [](const Envelope& e) { return e.type == MessageType::kPrePrepare && e.to != 3; };
+  c.submit(0, "x");
+  c.advance(60);
+  c.submit(0, "y");
+  c.advance(60);
+  std::optional<Hash256> block2;
+  for (const Envelope& e : c.node(0).sent) {
+    if (e.type == MessageType::kPrePrepare && e.to == 3 && vote_height(e) == 2) {
+      block2 = decode_message(*e.bytes, make_validators(4), message_limits(test_config()))->vote().block_hash;
+    }
+  }
+  ASSERT_TRUE(block2.has_value());
+  ASSERT_EQ(c.replica(3).committed_height(), 0u);
+
+  // Node 3 is paused (or it would time out of view 0 too), and the others
+  // never get primary 0's view-0 blocks: they change views and commit "z".
+  c.pause(3);
+  c.drop = [](const Envelope& e) { return e.to == 3 || (e.type == MessageType::kPrePrepare && e.from == 0); };
+  for (ValidatorIndex i = 0; i < 3; ++i) c.submit(i, "z");
+  advance_into_view_1(c, 1);
+  c.advance(200);
+  ASSERT_EQ(c.replica(1).view(), 1u);
+  ASSERT_GE(c.replica(1).committed_height(), 1u);
+  c.resume(3);  // still in view 0, blocks 1 and 2 accepted; the clock stays put from here
+  ASSERT_EQ(c.replica(3).view(), 0u);
+
+  std::optional<BlocksReceived> fetched = c.blocks_answer(RequestBlocks{1, 1, {1}});
+  ASSERT_TRUE(fetched.has_value());
+  fetched->from = 1;
+  c.feed(3, std::move(*fetched));
+  c.deliver_all();
+  ASSERT_EQ(c.replica(3).committed_height(), 1u);
+  ASSERT_EQ(c.replica(3).view(), 0u);
+
+  const std::size_t sent_before = c.node(3).sent.size();
+  c.drop = [](const Envelope& e) { return e.from == 3; };
+  c.inject(0, 3, pre_prepare(0, 0, test_block(3, *block2, 0, c.now_ms(), {"z"})));
+  c.deliver_all();
+  EXPECT_FALSE(c.node(3).has_evidence(EvidenceKind::kInvalidProposal))
+      << c.node(3).evidence.front().detail;
+  for (std::size_t k = sent_before; k < c.node(3).sent.size(); ++k) {
+    const Envelope& e = c.node(3).sent[k];
+    EXPECT_FALSE(e.type == MessageType::kPrepare && vote_height(e) == 3) << "voted on an orphaned chain";
+  }
+}
+
 }  // namespace
 }  // namespace replex::consensus::testing
