@@ -80,28 +80,36 @@ void CommitWaiters::task_posted() {
   ++tasks_posted_;
 }
 
-void CommitWaiters::task_done() {
-  std::vector<std::function<void()>> due;
+void CommitWaiters::task_done() { end_task(false); }
+void CommitWaiters::task_dropped() { end_task(true); }
+
+void CommitWaiters::end_task(bool dropped) {
+  std::vector<std::function<void(bool)>> due;
+  bool indexed = false;
   {
     std::lock_guard lock(mutex_);
     REPLEX_ASSERT(tasks_done_ < tasks_posted_);
     ++tasks_done_;
+    task_was_dropped_ = task_was_dropped_ || dropped;
+    indexed = !task_was_dropped_;
     const auto end = after_tasks_.upper_bound(tasks_done_);
     for (auto it = after_tasks_.begin(); it != end; ++it) due.push_back(std::move(it->second));
     after_tasks_.erase(after_tasks_.begin(), end);
   }
-  for (auto& then : due) then();
+  for (auto& then : due) then(indexed);
 }
 
-void CommitWaiters::when_indexed(std::function<void()> then) {
+void CommitWaiters::when_indexed(std::function<void(bool indexed)> then) {
+  bool indexed = false;
   {
     std::lock_guard lock(mutex_);
     if (tasks_done_ < tasks_posted_ && after_tasks_.size() < max_waiters_) {
       after_tasks_.emplace(tasks_posted_, std::move(then));
       return;
     }
+    indexed = !task_was_dropped_;
   }
-  then();
+  then(indexed);
 }
 
 std::size_t CommitWaiters::size() const {

@@ -512,10 +512,14 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
     if (waiter && report && may_have_committed(*report)) {
       // It may have committed since the index lookup: a waiting caller learns
       // where, once it is indexed.
-      return ctx_.waiters.when_indexed([this, once, committed, receipt, waiter, report = *report]() mutable {
+      return ctx_.waiters.when_indexed([this, once, committed, receipt, waiter, report = *report](bool indexed) mutable {
         ctx_.waiters.remove(waiter);
         if (auto location = ctx_.store.find_tx(receipt.tx_hash)) {
           return committed(std::move(receipt), location->height, location->code);
+        }
+        if (!indexed) {
+          ApiError refusal = verdict_error(report);
+          return (*once)(ApiError::unavailable(std::string(kIndexIncomplete) + refusal.code + ": " + refusal.message));
         }
         (*once)(verdict_error(report));
       });

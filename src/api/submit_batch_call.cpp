@@ -127,14 +127,14 @@ void SubmitBatchCall::on_verdict(std::size_t index, Result<consensus::TxStatusRe
   if (look_up_first) {
     // Not under mutex_: it may run at once.
     std::weak_ptr<SubmitBatchCall> weak = weak_from_this();
-    return ctx_.waiters.when_indexed([weak, index, status = std::move(*look_up_first)] {
-      if (auto self = weak.lock()) self->on_refusal(index, status);
+    return ctx_.waiters.when_indexed([weak, index, status = std::move(*look_up_first)](bool indexed) {
+      if (auto self = weak.lock()) self->on_refusal(index, status, indexed);
     });
   }
   if (end) finish(grpc::Status::OK);
 }
 
-void SubmitBatchCall::on_refusal(std::size_t index, const grpc::Status& status) {
+void SubmitBatchCall::on_refusal(std::size_t index, const grpc::Status& status, bool indexed) {
   bool end = false;
   {
     std::lock_guard lock(mutex_);
@@ -145,7 +145,7 @@ void SubmitBatchCall::on_refusal(std::size_t index, const grpc::Status& status) 
       fill_commit({location->height, location->index, location->code}, result->mutable_commit());
       done_locked(index);
     } else {
-      refuse_locked(index, status);
+      refuse_locked(index, refusal_after_lookup(status, indexed));
     }
     end = outstanding_ == 0 && answer_locked();
   }

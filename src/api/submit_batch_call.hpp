@@ -50,7 +50,7 @@ class SubmitBatchCall final : public grpc::ServerUnaryReactor,
   void run(const v1::SubmitTransactionsRequest& request);
   void on_verdict(std::size_t index, Result<consensus::TxStatusReport> report);
   // A waiting entry's refusal, given once the tx index holds every block committed before it.
-  void on_refusal(std::size_t index, const grpc::Status& status);
+  void on_refusal(std::size_t index, const grpc::Status& status, bool indexed);
   void on_commit(std::size_t index, CommitWaiters::Answer answer);
   void on_deadline();
   // Under mutex_: entry `index` has its result.

@@ -54,6 +54,11 @@ grpc::Status verdict_status(const consensus::TxStatusReport& report) {
   return {grpc::StatusCode::INTERNAL, "unknown mempool verdict"};
 }
 
+grpc::Status refusal_after_lookup(const grpc::Status& refusal, bool indexed) {
+  if (indexed) return refusal;
+  return {grpc::StatusCode::UNAVAILABLE, std::string(kIndexIncomplete) + refusal.error_message()};
+}
+
 grpc::Status no_commit_status(const CommitWaiters::Answer& answer) {
   if (const auto* evicted = std::get_if<consensus::TxStatusReport>(&answer)) {
     const grpc::Status status = verdict_status(*evicted);
@@ -158,17 +163,22 @@ void SubmitCall::on_verdict(Result<consensus::TxStatusReport> report) {
     }
   }
   // Not under mutex_: it may run at once.
-  if (look_up_first) return ctx_.waiters.when_indexed([self = shared_from_this(), status] { self->on_refusal(status); });
+  if (look_up_first) {
+    return ctx_.waiters.when_indexed(
+        [self = shared_from_this(), status](bool indexed) { self->on_refusal(status, indexed); });
+  }
   finish(status);
 }
 
-void SubmitCall::on_refusal(grpc::Status status) {
+void SubmitCall::on_refusal(grpc::Status status, bool indexed) {
   {
     std::lock_guard lock(mutex_);
     if (phase_ == Phase::kAnswered) return;  // the commit (or the deadline) answered
     if (auto location = ctx_.store.find_tx(hash_)) {
       fill_commit({location->height, location->index, location->code}, response_);
       status = grpc::Status::OK;
+    } else {
+      status = refusal_after_lookup(status, indexed);
     }
     answer_locked();
   }

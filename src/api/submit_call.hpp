@@ -32,6 +32,9 @@ std::optional<grpc::Status> state_diverged(const ApiContext& ctx);
 grpc::Status verdict_status(const consensus::TxStatusReport& report);
 // Why a waiter's answer holds no commit (an eviction, shutdown).
 grpc::Status no_commit_status(const CommitWaiters::Answer& answer);
+// A refusal whose lookup found no commit: itself, or, when the index could not
+// tell (CommitWaiters::when_indexed's `indexed` false), UNAVAILABLE saying so.
+grpc::Status refusal_after_lookup(const grpc::Status& refusal, bool indexed);
 // The answer when admission itself failed (queue full, shutting down).
 grpc::Status admission_failure(const Status& status);
 void fill_commit(const CommitInfo& info, v1::TransactionCommit* commit);
@@ -64,7 +67,7 @@ class SubmitCall final : public grpc::ServerUnaryReactor, public std::enable_sha
   void run(const v1::SubmitTransactionRequest& request);
   void on_verdict(Result<consensus::TxStatusReport> report);
   // A waiting call's refusal, given once the tx index holds every block committed before it.
-  void on_refusal(grpc::Status status);
+  void on_refusal(grpc::Status status, bool indexed);
   void on_commit(CommitWaiters::Answer answer);
   void on_deadline();
   // Under mutex_: marks the call answered; false if it already was.

@@ -31,12 +31,12 @@ void Node::Impl::post(host::ExecutionTask task) {
   execution_loop_.post([this, task = std::move(task)]() mutable {
     // After a failure nothing held in memory can be trusted: later tasks are
     // dropped and the node stops (a restart recovers from the store).
-    if (failed_.load()) return waiters_.task_done();
+    if (failed_.load()) return waiters_.task_dropped();
     const auto* chunk = std::get_if<consensus::StoreChunk>(&task);
     const std::uint64_t chunk_bytes = chunk ? chunk->chunk.size() : 0;
     host::ExecutionResult result = host_->executor().run(task);
     if (!result.status) {
-      waiters_.task_done();
+      waiters_.task_dropped();
       fatal(result.status);
       return;
     }

@@ -15,6 +15,8 @@
 // the tasks it hands the execution thread (task_posted(), task_done()), and
 // when_indexed() lets a caller refused for a used nonce or an expiry look the
 // index up only once every block committed before the refusal is indexed.
+// After a failure the execution thread drops its tasks (task_dropped()): the
+// index then stays behind, and such a lookup says it cannot tell.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,12 @@ struct CommitInfo {
   std::uint32_t index = 0;
   std::uint32_t code = 0;
 };
+
+// What an answer adds for the client (gRPC and REST alike) when a refusal's
+// lookup could not be trusted (when_indexed() with indexed == false).
+inline constexpr std::string_view kIndexIncomplete =
+    "this node stopped before it indexed every block committed before the refusal, so the transaction may have "
+    "committed: look it up by hash on another node. The refusal: ";
 
 // What an answer of an eviction adds for the client (gRPC and REST alike).
 inline constexpr std::string_view kEvictedAfterAdmission =
@@ -77,18 +85,21 @@ class CommitWaiters {
 
   // The node, for each task it hands the execution thread (a block, a chunk,
   // an install), before handing it over; the execution thread once that task
-  // has run or was dropped (after a failure).
+  // has run (task_done()), or was dropped after a failure (task_dropped():
+  // the node stops, and its index never catches up).
   void task_posted();
   void task_done();
-  // Runs `then` once every task posted so far is done, so that every block
-  // committed so far is in the store's tx index (but those a state transfer
-  // skipped, which this node never indexes): at once when none is
-  // outstanding, else on the thread that ends the last of them. Runs outside
-  // the lock. The waiters close() answers do not wait for this. At most
-  // max_waiters wait at once (a caller that gave up leaves its `then`
+  void task_dropped();
+  // Runs `then(true)` once every task posted so far is done, so that every
+  // block committed so far is in the store's tx index (but those a state
+  // transfer skipped, which this node never indexes): at once when none is
+  // outstanding, else on the thread that ends the last of them. `then(false)`
+  // once any task was dropped: the index may lack a committed block. Runs
+  // outside the lock. The waiters close() answers do not wait for this. At
+  // most max_waiters wait at once (a caller that gave up leaves its `then`
   // queued): beyond, `then` runs at once, and its lookup may miss a block
   // not indexed yet, as without the wait.
-  void when_indexed(std::function<void()> then);
+  void when_indexed(std::function<void(bool indexed)> then);
 
   std::size_t size() const;
 
@@ -99,8 +110,11 @@ class CommitWaiters {
   bool closed_ = false;                                       // guarded by mutex_
   std::uint64_t tasks_posted_ = 0;                            // guarded by mutex_
   std::uint64_t tasks_done_ = 0;                              // guarded by mutex_
+  bool task_was_dropped_ = false;                             // guarded by mutex_
   // when_indexed() callbacks, by the count of tasks done they wait for.
-  std::multimap<std::uint64_t, std::function<void()>> after_tasks_;  // guarded by mutex_
+  std::multimap<std::uint64_t, std::function<void(bool)>> after_tasks_;  // guarded by mutex_
+
+  void end_task(bool dropped);
 };
 
 }  // namespace replex::api

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "replex/api/commit_waiters.hpp"
 #include "replex/api/read_views.hpp"
@@ -83,17 +84,17 @@ TEST(CommitWaiters, AnswersWaitersOfAnEvictedTransaction) {
 TEST(CommitWaiters, WhenIndexedWaitsForTheTasksPostedBeforeIt) {
   CommitWaiters waiters(4);
   int ran = 0;
-  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&](bool) { ++ran; });
   EXPECT_EQ(ran, 1) << "no task outstanding";
   waiters.task_posted();
   waiters.task_posted();
-  waiters.when_indexed([&] { ++ran; });  // waits for both
+  waiters.when_indexed([&](bool) { ++ran; });  // waits for both
   waiters.task_done();
   waiters.task_posted();                  // a later one it does not wait for
   EXPECT_EQ(ran, 1);
   waiters.task_done();
   EXPECT_EQ(ran, 2);
-  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&](bool) { ++ran; });
   waiters.close();
   EXPECT_EQ(ran, 2) << "the block under way is not indexed yet";
   waiters.task_done();
@@ -106,18 +107,37 @@ TEST(CommitWaiters, AtMostMaxWaitersLookupsWaitForTheIndex) {
   CommitWaiters waiters(2);
   int ran = 0;
   waiters.task_posted();
-  waiters.when_indexed([&] { ++ran; });
-  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&](bool) { ++ran; });
+  waiters.when_indexed([&](bool) { ++ran; });
   EXPECT_EQ(ran, 0);
-  waiters.when_indexed([&] { ++ran; });
+  waiters.when_indexed([&](bool) { ++ran; });
   EXPECT_EQ(ran, 1) << "beyond the bound: at once";
   waiters.task_done();
   EXPECT_EQ(ran, 3);
   waiters.task_posted();
-  waiters.when_indexed([&] { ++ran; });  // room again
+  waiters.when_indexed([&](bool) { ++ran; });  // room again
   EXPECT_EQ(ran, 3);
   waiters.task_done();
   EXPECT_EQ(ran, 4);
+}
+
+// After a failure the execution thread drops its tasks: the index stays
+// behind the blocks committed before, so no lookup may trust it any more.
+TEST(CommitWaiters, OnceATaskIsDroppedLookupsAreToldTheIndexIsIncomplete) {
+  CommitWaiters waiters(4);
+  std::vector<bool> told;
+  const auto record = [&](bool indexed) { told.push_back(indexed); };
+  waiters.task_posted();
+  waiters.task_posted();
+  waiters.when_indexed(record);
+  waiters.task_done();
+  waiters.task_dropped();
+  EXPECT_EQ(told, std::vector<bool>{false}) << "waited for the dropped task";
+  waiters.when_indexed(record);
+  waiters.task_posted();
+  waiters.when_indexed(record);
+  waiters.task_done();  // a later task that ran does not mend the index
+  EXPECT_EQ(told, (std::vector<bool>{false, false, false}));
 }
 
 TEST(ReadViews, PublishedViewsStayValidAndWakeWaiters) {

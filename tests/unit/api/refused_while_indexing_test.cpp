@@ -282,5 +282,47 @@ TEST_F(RefusedWhileIndexing, RestLearnsTheCommitToo) {
   }
 }
 
+// After a failure the execution thread drops the block under way (and every
+// later one): the index never learns of them, so a refusal for a used nonce
+// cannot be told from a retry of a transaction they committed. gRPC (one
+// and batched) and REST say so instead of refusing.
+TEST_F(RefusedWhileIndexing, AfterADroppedBlockTheRefusalSaysTheIndexCannotTell) {
+  waiters_.task_posted();  // the block that will be dropped
+  v1::SubmitTransactionResponse response;
+  auto one = submit_and_wait(order(1), &response);
+  v1::SubmitTransactionsResponse batch_response;
+  auto batch = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    v1::SubmitTransactionsRequest request;
+    request.add_transactions(std::string(as_chars(order(2))));
+    request.set_wait_for_commit(true);
+    return stub_->SubmitTransactions(&context, request, &batch_response);
+  });
+  auto rest = std::async(std::launch::async, [&] {
+    return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
+                        "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(order(3))}}.dump());
+  });
+  submitter_.wait_for_verdicts(3);
+  EXPECT_FALSE(answered(one));
+  waiters_.task_dropped();
+
+  const grpc::Status status = one.get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_NE(status.error_message().find("look it up by hash on another node"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("DUPLICATE_NONCE"), std::string::npos) << status.error_message();
+
+  ASSERT_TRUE(batch.get().ok());
+  ASSERT_EQ(batch_response.results_size(), 1);
+  EXPECT_EQ(batch_response.results(0).error_code(), static_cast<int>(grpc::StatusCode::UNAVAILABLE))
+      << batch_response.results(0).error();
+  EXPECT_NE(batch_response.results(0).error().find("look it up by hash on another node"), std::string::npos);
+
+  const HttpAnswer refused = rest.get();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("look it up by hash on another node"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("DUPLICATE_NONCE"), std::string::npos) << refused.body;
+}
+
 }  // namespace
 }  // namespace replex::api
