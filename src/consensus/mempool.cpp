@@ -127,23 +127,21 @@ void Mempool::release(const Hash256& hash, std::uint64_t now_ms) {
   if (entry == pending_.end() || entry->second.held_until == 0) return;
   end_hold(entry->second);
   if (entry->second.in_flight) return;
-  // Re-sequenced without copying the transaction: pending_ stays in arrival order.
+  // Re-sequenced without copying the transaction: pending_ stays in arrival
+  // order. (`hash` may be the entry's own field: copied before extracting.)
+  const Hash256 key = hash;
   auto node = pending_.extract(entry);
   node.key() = next_sequence_++;
   node.mapped().arrival_ms = std::max(node.mapped().arrival_ms, now_ms);
-  index_[hash] = node.key();
+  index_[key] = node.key();
   pending_.insert(pending_.end(), std::move(node));
 }
 
 void Mempool::cap_holds(Height until) {
+  REPLEX_ASSERT(until > 0);
   for (Entries* entries : {&pending_, &in_flight_}) {
     for (auto& [sequence, entry] : *entries) {
-      if (entry.held_until <= until) continue;
-      if (until == 0) {
-        end_hold(entry);
-      } else {
-        entry.held_until = until;
-      }
+      if (entry.held_until > until) entry.held_until = until;
     }
   }
 }

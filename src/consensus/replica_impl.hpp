@@ -217,7 +217,9 @@ class Replica::Impl {
   void refuse_proposal(Height height, const Proposal& proposal, const Status& reason);
   // Evicts pending entries check_tx refuses now, but held ones whose height
   // has not executed; releases held ones it passes (TxVerdict::kReleased).
-  void recheck_mempool(Height next_height);
+  // `holds_final`: every held entry is judged on this state (no block it
+  // waited for is known any more).
+  void recheck_mempool(Height next_height, bool holds_final = false);
   // The highest height of a block this replica knows may commit: accepted
   // in this view or, in a view change, prepared (a NEW-VIEW re-proposes it).
   Height known_height() const;

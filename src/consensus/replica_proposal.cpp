@@ -250,14 +250,15 @@ Height Replica::Impl::known_height() const {
   return known;
 }
 
-void Replica::Impl::recheck_mempool(Height next_height) {
+void Replica::Impl::recheck_mempool(Height next_height, bool holds_final) {
   std::vector<std::pair<Hash256, abci::TxCheck>> evicted;
   std::vector<const Mempool::Entry*> released;  // held, and now passing: an ordinary entry
   mempool_.for_each_pending([&](const Mempool::Entry& e) {
     abci::TxCheck check = app_.check_tx(e.tx, next_height);
     if (check.ok()) {
       if (e.held_until != 0) released.push_back(&e);
-    } else if (check.scope != abci::TxCheck::Scope::kUntilLaterState || e.held_until <= executed_height_) {
+    } else if (check.scope != abci::TxCheck::Scope::kUntilLaterState || holds_final ||
+               e.held_until <= executed_height_) {
       evicted.emplace_back(e.hash, std::move(check));  // (a held one waits for the height it knew of)
     }
     return true;

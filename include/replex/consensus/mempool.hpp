@@ -74,7 +74,7 @@ class Mempool {
   // at `now_ms`: only now may it be proposed, and a backup's censorship clock
   // for it starts now.
   void release(const Hash256& hash, std::uint64_t now_ms);
-  // Holds end at `until` at the latest (0: now), in flight or not.
+  // Holds end at `until` (> 0) at the latest, in flight or not.
   void cap_holds(Height until);
   // Held entries not in flight.
   std::size_t held_count() const { return held_; }

@@ -151,7 +151,9 @@ class Cluster {
   void crash(ValidatorIndex i);
   // A paused node (a stopped process) keeps its state and timers but gets no
   // input, and its messages are lost; resume() lets them through again, its
-  // overdue timers firing at the next advance().
+  // overdue timers firing at the next advance(). Meanwhile submit() to it and
+  // its queued local inputs are lost too: pause a quiet node, and do not
+  // execute_waiting() it. Not for a crashed node (restart() it).
   void pause(ValidatorIndex i) { nodes_[i].crashed = true; }
   void resume(ValidatorIndex i) { nodes_[i].crashed = false; }
   // Rebuilds the replica from its WAL and block store (as a node restart would).

@@ -211,7 +211,7 @@ TEST(MempoolTest, HeldEntriesAreCountedApartUntilReleasedOrRemoved) {
   m.set_in_flight(sha256(a), true);
   EXPECT_TRUE(m.remove(sha256(a)));  // committed in that block
   EXPECT_EQ(m.held_count(), 1u);
-  m.cap_holds(0);
+  m.release(sha256(c), 30);
   EXPECT_EQ(m.held_count(), 0u);
   EXPECT_EQ(m.find(sha256(c))->held_until, 0u);
   EXPECT_EQ(m.pending_count(), 1u);
@@ -320,6 +320,29 @@ TEST(MempoolTest, ANewViewJudgesAHoldOnABlockItDiscarded) {
 
 // In a view change no block is accepted, but a prepared one may be
 // re-proposed: a relayed transaction may wait for it.
+// The same at a backup of the new view, which proposes nothing that would
+// evict it: with no block left to wait for, the hold is judged on entering
+// the view (no block executes here meanwhile).
+TEST(MempoolTest, ABackupJudgesAHoldOnADiscardedBlockOnEnteringTheNewView) {
+  Cluster c(4);
+  c.crash(0);  // the primary of view 0; its block reaches node 2 alone
+  c.inject(0, 2, pre_prepare(0, 0, test_block(1, test_chain().genesis_hash, 0, c.now_ms(), {"a"})));
+  c.relay(2, "needs:a");
+  ASSERT_EQ(c.node(2).tx_reports.back().verdict, TxVerdict::kHeld);
+  c.hold = [](const Envelope& e) { return e.type == MessageType::kPrepare || e.type == MessageType::kCommit; };
+  c.submit_all("b");  // pending work: the view timers run
+  for (int step = 0; step < 300 && (c.replica(2).view() == 0 || c.replica(2).in_view_change()); ++step) {
+    c.advance(10);
+  }
+  ASSERT_EQ(c.replica(2).view(), 1u);
+  ASSERT_EQ(c.replica(2).committed_height(), 0u);
+  EXPECT_FALSE(c.replica(2).mempool().contains(sha256("needs:a")));
+  const auto& r = c.node(2).tx_reports;
+  EXPECT_TRUE(std::any_of(r.begin(), r.end(), [](const TxStatusReport& s) {
+    return s.tx_hash == sha256("needs:a") && s.verdict == TxVerdict::kEvicted;
+  }));
+}
+
 TEST(MempoolTest, InAViewChangeARelayedTransactionMayWaitForAPreparedBlock) {
   Cluster c(4);
   c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit; };
