@@ -518,8 +518,10 @@ void ExchangeApi::submit(Bytes envelope, TxReceipt receipt, bool wait, ReceiptDo
           return committed(std::move(receipt), location->height, location->code);
         }
         if (!indexed) {
-          ApiError refusal = verdict_error(report);
-          return (*once)(ApiError::unavailable(std::string(kIndexIncomplete) + refusal.code + ": " + refusal.message));
+          // No Retry-After: this node has stopped; the client asks another.
+          const ApiError refusal = verdict_error(report);
+          return (*once)(ApiError::unavailable(std::string(kIndexIncomplete) + refusal.code + ": " + refusal.message,
+                                               /*retry_after_s=*/0));
         }
         (*once)(verdict_error(report));
       });

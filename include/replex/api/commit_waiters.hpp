@@ -90,15 +90,15 @@ class CommitWaiters {
   void task_posted();
   void task_done();
   void task_dropped();
-  // Runs `then(true)` once every task posted so far is done, so that every
-  // block committed so far is in the store's tx index (but those a state
-  // transfer skipped, which this node never indexes): at once when none is
-  // outstanding, else on the thread that ends the last of them. `then(false)`
-  // once any task was dropped: the index may lack a committed block. Runs
-  // outside the lock. The waiters close() answers do not wait for this. At
-  // most max_waiters wait at once (a caller that gave up leaves its `then`
-  // queued): beyond, `then` runs at once, and its lookup may miss a block
-  // not indexed yet, as without the wait.
+  // Runs `then` once every task posted so far has ended, so that every block
+  // committed so far is in the store's tx index (but those a state transfer
+  // skipped, which this node never indexes): at once when none is
+  // outstanding, else on the thread that ends the last of them. `indexed`
+  // says whether no task was dropped by then (else the index may lack a
+  // committed block). Runs outside the lock. The waiters close() answers do
+  // not wait for this. At most max_waiters wait at once (a caller that gave
+  // up leaves its `then` queued): beyond, `then` runs at once, and its lookup
+  // may miss a block not indexed yet, as without the wait.
   void when_indexed(std::function<void(bool indexed)> then);
 
   std::size_t size() const;

@@ -320,6 +320,7 @@ TEST_F(RefusedWhileIndexing, AfterADroppedBlockTheRefusalSaysTheIndexCannotTell)
 
   const HttpAnswer refused = rest.get();
   EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_FALSE(refused.headers.contains("retry-after")) << "this node stopped: ask another";
   EXPECT_NE(refused.body.find("look it up by hash on another node"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("DUPLICATE_NONCE"), std::string::npos) << refused.body;
 }

@@ -318,8 +318,6 @@ TEST(MempoolTest, ANewViewJudgesAHoldOnABlockItDiscarded) {
   }));
 }
 
-// In a view change no block is accepted, but a prepared one may be
-// re-proposed: a relayed transaction may wait for it.
 // The same at a backup of the new view, which proposes nothing that would
 // evict it: with no block left to wait for, the hold is judged on entering
 // the view (no block executes here meanwhile).
@@ -343,6 +341,8 @@ TEST(MempoolTest, ABackupJudgesAHoldOnADiscardedBlockOnEnteringTheNewView) {
   }));
 }
 
+// In a view change no block is accepted, but a prepared one may be
+// re-proposed: a relayed transaction may wait for it.
 TEST(MempoolTest, InAViewChangeARelayedTransactionMayWaitForAPreparedBlock) {
   Cluster c(4);
   c.hold = [](const Envelope& e) { return e.type == MessageType::kCommit; };
