@@ -19,6 +19,9 @@ using prometheus::BuildHistogram;
 // Commit latency buckets, seconds: from 5 ms to a minute.
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                  0.5,   1,    2.5,   5,    10,  30, 60};
+// One step of a commit, seconds: from 1 ms to 10 s.
+const prometheus::Histogram::BucketBoundaries kStepBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                              0.1,   0.25,   0.5,   1,    2.5,   10};
 const prometheus::Histogram::BucketBoundaries kBlockTxBuckets = {0, 1, 10, 100, 1000, 5000, 10000, 50000};
 
 }  // namespace
@@ -61,6 +64,12 @@ Metrics::Metrics(std::shared_ptr<const exchange::ChainRules> rules)
                           .Help("From a block's header time (its proposer's clock) to its execution on this node")
                           .Register(*registry_)
                           .Add({}, kLatencyBuckets)),
+      execution_latency_(BuildHistogram()
+                             .Name("replex_execution_latency_seconds")
+                             .Help("From a block's commit on this node to its execution, storage and the "
+                                   "answers to the calls waiting for it")
+                             .Register(*registry_)
+                             .Add({}, kStepBuckets)),
       block_txs_(BuildHistogram()
                      .Name("replex_block_transactions")
                      .Help("Transactions per executed block")

@@ -58,6 +58,11 @@ class Metrics {
   }
   // Execution thread: a block executed locally `now_ms` after its header time.
   void on_block(const api::BlockDigest& digest, std::uint64_t now_ms);
+  // Execution thread: a block committed here at `committed_ms` was executed,
+  // stored and its waiters answered at `answered_ms`.
+  void on_block_answered(std::uint64_t committed_ms, std::uint64_t answered_ms) {
+    if (answered_ms >= committed_ms) execution_latency_.Observe(static_cast<double>(answered_ms - committed_ms) / 1000.0);
+  }
 
   // Before the first render: the gateway whose counters each scrape samples.
   void attach_gateway(const api::GatewayStats* stats) { gateway_ = stats; }
@@ -79,6 +84,7 @@ class Metrics {
   prometheus::Gauge& mempool_txs_;
   prometheus::Gauge& mempool_bytes_;
   prometheus::Histogram& commit_latency_;
+  prometheus::Histogram& execution_latency_;
   prometheus::Histogram& block_txs_;
   prometheus::Family<prometheus::Counter>& transactions_;
   prometheus::Family<prometheus::Counter>& orders_;

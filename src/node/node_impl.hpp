@@ -112,7 +112,8 @@ class Node::Impl final : public host::Transport,
   Result<Bytes> serve(const host::PeerRequest& request);
 
   // --- execution thread -----------------------------------------------------------------
-  void after_execution(const host::ExecutionResult& result);
+  // `posted_ms`: when the task was posted (for a block, when it committed here).
+  void after_execution(const host::ExecutionResult& result, std::uint64_t posted_ms);
   // The chain view of the state recovery rebuilt (before any thread runs).
   void publish_recovered_view();
   // Publishes the read views after a block (kBlock) or after recovery or a

@@ -398,7 +398,7 @@ TEST_F(NodeRestTest, MetricsListEveryDocumentedMetricAndMove) {
   }
   for (const char* moving : {"replex_executed_height", "replex_consensus_height", "replex_transactions_total",
                              "replex_orders_total", "replex_trades_total", "replex_http_responses_total",
-                             "replex_commit_latency_seconds_count"}) {
+                             "replex_commit_latency_seconds_count", "replex_execution_latency_seconds_count"}) {
     EXPECT_GT(sum_of(after, moving), sum_of(before, moving)) << moving << " did not move";
   }
   for (const auto& [series, value] : after) {
