@@ -28,7 +28,7 @@ void Node::Impl::post(host::ExecutionTask task) {
   // A committed block reaches the state (and so the mempool's checks) before
   // the tx index: callers refused meanwhile look the index up once it is done.
   waiters_.task_posted();
-  execution_loop_.post([this, task = std::move(task), posted_ms = unix_now_ms()]() mutable {
+  execution_loop_.post([this, task = std::move(task), posted = std::chrono::steady_clock::now()]() mutable {
     // After a failure nothing held in memory can be trusted: later tasks are
     // dropped and the node stops (a restart recovers from the store).
     if (failed_.load()) return waiters_.task_dropped();
@@ -44,7 +44,7 @@ void Node::Impl::post(host::ExecutionTask task) {
       ++chunks_spooled_;
       metrics_->on_state_chunk(chunk_bytes);
     }
-    after_execution(result, posted_ms);
+    after_execution(result, posted);
     waiters_.task_done();
     consensus_loop_.post([this, result = std::move(result)]() mutable {
       if (failed_.load()) return;
@@ -55,7 +55,7 @@ void Node::Impl::post(host::ExecutionTask task) {
   });
 }
 
-void Node::Impl::after_execution(const host::ExecutionResult& result, std::uint64_t posted_ms) {
+void Node::Impl::after_execution(const host::ExecutionResult& result, std::chrono::steady_clock::time_point posted) {
   if (result.committed) {
     const host::CommittedBlock& block = *result.committed;
     api::BlockDigest digest;
@@ -69,7 +69,7 @@ void Node::Impl::after_execution(const host::ExecutionResult& result, std::uint6
     // The gateway's read model first: a waiter answered below looks its order up there.
     if (gateway_) gateway_->feed(std::move(digest));
     waiters_.notify_block(block.height, block.tx_hashes, block.tx_codes);
-    metrics_->on_block_answered(posted_ms, unix_now_ms());  // posted when it committed
+    metrics_->on_block_answered(std::chrono::steady_clock::now() - posted);  // posted when it committed
     push_to_observers(block.height);
     spdlog::debug("executed block {} ({} txs) app_hash {}", block.height, block.tx_hashes.size(),
                   block.app_hash.hex().substr(0, 16));

@@ -20,8 +20,8 @@ using prometheus::BuildHistogram;
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                  0.5,   1,    2.5,   5,    10,  30, 60};
 // One step of a commit, seconds: from 1 ms to 10 s.
-const prometheus::Histogram::BucketBoundaries kStepBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                              0.1,   0.25,   0.5,   1,    2.5,   10};
+const prometheus::Histogram::BucketBoundaries kStepBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                              0.25,  0.5,    1,     2.5,  5,     10};
 const prometheus::Histogram::BucketBoundaries kBlockTxBuckets = {0, 1, 10, 100, 1000, 5000, 10000, 50000};
 
 }  // namespace

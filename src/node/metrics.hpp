@@ -4,7 +4,7 @@
 // read that list.
 //
 // Threads: on_consensus / on_view_change from the consensus thread,
-// on_block from the execution thread, render from the gateway's threads at
+// on_block and on_block_answered from the execution thread, render from the gateway's threads at
 // each scrape (it samples what others own: p2p peers, gateway counters).
 // prometheus-cpp's metrics are thread-safe.
 #pragma once
@@ -15,6 +15,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -58,10 +59,10 @@ class Metrics {
   }
   // Execution thread: a block executed locally `now_ms` after its header time.
   void on_block(const api::BlockDigest& digest, std::uint64_t now_ms);
-  // Execution thread: a block committed here at `committed_ms` was executed,
-  // stored and its waiters answered at `answered_ms`.
-  void on_block_answered(std::uint64_t committed_ms, std::uint64_t answered_ms) {
-    if (answered_ms >= committed_ms) execution_latency_.Observe(static_cast<double>(answered_ms - committed_ms) / 1000.0);
+  // Execution thread: a block was executed, stored and its waiters answered
+  // `since_commit` after it committed here (a steady clock's interval).
+  void on_block_answered(std::chrono::steady_clock::duration since_commit) {
+    execution_latency_.Observe(std::chrono::duration<double>(since_commit).count());
   }
 
   // Before the first render: the gateway whose counters each scrape samples.

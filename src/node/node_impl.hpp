@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -112,8 +113,8 @@ class Node::Impl final : public host::Transport,
   Result<Bytes> serve(const host::PeerRequest& request);
 
   // --- execution thread -----------------------------------------------------------------
-  // `posted_ms`: when the task was posted (for a block, when it committed here).
-  void after_execution(const host::ExecutionResult& result, std::uint64_t posted_ms);
+  // `posted`: when the task was posted (for a block, when it committed here).
+  void after_execution(const host::ExecutionResult& result, std::chrono::steady_clock::time_point posted);
   // The chain view of the state recovery rebuilt (before any thread runs).
   void publish_recovered_view();
   // Publishes the read views after a block (kBlock) or after recovery or a
