@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -151,6 +152,16 @@ class RefusedWhileIndexing : public ::testing::Test {
     });
   }
 
+  std::future<grpc::Status> submit_batch_and_wait(std::vector<Bytes> txs, v1::SubmitTransactionsResponse* response) {
+    return std::async(std::launch::async, [this, txs = std::move(txs), response] {
+      grpc::ClientContext context;
+      v1::SubmitTransactionsRequest request;
+      for (const Bytes& tx : txs) request.add_transactions(std::string(as_chars(tx)));
+      request.set_wait_for_commit(true);
+      return stub_->SubmitTransactions(&context, request, response);
+    });
+  }
+
   replex::testing::TempDir dir_;
   config::GenesisFile genesis_;
   std::string home_;
@@ -244,14 +255,7 @@ TEST_F(RefusedWhileIndexing, ABatchAnswersEachEntryOnceIndexed) {
   const Bytes refused = order(2);
   waiters_.task_posted();
   v1::SubmitTransactionsResponse response;
-  auto answer = std::async(std::launch::async, [&] {
-    grpc::ClientContext context;
-    v1::SubmitTransactionsRequest request;
-    request.add_transactions(std::string(as_chars(committed)));
-    request.add_transactions(std::string(as_chars(refused)));
-    request.set_wait_for_commit(true);
-    return stub_->SubmitTransactions(&context, request, &response);
-  });
+  auto answer = submit_batch_and_wait({committed, refused}, &response);
   submitter_.wait_for_verdicts(2);
   EXPECT_FALSE(answered(answer));
   index_block_and_finish_task(1, {tx_hash(committed)}, Notify::kNo);
@@ -291,13 +295,7 @@ TEST_F(RefusedWhileIndexing, AfterADroppedBlockTheRefusalSaysTheIndexCannotTell)
   v1::SubmitTransactionResponse response;
   auto one = submit_and_wait(order(1), &response);
   v1::SubmitTransactionsResponse batch_response;
-  auto batch = std::async(std::launch::async, [&] {
-    grpc::ClientContext context;
-    v1::SubmitTransactionsRequest request;
-    request.add_transactions(std::string(as_chars(order(2))));
-    request.set_wait_for_commit(true);
-    return stub_->SubmitTransactions(&context, request, &batch_response);
-  });
+  auto batch = submit_batch_and_wait({order(2)}, &batch_response);
   auto rest = std::async(std::launch::async, [&] {
     return http_request("127.0.0.1:" + std::to_string(gateway_->rest_port()), "POST",
                         "/api/v1/transactions?wait=commit", json{{"transaction", to_base64(order(3))}}.dump());
