@@ -338,12 +338,9 @@ void Replica::Impl::install_new_view(const NewViewBody& nv, const SharedBytes& w
   // re-propose: it waits for the base and the re-proposals at most (one in a
   // re-proposed block too, should it come back), and is judged now if those
   // executed (or none is known), so no one waits on it for nothing.
-  if (const Height known = known_height(); known != 0) {
-    mempool_.cap_holds(known);
-    if (mempool_.held_count() != 0) recheck_mempool(executed_height_ + 1);
-  } else if (mempool_.held_count() != 0) {
-    recheck_mempool(executed_height_ + 1, /*holds_final=*/true);
-  }
+  const Height known = known_height();
+  if (known != 0) mempool_.cap_holds(known);
+  if (mempool_.held_count() != 0) recheck_mempool(executed_height_ + 1, /*holds_final=*/known == 0);
   if (selection.base_height > committed_height_) {
     // This replica is behind the base: fetch the committed blocks before
     // voting above them (prepare in order waits for them).
