@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -25,6 +26,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A run that committed at least this fraction of its offered rate kept up:
+// the cluster was not saturated.
+constexpr double kKeptUpFraction = 0.97;
+
 struct BenchOptions {
   std::vector<std::string> targets;
   std::string testnet_dir;
@@ -36,6 +41,9 @@ struct BenchOptions {
   std::size_t sign_threads = 1;
   double verify_seconds = 1;
   bool verify_only = false;
+  // Above 0: a second run at this fraction of the first run's committed rate
+  // (the sustained rate, when the first run's --rate saturates the cluster).
+  double then_at = 0;
   // The gateway measurements (gateway_bench.hpp); any of them selects that mode.
   GatewayBenchOptions gateway;
 };
@@ -91,30 +99,27 @@ void print_cpu_per_order(const CpuUse& cpu, double committed, double verify_rate
   std::printf("bench client: %.0f us CPU per committed order\n", cpu.client * 1e6 / n);
 }
 
-int run_bench(const BenchOptions& o) {
-  const double rate_per_s = o.rates.front();
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const double verify_rate = measure_verify_rate(o.verify_seconds);
-  std::printf("ed25519 verify: %.0f orders/s on one core; this machine has %u cores\n", verify_rate, cores);
-  if (o.verify_only) return 0;
+// What one order-entry run measured.
+struct RunFigures {
+  double committed_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
 
-  if (o.targets.empty()) {
-    std::cerr << "error: --targets: at least one gRPC host:port is needed\n";
-    return 2;
-  }
+// One run of signed crossing orders at `rate_per_s` for o.duration_s, its
+// figures printed; nullopt (the reason on stderr) when it could not run or
+// nothing committed.
+std::optional<RunFigures> run_orders(const BenchOptions& o, double rate_per_s, const std::vector<int>& pids,
+                                     double verify_rate) {
   auto status = NodeClient(o.targets.front()).status();
   if (!status) {
     std::cerr << "error: " << status.status().message() << "\n";
-    return 1;
+    return std::nullopt;
   }
-  const std::uint32_t validators = std::max<std::uint32_t>(1, status->validator_count());
-  std::printf("ceiling with %u validators sharing these %u cores: %.0f orders/s (cores x verify rate / validators)\n",
-              validators, cores, cores * verify_rate / validators);
-
   auto traders = load_testnet_traders(o.testnet_dir);
   if (!traders) {
     std::cerr << "error: --testnet: " << traders.status().message() << "\n";
-    return 1;
+    return std::nullopt;
   }
   // A random nonce range: runs against one chain never reuse a nonce.
   std::random_device random;
@@ -122,21 +127,14 @@ int run_bench(const BenchOptions& o) {
   auto flow = CrossingOrderFlow::create(status->chain_id(), std::move(*traders), nonce_base);
   if (!flow) {
     std::cerr << "error: " << flow.status().message() << "\n";
-    return 1;
+    return std::nullopt;
   }
 
   const auto total = static_cast<std::uint64_t>(rate_per_s * o.duration_s);
-  if (o.batch > o.max_in_flight) {
-    std::cerr << "error: --batch: " << o.batch << " orders per call, over --max-in-flight (" << o.max_in_flight
-              << ")\n";
-    return 2;
-  }
   std::printf("sending %llu signed crossing orders at %.0f/s for %.0f s over %zu targets (at most %zu in flight, "
               "%zu per call, signed on %zu threads)\n",
               static_cast<unsigned long long>(total), rate_per_s, o.duration_s, o.targets.size(), o.max_in_flight,
               o.batch, o.sign_threads);
-  // The nodes' CPU per committed order: --node-pids, else the pid files `make run` writes.
-  const std::vector<int> pids = o.gateway.node_pids.empty() ? testnet_node_pids(o.testnet_dir) : o.gateway.node_pids;
   OrderLoad load(o.targets, std::move(*flow),
                  LoadOptions{.max_in_flight = o.max_in_flight,
                              .batch = o.batch,
@@ -167,13 +165,67 @@ int run_bench(const BenchOptions& o) {
               static_cast<unsigned long long>(load.sent()), acks.size(), applied, acks.size() - applied,
               static_cast<unsigned long long>(load.failures()), done ? "" : " (gave up waiting)");
   if (load.failures() > 0) std::printf("failures: %s\n", load.failure_summary().c_str());
-  std::printf("committed orders/s: %.0f (over %.1f s, first send to last answer)\n",
-              static_cast<double>(acks.size()) / send_seconds, send_seconds);
-  std::printf("submit-to-commit latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", percentile_ms(latencies, 0.50),
-              percentile_ms(latencies, 0.90), percentile_ms(latencies, 0.99),
+  const RunFigures figures{.committed_per_s = static_cast<double>(acks.size()) / send_seconds,
+                           .p50_ms = percentile_ms(latencies, 0.50),
+                           .p99_ms = percentile_ms(latencies, 0.99)};
+  std::printf("committed orders/s: %.0f (over %.1f s, first send to last answer)\n", figures.committed_per_s,
+              send_seconds);
+  std::printf("submit-to-commit latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", figures.p50_ms,
+              percentile_ms(latencies, 0.90), figures.p99_ms,
               latencies.empty() ? 0.0 : std::chrono::duration<double, std::milli>(latencies.back()).count());
   print_cpu_per_order(cpu, static_cast<double>(acks.size()), verify_rate);
-  return acks.empty() ? 1 : 0;
+  if (acks.empty()) return std::nullopt;
+  return figures;
+}
+
+int run_bench(const BenchOptions& o) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double verify_rate = measure_verify_rate(o.verify_seconds);
+  std::printf("ed25519 verify: %.0f orders/s on one core; this machine has %u cores\n", verify_rate, cores);
+  if (o.verify_only) return 0;
+
+  if (o.targets.empty()) {
+    std::cerr << "error: --targets: at least one gRPC host:port is needed\n";
+    return 2;
+  }
+  if (o.batch > o.max_in_flight) {
+    std::cerr << "error: --batch: " << o.batch << " orders per call, over --max-in-flight (" << o.max_in_flight
+              << ")\n";
+    return 2;
+  }
+  auto status = NodeClient(o.targets.front()).status();
+  if (!status) {
+    std::cerr << "error: " << status.status().message() << "\n";
+    return 1;
+  }
+  const std::uint32_t validators = std::max<std::uint32_t>(1, status->validator_count());
+  std::printf("ceiling with %u validators sharing these %u cores: %.0f orders/s (cores x verify rate / validators)\n",
+              validators, cores, cores * verify_rate / validators);
+
+  // The nodes' CPU per committed order: --node-pids, else the pid files `make run` writes.
+  const std::vector<int> pids = o.gateway.node_pids.empty() ? testnet_node_pids(o.testnet_dir) : o.gateway.node_pids;
+  const double offered = o.rates.front();
+  const std::optional<RunFigures> first = run_orders(o, offered, pids, verify_rate);
+  if (!first) return 1;
+  if (o.then_at <= 0) return 0;
+
+  // The sustained rate is what a saturated cluster commits; a first run that
+  // kept up with its offer only bounds it from below.
+  const double sustained = first->committed_per_s;
+  if (sustained >= kKeptUpFraction * offered) {
+    std::printf("note: the first run committed what it was offered (%.0f of %.0f/s), so the cluster may sustain "
+                "more: offer a higher --rate to measure the sustained rate\n",
+                sustained, offered);
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.gateway.pause_s));
+  const double rate = o.then_at * sustained;
+  std::printf("\nsecond run at %.2f of the first run's %.0f committed orders/s: %.0f/s\n", o.then_at, sustained,
+              rate);
+  const std::optional<RunFigures> second = run_orders(o, rate, pids, verify_rate);
+  if (!second) return 1;
+  std::printf("at %.2f x %.0f orders/s (%.0f/s offered): committed %.0f/s, p50 %.1f ms, p99 %.1f ms\n", o.then_at,
+              sustained, rate, second->committed_per_s, second->p50_ms, second->p99_ms);
+  return 0;
 }
 
 }  // namespace
@@ -210,6 +262,10 @@ void add_bench_command(CLI::App& app, int& code) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--verify-rate", options.verify_only, "Only measure this machine's Ed25519 verification rate");
+  cmd->add_option("--then-at", options.then_at,
+                  "Then run again at this fraction of the first run's committed orders/s (with a --rate that "
+                  "saturates the cluster: 0.8 gives the latency at 80% of the sustained rate)")
+      ->check(CLI::Range(0.01, 1.0));
 
   // The gateway measurements (docs/PERFORMANCE.md, "Gateway").
   GatewayBenchOptions& g = options.gateway;
@@ -254,6 +310,12 @@ void add_bench_command(CLI::App& app, int& code) {
         return;
       }
       code = run_bench(o);
+      return;
+    }
+    if (o.then_at > 0) {
+      std::cerr << "error: --then-at: only for the signed-orders run (without --api, --book-queries or "
+                   "--ws-subscribers)\n";
+      code = 2;
       return;
     }
     if (std::find(gw.apis.begin(), gw.apis.end(), "all") != gw.apis.end()) gw.apis = {"node", "grpc", "rest", "rest-signed"};

@@ -4,6 +4,7 @@
 // Rates are low: this checks what the bench reports, never how fast.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +49,36 @@ TEST(ClusterBench, OrderEntryReportsCommittedOrdersAndCpuPerOrderInVerifications
     EXPECT_NE(out.find("node pid " + std::to_string(c.pid(node)) + ": "), std::string::npos) << out;
   }
   EXPECT_NE(out.find("ed25519 verifications of"), std::string::npos) << out;
+}
+
+// --then-at: a second run at a fraction of the first run's committed rate,
+// and a note when the first run kept up with its offer (not saturated).
+TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
+  auto cluster = Cluster::create({.validators = 1});
+  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+  Cluster& c = **cluster;
+  ASSERT_TRUE(c.start_all().is_ok());
+  const auto [code, out] = run_bench(c, {"--targets", c.grpc_target(0), "--rate", "100", "--duration", "2",
+                                         "--verify-seconds", "0.2", "--then-at", "0.5", "--pause", "0.2",
+                                         "--node-pids", std::to_string(c.pid(0))});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("note: the first run committed what it was offered"), std::string::npos) << out;
+  const auto second = out.find("second run at 0.50 of the first run's ");
+  ASSERT_NE(second, std::string::npos) << out;
+  // The first run's committed rate S, then the second run's offer: S / 2.
+  double committed = 0, offered = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + second, "second run at 0.50 of the first run's %lf committed orders/s: %lf/s",
+                        &committed, &offered),
+            2)
+      << out;
+  EXPECT_GT(committed, 50);
+  EXPECT_LE(committed, 101);
+  EXPECT_NEAR(offered, committed / 2, 1);
+  const std::string rest = out.substr(second);
+  EXPECT_NE(rest.find("committed orders/s: "), std::string::npos) << out;
+  EXPECT_NE(rest.find(", failed 0\n"), std::string::npos) << out;
+  EXPECT_NE(rest.find("at 0.50 x "), std::string::npos) << out;
+  EXPECT_NE(rest.find(" ms, p99 "), std::string::npos) << out;
 }
 
 TEST(ClusterBench, GatewayRunDrivesEveryEntryApiTheBookAndWebSockets) {
