@@ -33,6 +33,7 @@ class OrderLoad::Impl {
   std::vector<Ack> acks() const;
   std::size_t ack_count() const;
   std::uint64_t sent() const { return sent_.load(); }
+  std::optional<double> send_rate() const;
   std::uint64_t failures() const;
   std::string failure_summary() const;
 
@@ -66,6 +67,10 @@ class OrderLoad::Impl {
   std::map<std::string, std::pair<std::uint64_t, std::string>> failures_;  // guarded by mutex_
   bool stopping_ = false;        // guarded by mutex_
   bool producer_done_ = false;   // guarded by mutex_
+  // When the first and the last call were sent, and the first's order count.
+  std::chrono::steady_clock::time_point first_send_{};  // guarded by mutex_
+  std::chrono::steady_clock::time_point last_send_{};   // guarded by mutex_
+  std::size_t first_count_ = 0;                         // guarded by mutex_
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> known_height_{0};
@@ -218,6 +223,11 @@ void OrderLoad::Impl::produce() {
       }
       node = pick_target();
       in_flight_ += count;
+      last_send_ = Clock::now();
+      if (first_count_ == 0) {
+        first_send_ = last_send_;
+        first_count_ = count;
+      }
     }
     std::vector<FlowOrder> orders = make_orders(count);
     if (options_.batch == 1) {
@@ -336,6 +346,13 @@ void OrderLoad::Impl::finish_batch(BatchCall* call, bool ok) {
   changed_.notify_all();
 }
 
+std::optional<double> OrderLoad::Impl::send_rate() const {
+  std::lock_guard lock(mutex_);
+  if (!producer_done_ || last_send_ <= first_send_) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(last_send_ - first_send_).count();
+  return static_cast<double>(sent_.load() - first_count_) / seconds;
+}
+
 OrderLoad::OrderLoad(std::vector<std::string> targets, CrossingOrderFlow flow, LoadOptions options)
     : impl_(std::make_unique<Impl>(std::move(targets), std::move(flow), options)) {}
 OrderLoad::~OrderLoad() = default;
@@ -346,6 +363,7 @@ void OrderLoad::set_up(std::size_t node, bool up) { impl_->set_up(node, up); }
 std::vector<Ack> OrderLoad::acks() const { return impl_->acks(); }
 std::size_t OrderLoad::ack_count() const { return impl_->ack_count(); }
 std::uint64_t OrderLoad::sent() const { return impl_->sent(); }
+std::optional<double> OrderLoad::send_rate() const { return impl_->send_rate(); }
 std::uint64_t OrderLoad::failures() const { return impl_->failures(); }
 std::string OrderLoad::failure_summary() const { return impl_->failure_summary(); }
 

@@ -52,7 +52,7 @@ TEST(ClusterBench, OrderEntryReportsCommittedOrdersAndCpuPerOrderInVerifications
 }
 
 // --then-at: a second run at a fraction of the first run's committed rate,
-// and a note when the first run kept up with its offer (not saturated).
+// and a note when the first run's orders went out at the offered rate.
 TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
   auto cluster = Cluster::create({.validators = 1});
   ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
@@ -62,23 +62,39 @@ TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
                                          "--verify-seconds", "0.2", "--then-at", "0.5", "--pause", "0.2",
                                          "--node-pids", std::to_string(c.pid(0))});
   ASSERT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("note: the first run committed what it was offered"), std::string::npos) << out;
+  EXPECT_NE(out.find("note: the first run's orders went out at the offered 100/s"), std::string::npos) << out;
+  EXPECT_EQ(out.find("warning:"), std::string::npos) << out;
   const auto second = out.find("second run at 0.50 of the first run's ");
   ASSERT_NE(second, std::string::npos) << out;
-  // The first run's committed rate S, then the second run's offer: S / 2.
-  double committed = 0, offered = 0;
-  ASSERT_EQ(std::sscanf(out.c_str() + second, "second run at 0.50 of the first run's %lf committed orders/s: %lf/s",
-                        &committed, &offered),
-            2)
-      << out;
+  // The first run's committed rate S; the second run sends S / 2 for 2 s.
+  double committed = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + second, "second run at 0.50 of the first run's %lf", &committed), 1) << out;
   EXPECT_GT(committed, 50);
   EXPECT_LE(committed, 101);
-  EXPECT_NEAR(offered, committed / 2, 1);
-  const std::string rest = out.substr(second);
-  EXPECT_NE(rest.find("committed orders/s: "), std::string::npos) << out;
-  EXPECT_NE(rest.find(", failed 0\n"), std::string::npos) << out;
+  const auto sending = out.find("sending ", second);
+  ASSERT_NE(sending, std::string::npos) << out;
+  unsigned long long orders = 0;
+  double rate = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + sending, "sending %llu signed crossing orders at %lf/s", &orders, &rate), 2)
+      << out;
+  EXPECT_NEAR(rate, committed / 2, 1) << out;
+  EXPECT_NEAR(static_cast<double>(orders), 2 * rate, 1) << out;
+  const std::string rest = out.substr(sending);
+  EXPECT_NE(rest.find("sent " + std::to_string(orders) + ", committed " + std::to_string(orders) + " "),
+            std::string::npos)
+      << out;
   EXPECT_NE(rest.find("at 0.50 x "), std::string::npos) << out;
-  EXPECT_NE(rest.find(" ms, p99 "), std::string::npos) << out;
+}
+
+// --then-at follows the signed-orders run only; with a gateway measurement
+// the bench refuses it before sending anything.
+TEST(ClusterBench, ThenAtIsRefusedWithTheGatewayMeasurements) {
+  auto cluster = Cluster::create({.validators = 1});
+  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+  Cluster& c = **cluster;
+  const auto [code, out] = run_bench(c, {"--targets", "127.0.0.1:1", "--api", "node", "--then-at", "0.8"});
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("--then-at excludes --api"), std::string::npos) << out;
 }
 
 TEST(ClusterBench, GatewayRunDrivesEveryEntryApiTheBookAndWebSockets) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ class OrderLoad {
   std::vector<Ack> acks() const;
   std::size_t ack_count() const;
   std::uint64_t sent() const;
+  // Orders sent per second from the first call to the last, once the
+  // producer is done (nullopt before, or after one call). Below
+  // options.rate_per_s when max_in_flight held the sending back.
+  std::optional<double> send_rate() const;
   std::uint64_t failures() const;
   // Failures by gRPC code or submit status, with the first message of each.
   std::string failure_summary() const;
