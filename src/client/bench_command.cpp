@@ -27,7 +27,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // A run whose calls went out at this fraction of its offered rate or more
-// was never held back by --max-in-flight: the cluster kept up with it.
+// was not held back by --max-in-flight (nor by signing): the cluster kept up.
 constexpr double kKeptUpFraction = 0.97;
 
 struct BenchOptions {
@@ -171,10 +171,12 @@ std::optional<RunFigures> run_orders(const BenchOptions& o, double rate_per_s, c
               static_cast<unsigned long long>(load.sent()), acks.size(), applied, acks.size() - applied,
               static_cast<unsigned long long>(load.failures()), done ? "" : " (gave up waiting)");
   if (load.failures() > 0) std::printf("failures: %s\n", load.failure_summary().c_str());
+  const std::optional<double> send_rate = load.send_rate();
+  if (send_rate) std::printf("orders went out at %.0f/s (offered %.0f/s)\n", *send_rate, rate_per_s);
   const RunFigures figures{.committed_per_s = static_cast<double>(acks.size()) / send_seconds,
                            .p50_ms = percentile_ms(latencies, 0.50),
                            .p99_ms = percentile_ms(latencies, 0.99),
-                           .kept_up = load.send_rate().value_or(0) >= kKeptUpFraction * rate_per_s,
+                           .kept_up = send_rate.value_or(0) >= kKeptUpFraction * rate_per_s,
                            .complete = done && load.failures() == 0};
   std::printf("committed orders/s: %.0f (over %.1f s, first send to last answer)\n", figures.committed_per_s,
               send_seconds);

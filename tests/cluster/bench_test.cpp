@@ -86,6 +86,27 @@ TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
   EXPECT_NE(rest.find("at 0.50 x "), std::string::npos) << out;
 }
 
+// A first run held back by --max-in-flight (one call of 8 at a time, each
+// waiting for its block) did not keep up: no note that the cluster may
+// sustain more, and the second run is offered half of what it committed.
+TEST(ClusterBench, ThenAtAfterASaturatedRunSaysNothingOfKeepingUp) {
+  auto cluster = Cluster::create({.validators = 1});
+  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+  Cluster& c = **cluster;
+  ASSERT_TRUE(c.start_all().is_ok());
+  const auto [code, out] =
+      run_bench(c, {"--targets", c.grpc_target(0), "--rate", "2000", "--duration", "1", "--batch", "8",
+                    "--max-in-flight", "8", "--verify-seconds", "0.2", "--then-at", "0.5", "--pause", "0.2"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("note: the first run's orders went out"), std::string::npos) << out;
+  double went_out = 0;
+  const auto line = out.find("orders went out at ");
+  ASSERT_NE(line, std::string::npos) << out;
+  ASSERT_EQ(std::sscanf(out.c_str() + line, "orders went out at %lf/s", &went_out), 1) << out;
+  EXPECT_LT(went_out, 0.97 * 2000) << out;
+  EXPECT_NE(out.find("second run at 0.50 of the first run's "), std::string::npos) << out;
+}
+
 // --then-at follows the signed-orders run only; with a gateway measurement
 // the bench refuses it before sending anything.
 TEST(ClusterBench, ThenAtIsRefusedWithTheGatewayMeasurements) {

@@ -72,7 +72,8 @@ class OrderLoad {
   std::uint64_t sent() const;
   // Orders sent per second from the first call to the last, once the
   // producer is done (nullopt before, or after one call). Below
-  // options.rate_per_s when max_in_flight held the sending back.
+  // options.rate_per_s when max_in_flight held the sending back, when
+  // signing could not keep pace, or while no target was up.
   std::optional<double> send_rate() const;
   std::uint64_t failures() const;
   // Failures by gRPC code or submit status, with the first message of each.
