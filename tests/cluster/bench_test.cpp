@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -25,6 +28,29 @@ std::pair<int, std::string> run_bench(Cluster& c, std::vector<std::string> args)
   std::stringstream text;
   text << in.rdbuf();
   return {code.is_ok() ? *code : -100, text.str()};
+}
+
+// One started validator, for the bench runs that need no more; null (the
+// test already failed) when it could not start.
+std::unique_ptr<Cluster> start_one_validator() {
+  auto cluster = Cluster::create({.validators = 1});
+  EXPECT_TRUE(cluster.is_ok()) << cluster.status().to_string();
+  if (!cluster.is_ok()) return nullptr;
+  const Status started = (*cluster)->start_all();
+  EXPECT_TRUE(started.is_ok()) << started.to_string();
+  if (!started.is_ok()) return nullptr;
+  return std::move(*cluster);
+}
+
+// The number after the first `prefix` at or past `from` in `out`.
+std::optional<double> number_after(const std::string& out, const std::string& prefix, std::size_t from = 0) {
+  const auto at = out.find(prefix, from);
+  if (at == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const char* start = out.c_str() + at + prefix.size();
+  const double value = std::strtod(start, &end);
+  if (end == start) return std::nullopt;
+  return value;
 }
 
 TEST(ClusterBench, OrderEntryReportsCommittedOrdersAndCpuPerOrderInVerifications) {
@@ -54,30 +80,29 @@ TEST(ClusterBench, OrderEntryReportsCommittedOrdersAndCpuPerOrderInVerifications
 // --then-at: a second run at a fraction of the first run's committed rate,
 // and a note when the first run's orders went out at the offered rate.
 TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
-  auto cluster = Cluster::create({.validators = 1});
-  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
-  Cluster& c = **cluster;
-  ASSERT_TRUE(c.start_all().is_ok());
+  const std::unique_ptr<Cluster> cluster = start_one_validator();
+  ASSERT_NE(cluster, nullptr);
+  Cluster& c = *cluster;
   const auto [code, out] = run_bench(c, {"--targets", c.grpc_target(0), "--rate", "100", "--duration", "2",
                                          "--verify-seconds", "0.2", "--then-at", "0.5", "--pause", "0.2",
                                          "--node-pids", std::to_string(c.pid(0))});
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("note: the first run's orders went out at the offered 100/s"), std::string::npos) << out;
   EXPECT_EQ(out.find("warning:"), std::string::npos) << out;
-  const auto second = out.find("second run at 0.50 of the first run's ");
-  ASSERT_NE(second, std::string::npos) << out;
+  const std::string second_run = "second run at 0.50 of the first run's ";
+  const auto second = out.find(second_run);
   // The first run's committed rate S; the second run sends S / 2 for 2 s.
-  double committed = 0;
-  ASSERT_EQ(std::sscanf(out.c_str() + second, "second run at 0.50 of the first run's %lf", &committed), 1) << out;
-  EXPECT_GT(committed, 50);
-  EXPECT_LE(committed, 101);
+  const std::optional<double> committed = number_after(out, second_run);
+  ASSERT_TRUE(committed.has_value()) << out;
+  EXPECT_GT(*committed, 50);
+  EXPECT_LE(*committed, 101);
   const auto sending = out.find("sending ", second);
   ASSERT_NE(sending, std::string::npos) << out;
   unsigned long long orders = 0;
   double rate = 0;
   ASSERT_EQ(std::sscanf(out.c_str() + sending, "sending %llu signed crossing orders at %lf/s", &orders, &rate), 2)
       << out;
-  EXPECT_NEAR(rate, committed / 2, 1) << out;
+  EXPECT_NEAR(rate, *committed / 2, 1) << out;
   EXPECT_NEAR(static_cast<double>(orders), 2 * rate, 1) << out;
   const std::string rest = out.substr(sending);
   EXPECT_NE(rest.find("sent " + std::to_string(orders) + ", committed " + std::to_string(orders) + " "),
@@ -90,27 +115,24 @@ TEST(ClusterBench, ThenAtRunsAgainAtAFractionOfTheCommittedRate) {
 // waiting for its block) did not keep up: no note that the cluster may
 // sustain more, and the second run is offered half of what it committed.
 TEST(ClusterBench, ThenAtAfterASaturatedRunSaysNothingOfKeepingUp) {
-  auto cluster = Cluster::create({.validators = 1});
-  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
-  Cluster& c = **cluster;
-  ASSERT_TRUE(c.start_all().is_ok());
+  const std::unique_ptr<Cluster> cluster = start_one_validator();
+  ASSERT_NE(cluster, nullptr);
+  Cluster& c = *cluster;
   const auto [code, out] =
       run_bench(c, {"--targets", c.grpc_target(0), "--rate", "2000", "--duration", "1", "--batch", "8",
                     "--max-in-flight", "8", "--verify-seconds", "0.2", "--then-at", "0.5", "--pause", "0.2"});
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(out.find("note: the first run's orders went out"), std::string::npos) << out;
-  double went_out = 0;
-  const auto line = out.find("orders went out at ");
-  ASSERT_NE(line, std::string::npos) << out;
-  ASSERT_EQ(std::sscanf(out.c_str() + line, "orders went out at %lf/s", &went_out), 1) << out;
-  EXPECT_LT(went_out, 0.97 * 2000) << out;
+  const std::optional<double> went_out = number_after(out, "orders went out at ");
+  ASSERT_TRUE(went_out.has_value()) << out;
+  EXPECT_LT(*went_out, 0.97 * 2000) << out;
   EXPECT_NE(out.find("second run at 0.50 of the first run's "), std::string::npos) << out;
 }
 
 // --then-at follows the signed-orders run only; with a gateway measurement
 // the bench refuses it before sending anything.
 TEST(ClusterBench, ThenAtIsRefusedWithTheGatewayMeasurements) {
-  auto cluster = Cluster::create({.validators = 1});
+  auto cluster = Cluster::create({.validators = 1});  // not started: the bench stops at its options
   ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
   Cluster& c = **cluster;
   const auto [code, out] = run_bench(c, {"--targets", "127.0.0.1:1", "--api", "node", "--then-at", "0.8"});
@@ -119,10 +141,9 @@ TEST(ClusterBench, ThenAtIsRefusedWithTheGatewayMeasurements) {
 }
 
 TEST(ClusterBench, GatewayRunDrivesEveryEntryApiTheBookAndWebSockets) {
-  auto cluster = Cluster::create({.validators = 1});
-  ASSERT_TRUE(cluster.is_ok()) << cluster.status().to_string();
-  Cluster& c = **cluster;
-  ASSERT_TRUE(c.start_all().is_ok());
+  const std::unique_ptr<Cluster> cluster = start_one_validator();
+  ASSERT_NE(cluster, nullptr);
+  Cluster& c = *cluster;
   const auto [code, out] =
       run_bench(c, {"--targets", c.grpc_target(0), "--rest", c.rest_target(0), "--api", "all", "--rate", "50",
                     "--duration", "1", "--book-queries", "2", "--ws-subscribers", "5", "--ws-drive-rate", "20",
